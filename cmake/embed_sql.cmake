@@ -1,0 +1,18 @@
+# Turns every sql/*.sql file into a C string in one generated source, sorted by
+# name, so that migrations (NNN_*.sql) are applied in order from the binary.
+file(GLOB files ${SQL_DIR}/*.sql)
+list(SORT files)
+set(body "/* Generated from the files of sql/ by cmake/embed_sql.cmake: do not edit. */\n#include <stddef.h>\n#include \"rebate/sql_files.h\"\n")
+set(table "const rb_sql_file rb_sql_files[] = {\n")
+set(i 0)
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const char sql_${i}[] = {${hex}0x00};\n")
+  string(APPEND table "  {\"${name}\", sql_${i}},\n")
+  math(EXPR i "${i}+1")
+endforeach()
+string(APPEND table "};\nconst size_t rb_sql_file_count = ${i};\n")
+file(WRITE ${OUT}.tmp "${body}${table}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,30 @@
+/* Calendar dates and contribution periods as the extracts write them.
+ * A date is kept as the integer YYYYMMDD, a period as YYYYMM, so that both
+ * compare and sort as numbers and print back unambiguously. */
+#ifndef REBATE_DATE_H
+#define REBATE_DATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* `YYYY-MM-DD` or `YYYYMMDD`, a real calendar date (year 1000-9999).
+ * Returns false and leaves *out alone otherwise. */
+bool rb_date_parse(const char *text, size_t len, int32_t *out_yyyymmdd);
+
+/* `YYYYMM` or `YYYY-MM`, month 01-12 (year 1000-9999). */
+bool rb_period_parse(const char *text, size_t len, int32_t *out_yyyymm);
+
+/* True when y/m/d names a day of the Gregorian calendar. */
+bool rb_date_valid(int y, int m, int d);
+
+/* Writes YYYYMMDD as "YYYY-MM-DD" into buf (11 bytes); returns buf. */
+char *rb_date_format(int32_t yyyymmdd, char buf[11]);
+
+/* Today's date in local time, as YYYYMMDD. */
+int32_t rb_date_today(void);
+
+/* The period `months` months after (before, if negative) yyyymm. */
+int32_t rb_period_add(int32_t yyyymm, int months);
+
+#endif

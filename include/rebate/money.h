@@ -1,0 +1,30 @@
+/* Money: integer fen (1/100 yuan) in 64 bits, parsed from and written as
+ * yuan text without ever passing through floating point. */
+#ifndef REBATE_MONEY_H
+#define REBATE_MONEY_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+typedef int64_t rb_fen;
+
+#define RB_FEN_MAX INT64_MAX
+
+/* Why a money field was refused. */
+typedef enum rb_money_result {
+    RB_MONEY_OK = 0,
+    RB_MONEY_EMPTY,   /* nothing given */
+    RB_MONEY_FORMAT,  /* not digits[.d[d]]: sign, separator, exponent, full-width, ... */
+    RB_MONEY_RANGE    /* more than 2^63-1 fen */
+} rb_money_result;
+
+/* Parses yuan as extracts.md writes it (`1234`, `1234.5`, `007.50`) from the
+ * len bytes at text into *out (whole fen). *out is untouched on failure. */
+rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out);
+
+/* Writes fen as yuan with exactly two decimals ("4800.00", "-0.05") into buf,
+ * which must hold RB_MONEY_BUFSZ bytes; returns buf. */
+#define RB_MONEY_BUFSZ 32
+char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ]);
+
+#endif

@@ -1,0 +1,28 @@
+/* UTF-8 text helpers: trimming as extracts.md defines it, validation, and
+ * the name folding of rules.md. */
+#ifndef REBATE_TEXT_H
+#define REBATE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rebate/strbuf.h"
+
+/* Narrows [*text, *text + *len) past leading and trailing ASCII spaces, tabs
+ * and U+3000 IDEOGRAPHIC SPACE (the trimming of every extract field). */
+void rb_text_trim(const char **text, size_t *len);
+
+/* True when the len bytes at text are well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF). With bad_offset non-NULL, the offset
+ * of the first bad byte is stored there on false. */
+bool rb_utf8_valid(const char *text, size_t len, size_t *bad_offset);
+
+/* Appends to out the name folded for comparison: full-width ASCII forms
+ * (U+FF01-U+FF5E) become ASCII, Unicode white space is removed. Input must
+ * be valid UTF-8. Returns false when memory ran out. */
+bool rb_name_fold(const char *name, size_t len, rb_strbuf *out);
+
+/* True when two names are equal after rb_name_fold. */
+bool rb_names_equal(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,20 @@
+/* The Unified Social Credit Code (统一社会信用代码, GB 32100-2015). */
+#ifndef REBATE_USCC_H
+#define REBATE_USCC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RB_USCC_LEN 18
+
+/* Upper-cases the len bytes at text into out (RB_USCC_LEN + 1 bytes) and
+ * checks the character set and the check character. Returns true when the
+ * result is a valid code. On false, out holds the upper-cased text when it was
+ * 18 ASCII bytes long, else "". */
+bool rb_uscc_normalize(const char *text, size_t len, char out[RB_USCC_LEN + 1]);
+
+/* The check character for the first 17 characters (upper case, from the
+ * code set), or '\0' when one of them is not in the set. */
+char rb_uscc_check_char(const char first17[17]);
+
+#endif

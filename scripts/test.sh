@@ -1,0 +1,12 @@
+#!/bin/sh
+# The README's test command: installs what is missing, builds with
+# AddressSanitizer and UndefinedBehaviorSanitizer, and runs the whole suite
+# through CTest. Exits non-zero when any test fails.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+BUILD_DIR=build-sanitize sh scripts/build.sh -DREBATE_SANITIZE=ON
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd build-sanitize
+ctest --output-on-failure -j "$(nproc)"

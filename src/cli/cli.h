@@ -1,0 +1,34 @@
+/* The sub-commands of `rebate`: each `cmd_<name>` parses its own options and
+ * returns the exit status (outputs.md), which main() returns unchanged. */
+#ifndef REBATE_CLI_H
+#define REBATE_CLI_H
+
+#include "rebate/error.h"
+
+int cmd_import(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_nightly(int argc, char **argv);
+int cmd_words(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_void(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+/* The one place where a status becomes an exit status: prints err's
+ * sentence (prefixed "rebate: ") on standard error when it failed, and
+ * returns the exit status for st. */
+int rb_exit(rb_status st, const rb_error *err);
+
+/* Prints "rebate <command>: <message>" for a usage error plus a hint to use
+ * --help, and returns 64. */
+int rb_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Flushes and checks stdout (a full disk or closed pipe is noticed, as git
+ * does after every command); returns st, or 73 when stdout failed. */
+int rb_finish_stdout(int status);
+
+/* The login name of whoever runs the program (for --by defaults). */
+const char *rb_login_name(void);
+
+#endif

@@ -1,0 +1,12 @@
+/* `rebate explain`: not built yet (placeholder so that the program links). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_explain(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "rebate explain: not implemented yet\n");
+    return RB_E_INTERNAL;
+}

@@ -1,0 +1,12 @@
+/* `rebate reconcile`: not built yet (placeholder so that the program links). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_reconcile(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "rebate reconcile: not implemented yet\n");
+    return RB_E_INTERNAL;
+}

@@ -1,0 +1,12 @@
+/* `rebate run`: not built yet (placeholder so that the program links). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "rebate run: not implemented yet\n");
+    return RB_E_INTERNAL;
+}

@@ -1,0 +1,12 @@
+/* `rebate words`: not built yet (placeholder so that the program links). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cmd_words(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "rebate words: not implemented yet\n");
+    return RB_E_INTERNAL;
+}

@@ -1,0 +1,187 @@
+/* The database connection: open or create, pragmas, migrations from sql/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rebate/db.h"
+#include "rebate/sql_files.h"
+
+const char *rb_sql_text(const char *name)
+{
+    for (size_t i = 0; i < rb_sql_file_count; i++)
+        if (strcmp(rb_sql_files[i].name, name) == 0)
+            return rb_sql_files[i].text;
+    return NULL;
+}
+
+/* A migration is a file named NNN_*.sql; returns NNN, or -1 for other files
+ * (seed data and queries also live in sql/). */
+static int migration_number(const char *name)
+{
+    if (strlen(name) < 5 || name[3] != '_')
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (name[i] < '0' || name[i] > '9')
+            return -1;
+    return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
+}
+
+int rb_db_schema_version(void)
+{
+    int highest = 0;
+    for (size_t i = 0; i < rb_sql_file_count; i++) {
+        int n = migration_number(rb_sql_files[i].name);
+        if (n > highest)
+            highest = n;
+    }
+    return highest;
+}
+
+rb_status rb_db_fail(sqlite3 *db, const char *what, rb_error *err)
+{
+    int code = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+    if (code == SQLITE_FULL || code == SQLITE_IOERR || (code & 0xff) == SQLITE_IOERR)
+        return rb_fail(err, RB_E_CANTWRITE, "cannot write the database while %s: %s", what,
+                       db ? sqlite3_errmsg(db) : "no connection");
+    if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
+        return rb_fail(err, RB_E_DATA, "the database is unusable while %s: %s", what, sqlite3_errmsg(db));
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+        return rb_fail(err, RB_E_LOCKED, "the database is busy while %s: %s; try later", what,
+                       sqlite3_errmsg(db));
+    return rb_fail(err, RB_E_INTERNAL, "database error while %s: %s", what,
+                   db ? sqlite3_errmsg(db) : "no connection");
+}
+
+rb_status rb_db_exec(sqlite3 *db, const char *sql, const char *what, rb_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        rb_status st = rb_db_fail(db, what, err);
+        sqlite3_free(msg);
+        return st;
+    }
+    return RB_OK;
+}
+
+rb_status rb_db_exec_file(sqlite3 *db, const char *name, rb_error *err)
+{
+    const char *sql = rb_sql_text(name);
+    if (sql == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "the program has no built-in sql/%s", name);
+    char what[128];
+    snprintf(what, sizeof what, "running sql/%s", name);
+    return rb_db_exec(db, sql, what, err);
+}
+
+rb_status rb_db_begin(sqlite3 *db, rb_error *err)
+{
+    return rb_db_exec(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+rb_status rb_db_commit(sqlite3 *db, rb_error *err)
+{
+    return rb_db_exec(db, "COMMIT", "committing", err);
+}
+
+void rb_db_rollback(sqlite3 *db)
+{
+    if (db != NULL && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static rb_status read_user_version(sqlite3 *db, int *out, rb_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "reading the schema version", err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rb_db_fail(db, "reading the schema version", err);
+    return RB_OK;
+}
+
+static rb_status migrate(sqlite3 *db, const char *path, rb_error *err)
+{
+    int version = 0;
+    rb_status st = read_user_version(db, &version, err);
+    if (st != RB_OK)
+        return st;
+    if (version > rb_db_schema_version())
+        return rb_fail(err, RB_E_DATA,
+                       "database '%s' has schema version %d, newer than this program's %d; use a newer rebate",
+                       path, version, rb_db_schema_version());
+    for (size_t i = 0; i < rb_sql_file_count; i++) {
+        int n = migration_number(rb_sql_files[i].name);
+        if (n <= version)
+            continue;
+        char sql[64];
+        if ((st = rb_db_begin(db, err)) != RB_OK)
+            return st;
+        if ((st = rb_db_exec_file(db, rb_sql_files[i].name, err)) != RB_OK) {
+            rb_db_rollback(db);
+            return st;
+        }
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", n);
+        if ((st = rb_db_exec(db, sql, "setting the schema version", err)) != RB_OK ||
+            (st = rb_db_commit(db, err)) != RB_OK) {
+            rb_db_rollback(db);
+            return st;
+        }
+        version = n;
+    }
+    return RB_OK;
+}
+
+rb_status rb_db_open(const char *path, rb_db_mode mode, sqlite3 **out, rb_error *err)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT || mode != RB_DB_CREATE)
+            return rb_fail(err, RB_E_NOINPUT, "cannot open database '%s': %s", path, strerror(errno));
+        /* Create it with owner/group-only permissions: it holds bank accounts. */
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (fd < 0 && errno != EEXIST)
+            return rb_fail(err, RB_E_CANTWRITE, "cannot create database '%s': %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    } else if (!S_ISREG(sb.st_mode)) {
+        return rb_fail(err, RB_E_NOINPUT, "database '%s' is not a regular file", path);
+    }
+
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+        rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open database '%s': %s", path,
+                               db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    rb_status st = rb_db_exec(db,
+                              "PRAGMA journal_mode = WAL;"
+                              "PRAGMA synchronous = FULL;"
+                              "PRAGMA foreign_keys = ON;",
+                              "setting up the connection", err);
+    /* A file that is not an SQLite database fails here (RB_E_DATA), not later. */
+    if (st == RB_OK)
+        st = migrate(db, path, err);
+    if (st != RB_OK) {
+        sqlite3_close(db);
+        return st;
+    }
+    *out = db;
+    return RB_OK;
+}
+
+void rb_db_close(sqlite3 *db)
+{
+    if (db != NULL)
+        sqlite3_close(db);
+}

@@ -1,0 +1,50 @@
+/* Parsing and printing of yuan amounts as whole fen (never floating point). */
+#include <stdio.h>
+
+#include "rebate/money.h"
+
+rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out)
+{
+    if (len == 0)
+        return RB_MONEY_EMPTY;
+    size_t i = 0;
+    int64_t yuan = 0;
+    size_t int_digits = 0;
+    int overflow = 0;
+    for (; i < len && text[i] >= '0' && text[i] <= '9'; i++, int_digits++) {
+        int d = text[i] - '0';
+        if (yuan > (INT64_MAX - d) / 10)
+            overflow = 1;
+        else
+            yuan = yuan * 10 + d;
+    }
+    if (int_digits == 0)
+        return RB_MONEY_FORMAT;
+    int64_t cents = 0;
+    if (i < len) {
+        if (text[i] != '.')
+            return RB_MONEY_FORMAT;
+        i++;
+        size_t frac_digits = 0;
+        for (; i < len && text[i] >= '0' && text[i] <= '9'; i++, frac_digits++) {
+            if (frac_digits < 2)
+                cents = cents * 10 + (text[i] - '0');
+        }
+        if (frac_digits == 0 || frac_digits > 2 || i != len)
+            return RB_MONEY_FORMAT;
+        if (frac_digits == 1)
+            cents *= 10;
+    }
+    if (overflow || yuan > (INT64_MAX - cents) / 100)
+        return RB_MONEY_RANGE;
+    *out = yuan * 100 + cents;
+    return RB_MONEY_OK;
+}
+
+char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ])
+{
+    /* Work on the magnitude as unsigned so that INT64_MIN prints too. */
+    unsigned long long mag = fen < 0 ? 0ULL - (unsigned long long)fen : (unsigned long long)fen;
+    snprintf(buf, RB_MONEY_BUFSZ, "%s%llu.%02llu", fen < 0 ? "-" : "", mag / 100, mag % 100);
+    return buf;
+}

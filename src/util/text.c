@@ -1,0 +1,130 @@
+/* Trimming, UTF-8 validation and name folding. Names are compared after
+ * folding so that `某某（鞍山）有限公司` equals `某某(鞍山)有限公司` (rules.md). */
+#include <stdint.h>
+#include <string.h>
+
+#include "rebate/text.h"
+
+void rb_text_trim(const char **text, size_t *len)
+{
+    const char *s = *text;
+    size_t n = *len;
+    for (;;) {
+        if (n >= 1 && (s[0] == ' ' || s[0] == '\t')) {
+            s++, n--;
+        } else if (n >= 3 && (unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 &&
+                   (unsigned char)s[2] == 0x80) {
+            s += 3, n -= 3;
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (n >= 1 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+            n--;
+        } else if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
+                   (unsigned char)s[n - 1] == 0x80) {
+            n -= 3;
+        } else {
+            break;
+        }
+    }
+    *text = s;
+    *len = n;
+}
+
+/* Decodes one code point at s (n bytes left); returns its length, or 0 when
+ * the bytes there are not well-formed UTF-8. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    size_t need;
+    uint32_t v, min;
+    if ((s[0] & 0xE0) == 0xC0) {
+        need = 2, v = s[0] & 0x1F, min = 0x80;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        need = 3, v = s[0] & 0x0F, min = 0x800;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        need = 4, v = s[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return need;
+}
+
+bool rb_utf8_valid(const char *text, size_t len, size_t *bad_offset)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = utf8_decode(s + i, len - i, &cp);
+        if (k == 0) {
+            if (bad_offset)
+                *bad_offset = i;
+            return false;
+        }
+        i += k;
+    }
+    return true;
+}
+
+static bool is_unicode_space(uint32_t cp)
+{
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000;
+}
+
+bool rb_name_fold(const char *name, size_t len, rb_strbuf *out)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t k = utf8_decode(s + i, len - i, &cp);
+        if (k == 0) { /* not UTF-8: keep the byte, compare exactly */
+            if (!rb_strbuf_addch(out, (char)s[i]))
+                return false;
+            i++;
+            continue;
+        }
+        if (is_unicode_space(cp)) {
+            /* removed */
+        } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            if (!rb_strbuf_addch(out, (char)(cp - 0xFEE0)))
+                return false;
+        } else if (!rb_strbuf_add(out, s + i, k)) {
+            return false;
+        }
+        i += k;
+    }
+    return true;
+}
+
+bool rb_names_equal(const char *a, const char *b)
+{
+    rb_strbuf fa = RB_STRBUF_INIT, fb = RB_STRBUF_INIT;
+    bool ok = rb_name_fold(a, strlen(a), &fa) && rb_name_fold(b, strlen(b), &fb);
+    bool equal = ok && fa.len == fb.len && memcmp(fa.buf, fb.buf, fa.len) == 0;
+    rb_strbuf_release(&fa);
+    rb_strbuf_release(&fb);
+    return equal;
+}

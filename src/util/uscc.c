@@ -1,0 +1,46 @@
+/* GB 32100-2015 check: 31-character set without I, O, S, V, Z; weights
+ * 3^i mod 31; check = 31 - (sum mod 31), with 31 written as '0'. */
+#include <string.h>
+
+#include "rebate/uscc.h"
+
+static const char uscc_charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+static const int uscc_weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+
+static int uscc_value(char c)
+{
+    const char *p = c ? strchr(uscc_charset, c) : NULL;
+    return p ? (int)(p - uscc_charset) : -1;
+}
+
+char rb_uscc_check_char(const char first17[17])
+{
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        int v = uscc_value(first17[i]);
+        if (v < 0)
+            return '\0';
+        sum += v * uscc_weights[i];
+    }
+    int c = 31 - sum % 31;
+    return uscc_charset[c == 31 ? 0 : c];
+}
+
+bool rb_uscc_normalize(const char *text, size_t len, char out[RB_USCC_LEN + 1])
+{
+    out[0] = '\0';
+    if (len != RB_USCC_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if ((unsigned char)c >= 0x80 || c == '\0')
+            return false;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        out[i] = c;
+    }
+    out[RB_USCC_LEN] = '\0';
+    if (uscc_value(out[17]) < 0)
+        return false;
+    return rb_uscc_check_char(out) == out[17];
+}

@@ -1,0 +1,41 @@
+/* Shared helpers of the Check runners: temporary folders, file fixtures,
+ * running the `rebate` binary, and the main() every runner uses. */
+#ifndef REBATE_TEST_SUPPORT_H
+#define REBATE_TEST_SUPPORT_H
+
+#include <check.h>
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* A fresh temporary folder (under $TMPDIR or /tmp), created 0700; the
+ * returned string is static storage overwritten by the next call. */
+const char *ts_tmpdir(void);
+
+/* Removes a folder and everything under it (best effort). */
+void ts_rmtree(const char *path);
+
+/* Writes len bytes (or strlen when len is (size_t)-1) to dir/name. */
+void ts_write_file(const char *dir, const char *name, const char *data, size_t len);
+
+/* Reads a whole file into a malloc'ed, NUL-terminated buffer (size in *len). */
+char *ts_read_file(const char *path, size_t *len);
+
+/* Absolute path of a file under the source tree's tests/fixtures/. */
+const char *ts_fixture(const char *relative);
+
+/* Runs the built `rebate` binary with the given arguments (NULL-terminated),
+ * capturing stdout and stderr into malloc'ed strings (either may be NULL
+ * when not wanted); returns the exit status, or -signal. */
+int ts_run_rebate(char **out, char **err, const char *arg, ...);
+
+/* Runs a query that returns one integer (e.g. SELECT count(*) ...). */
+long long ts_query_int(sqlite3 *db, const char *sql);
+
+/* main() of a runner: runs the suite made by make_suite, returns non-zero
+ * when any test failed. */
+int ts_main(Suite *(*make_suite)(void));
+
+#define TS_MAIN(make_suite) \
+    int main(void) { return ts_main(make_suite); }
+
+#endif
