@@ -1,4 +1,5 @@
 /* Tests of src/util/sha256.c against known digests. */
+#include <stdio.h>
 #include <string.h>
 
 #include "rebate/sha256.h"
