@@ -1,0 +1,32 @@
+/* File-system steps of safe publication: files and folders created with
+ * owner/group-only modes, never through a planted symlink, made durable with
+ * fsync before they are renamed into place. */
+#ifndef REBATE_FSUTIL_H
+#define REBATE_FSUTIL_H
+
+#include <stdio.h>
+
+#include "rebate/error.h"
+
+/* Creates dir (mode 0750) when missing; an existing symlink or non-folder is
+ * refused with RB_E_CANTWRITE. */
+rb_status rb_fs_mkdir(const char *dir, rb_error *err);
+
+/* Opens dir/name for writing, created new (O_EXCL | O_NOFOLLOW, mode 0640). */
+rb_status rb_fs_create(const char *dir, const char *name, FILE **out, rb_error *err);
+
+/* fflush + fsync + fclose of a file made by rb_fs_create; RB_E_CANTWRITE on
+ * any failure (a full disk shows here). The stream is closed either way. */
+rb_status rb_fs_close_synced(FILE *file, const char *path, rb_error *err);
+
+/* fsync of a folder, so that the names in it are durable. */
+rb_status rb_fs_sync_dir(const char *dir, rb_error *err);
+
+/* rename(from, to) that refuses to replace an existing `to`
+ * (renameat2 RENAME_NOREPLACE), then syncs the parent folder of `to`. */
+rb_status rb_fs_rename_noreplace(const char *from, const char *to, rb_error *err);
+
+/* Removes a folder and everything in it without following symlinks. */
+rb_status rb_fs_remove_tree(const char *dir, rb_error *err);
+
+#endif
