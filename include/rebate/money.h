@@ -27,4 +27,11 @@ rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out);
 #define RB_MONEY_BUFSZ 32
 char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ]);
 
+/* Writes num/den as a percent with two decimals, rounded half up
+ * (1/3 -> "33.33", 3/8 -> "37.50"), into buf; den must be > 0, num >= 0. */
+char *rb_percent_format(int64_t num, int64_t den, char buf[RB_MONEY_BUFSZ]);
+
+/* Writes num/den with two decimals, rounded half up (17/2 -> "8.50"). */
+char *rb_ratio_format(int64_t num, int64_t den, char buf[RB_MONEY_BUFSZ]);
+
 #endif

@@ -48,3 +48,23 @@ char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ])
     snprintf(buf, RB_MONEY_BUFSZ, "%s%llu.%02llu", fen < 0 ? "-" : "", mag / 100, mag % 100);
     return buf;
 }
+
+/* Hundredths of num/den, rounded half up, in 128 bits so that no product of
+ * two int64 values can overflow. */
+static char *hundredths_format(__int128 num, __int128 den, char buf[RB_MONEY_BUFSZ])
+{
+    __int128 h = (num * 200 + den) / (den * 2);
+    long long whole = (long long)(h / 100), frac = (long long)(h % 100);
+    snprintf(buf, RB_MONEY_BUFSZ, "%lld.%02lld", whole, frac);
+    return buf;
+}
+
+char *rb_percent_format(int64_t num, int64_t den, char buf[RB_MONEY_BUFSZ])
+{
+    return hundredths_format((__int128)num * 100, den, buf);
+}
+
+char *rb_ratio_format(int64_t num, int64_t den, char buf[RB_MONEY_BUFSZ])
+{
+    return hundredths_format(num, den, buf);
+}

@@ -181,6 +181,22 @@ START_TEST(periods_month_01_to_12)
 }
 END_TEST
 
+START_TEST(percent_and_ratio_round_half_up)
+{
+    char buf[RB_MONEY_BUFSZ];
+    ck_assert_str_eq(rb_percent_format(3, 8, buf), "37.50");
+    ck_assert_str_eq(rb_percent_format(1, 3, buf), "33.33");
+    ck_assert_str_eq(rb_percent_format(2, 3, buf), "66.67");
+    ck_assert_str_eq(rb_percent_format(1, 20000, buf), "0.01");  /* 0.005% rounds up */
+    ck_assert_str_eq(rb_percent_format(1, 20001, buf), "0.00");
+    ck_assert_str_eq(rb_percent_format(0, 7, buf), "0.00");
+    ck_assert_str_eq(rb_ratio_format(17, 2, buf), "8.50");
+    ck_assert_str_eq(rb_ratio_format(21, 2, buf), "10.50");
+    ck_assert_str_eq(rb_ratio_format(1, 200, buf), "0.01");
+    ck_assert_str_eq(rb_ratio_format(INT64_MAX, INT64_MAX, buf), "1.00");
+}
+END_TEST
+
 static void trimmed(const char *in, const char *expected)
 {
     const char *s = in;
@@ -233,6 +249,7 @@ static Suite *util_suite(void)
     tcase_add_test(tc, money_parse_accepts_the_spec_forms);
     tcase_add_test(tc, money_parse_refuses_everything_else);
     tcase_add_test(tc, money_format_two_decimals);
+    tcase_add_test(tc, percent_and_ratio_round_half_up);
     tcase_add_test(tc, dates_real_calendar_only);
     tcase_add_test(tc, periods_month_01_to_12);
     tcase_add_test(tc, trim_spaces_tabs_ideographic_space);

@@ -1,0 +1,53 @@
+/* The batch: evaluates the firms of a policy year, records decisions and
+ * payments in the ledger, and publishes the batch folder of outputs.md all or
+ * nothing. See docs/batch.md for the publication protocol. */
+#ifndef REBATE_BATCH_H
+#define REBATE_BATCH_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rebate/error.h"
+#include "rebate/money.h"
+#include "rebate/rules.h"
+
+typedef struct rb_run_options {
+    int32_t policy_year;        /* Y */
+    int32_t as_of;              /* YYYYMMDD the run counts as */
+    const char *out_dir;        /* OUT: batches are published in OUT/<batch_id>/ */
+    const char *const *usccs;   /* --uscc codes (already validated), or NULL */
+    size_t n_usccs;
+    bool dry_run;               /* write a preview, record nothing */
+    const char *by;             /* who runs it */
+    int64_t run_id;             /* the runs row of this command, or 0 */
+} rb_run_options;
+
+typedef struct rb_run_result {
+    bool published;             /* false when there was nothing to decide */
+    char batch_id[128];         /* e.g. 2022-20261127-001 */
+    char folder[4096];          /* where the batch now is */
+    int64_t firms;              /* firms decided */
+    int64_t by_outcome[4];      /* indexed by rb_outcome */
+    int64_t payments;           /* PAY decisions */
+    rb_fen total;               /* their sum */
+    rb_fen largest;             /* the largest payment */
+    int64_t row_errors;         /* input rows listed in exceptions.csv */
+} rb_run_result;
+
+/* Runs the whole evaluation and publication. On any failure nothing is
+ * published and nothing recorded; RB_E_CANTWRITE when an output could not
+ * be written. */
+rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb_error *err);
+
+/* Finishes or undoes what an interrupted run left in out_dir: staging
+ * folders of batches the ledger committed are renamed into place, others
+ * removed. Returns the number of batches repaired in *repaired. */
+rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_error *err);
+
+/* For crash tests: when the environment variable REBATE_CRASH_AT names
+ * `step`, the process kills itself with SIGKILL right there. */
+void rb_crash_point(const char *step);
+
+#endif

@@ -1,0 +1,377 @@
+/* One run of the rules over a policy year, and the publication of its batch.
+ *
+ * Protocol (docs/batch.md): everything happens inside one write transaction
+ * of the database. The files are written into OUT/.staging-<id>/, fsynced,
+ * the control totals re-read from the written payout.csv and compared with
+ * the ledger, SHA256SUMS written; then the ledger is committed and only then
+ * the staging folder renamed to OUT/<id>. A crash before the commit leaves
+ * no payment (the staging folder is removed by the next run); a crash
+ * between commit and rename leaves a complete, checksummed staging folder
+ * that the next run renames into place (rb_batch_repair). */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rebate/batch.h"
+#include "rebate/csv_writer.h"
+#include "rebate/date.h"
+#include "rebate/db.h"
+#include "rebate/fsutil.h"
+#include "rebate/ledger.h"
+#include "rebate/sha256.h"
+#include "rebate/strbuf.h"
+#include "rebate/text.h"
+#include "rebate/words.h"
+#include "output/batch_files.h"
+
+#define STAGING_PREFIX ".staging-"
+
+void rb_crash_point(const char *step)
+{
+    const char *at = getenv("REBATE_CRASH_AT");
+    if (at != NULL && strcmp(at, step) == 0)
+        kill(getpid(), SIGKILL);
+}
+
+/* The state of one run while it writes its batch. */
+typedef struct batch_run {
+    sqlite3 *db;
+    const rb_params *params;
+    const rb_run_options *opts;
+    rb_run_result *result;
+    rb_ledger ledger;
+    bool ledger_open;
+    char batch_id[128];
+    char staging[4096];
+    char final_dir[4096];
+    rb_batch_files files;
+    bool files_open;
+    int64_t reason_counts[RB_R_COUNT];
+} batch_run;
+
+static rb_status join_path(char *out, size_t size, const char *dir, const char *name, rb_error *err)
+{
+    int n = snprintf(out, size, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= size)
+        return rb_fail(err, RB_E_USAGE, "the path '%s/%s' is too long", dir, name);
+    return RB_OK;
+}
+
+/* Evaluates every firm and writes its rows; records decisions and payments
+ * unless this is a dry run. */
+static rb_status decide_all(batch_run *run, rb_error *err)
+{
+    rb_firm_reader *reader = NULL;
+    rb_status st = rb_firm_reader_open(run->db, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err);
+    if (st != RB_OK)
+        return st;
+    const rb_firm_input *firm = NULL;
+    while ((st = rb_firm_reader_next(reader, &firm, err)) == RB_OK && firm != NULL) {
+        rb_decision decision;
+        rb_decide(run->params, firm, &decision);
+        char reference[64] = "";
+        if (!run->opts->dry_run) {
+            if ((st = rb_ledger_add_decision(&run->ledger, run->batch_id, firm, &decision, err)) != RB_OK)
+                break;
+            if (decision.outcome == RB_OUTCOME_PAY &&
+                (st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, firm,
+                                            decision.measures.amount, reference, err)) != RB_OK)
+                break;
+        } else if (decision.outcome == RB_OUTCOME_PAY) {
+            snprintf(reference, sizeof reference, "%d-%s-%d", (int)run->params->policy_year, firm->uscc,
+                     firm->next_attempt > 0 ? firm->next_attempt : 1);
+        }
+        if ((st = rb_batch_files_add(&run->files, firm, &decision, reference, err)) != RB_OK)
+            break;
+        rb_run_result *r = run->result;
+        r->firms++;
+        r->by_outcome[decision.outcome]++;
+        for (int i = 0; i < RB_R_COUNT; i++)
+            if (decision.reasons & (1u << i))
+                run->reason_counts[i]++;
+        if (decision.outcome == RB_OUTCOME_PAY) {
+            r->payments++;
+            r->total += decision.measures.amount;
+            if (decision.measures.amount > r->largest)
+                r->largest = decision.measures.amount;
+        }
+    }
+    rb_firm_reader_close(reader);
+    return st;
+}
+
+/* Re-reads payout.csv as written and checks its row count and sum against
+ * what was decided and, for a real run, what the ledger holds. */
+static rb_status verify_payout(batch_run *run, rb_error *err)
+{
+    char path[4200];
+    rb_status st = join_path(path, sizeof path, run->staging, "payout.csv", err);
+    if (st != RB_OK)
+        return st;
+    int64_t rows = 0;
+    rb_fen sum = 0;
+    if ((st = rb_batch_files_read_payout_totals(path, &rows, &sum, err)) != RB_OK)
+        return st;
+    if (rows != run->result->payments || sum != run->result->total)
+        return rb_fail(err, RB_E_INTERNAL,
+                       "'%s' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen decided; "
+                       "nothing was published",
+                       path, (long long)rows, (long long)sum, (long long)run->result->payments,
+                       (long long)run->result->total);
+    if (run->opts->dry_run)
+        return RB_OK;
+    int64_t ledger_rows = 0;
+    rb_fen ledger_sum = 0;
+    if ((st = rb_ledger_batch_totals(run->db, run->batch_id, &ledger_rows, &ledger_sum, err)) != RB_OK)
+        return st;
+    if (ledger_rows != rows || ledger_sum != sum)
+        return rb_fail(err, RB_E_INTERNAL,
+                       "the ledger holds %lld payments totalling %lld fen for batch %s but '%s' holds %lld "
+                       "totalling %lld; nothing was published",
+                       (long long)ledger_rows, (long long)ledger_sum, run->batch_id, path, (long long)rows,
+                       (long long)sum);
+    return RB_OK;
+}
+
+/* Picks the batch id and the folders. A dry run is named PREVIEW-<id>, so
+ * nobody mistakes it for a batch to pay; it takes the number the next real
+ * batch would get and counts on (-2, -3 ...) when previews repeat. */
+static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
+{
+    rb_status st = rb_ledger_next_seq(run->db, run->opts->as_of, seq, err);
+    if (st != RB_OK)
+        return st;
+    char id[32];
+    snprintf(id, sizeof id, "%04d-%08d-%03d", (int)run->opts->policy_year % 10000,
+             (int)run->opts->as_of % 100000000, *seq % 1000);
+    snprintf(run->batch_id, sizeof run->batch_id, "%s", id);
+    char name[128];
+    if (!run->opts->dry_run) {
+        snprintf(name, sizeof name, "%s", run->batch_id);
+    } else {
+        struct stat sb;
+        for (int n = 1;; n++) {
+            if (n == 1)
+                snprintf(name, sizeof name, "PREVIEW-%s", id);
+            else
+                snprintf(name, sizeof name, "PREVIEW-%s-%d", id, n);
+            char probe[4200];
+            if ((st = join_path(probe, sizeof probe, run->opts->out_dir, name, err)) != RB_OK)
+                return st;
+            if (lstat(probe, &sb) != 0)
+                break;
+        }
+        memcpy(run->batch_id, name, sizeof name);
+    }
+    char staging_name[160];
+    snprintf(staging_name, sizeof staging_name, STAGING_PREFIX "%s", name);
+    if ((st = join_path(run->final_dir, sizeof run->final_dir, run->opts->out_dir, name, err)) != RB_OK ||
+        (st = join_path(run->staging, sizeof run->staging, run->opts->out_dir, staging_name, err)) != RB_OK)
+        return st;
+    struct stat sb;
+    if (lstat(run->final_dir, &sb) == 0)
+        return rb_fail(err, RB_E_CANTWRITE,
+                       "'%s' already exists but the ledger has no batch %s; move it away and run again",
+                       run->final_dir, run->batch_id);
+    return RB_OK;
+}
+
+static rb_status publish(batch_run *run, rb_error *err)
+{
+    const rb_run_options *opts = run->opts;
+    rb_status st;
+    int seq = 0;
+    int64_t import_id = 0;
+
+    if ((st = rb_fs_mkdir(opts->out_dir, err)) != RB_OK)
+        return st;
+    if ((st = rb_db_begin(run->db, err)) != RB_OK)
+        return st;
+    /* Inside the write transaction no other run is under way, so whatever
+     * staging folder is left in OUT belongs to an interrupted run. */
+    int repaired = 0;
+    if ((st = rb_batch_repair(run->db, opts->out_dir, &repaired, err)) != RB_OK ||
+        (st = name_batch(run, &seq, err)) != RB_OK ||
+        (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK)
+        goto fail;
+    if (!opts->dry_run) {
+        if ((st = rb_ledger_insert_batch(run->db, run->batch_id, opts->policy_year, opts->as_of, seq,
+                                         opts->n_usccs ? "selected" : "all", import_id, opts->run_id, opts->by,
+                                         run->final_dir, err)) != RB_OK ||
+            (st = rb_ledger_open(run->db, &run->ledger, err)) != RB_OK)
+            goto fail;
+        run->ledger_open = true;
+    }
+    if ((st = rb_fs_mkdir(run->staging, err)) != RB_OK)
+        goto fail;
+    if ((st = rb_batch_files_open(&run->files, run->staging, run->batch_id, run->params, err)) != RB_OK)
+        goto fail;
+    run->files_open = true;
+    rb_crash_point("files-open");
+    if ((st = decide_all(run, err)) != RB_OK)
+        goto fail;
+    rb_run_result *r = run->result;
+    if (r->firms == 0) {
+        /* Nothing to decide: no batch at all (outputs.md: "a run that
+         * decides anything publishes one batch"). */
+        rb_batch_files_abandon(&run->files);
+        run->files_open = false;
+        rb_fs_remove_tree(run->staging, NULL);
+        rb_db_rollback(run->db);
+        r->published = false;
+        return RB_OK;
+    }
+    rb_batch_summary summary = {
+        .db = run->db,
+        .params = run->params,
+        .batch_id = run->batch_id,
+        .as_of = opts->as_of,
+        .dry_run = opts->dry_run,
+        .selected = opts->n_usccs > 0,
+        .usccs = opts->usccs,
+        .n_usccs = opts->n_usccs,
+        .by = opts->by,
+        .import_id = import_id,
+        .result = r,
+        .reason_counts = run->reason_counts,
+    };
+    char payout_sha[RB_SHA256_HEX] = "";
+    if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
+        goto fail;
+    run->files_open = false;
+    rb_crash_point("files-written");
+    if ((st = verify_payout(run, err)) != RB_OK ||
+        (st = rb_batch_files_write_sums(run->staging, payout_sha, err)) != RB_OK)
+        goto fail;
+    rb_crash_point("sums-written");
+    if (!opts->dry_run) {
+        if ((st = rb_ledger_finish_batch(run->db, run->batch_id, r->firms, r->payments, r->total, payout_sha,
+                                         err)) != RB_OK)
+            goto fail;
+        rb_ledger_close(&run->ledger);
+        run->ledger_open = false;
+        rb_crash_point("before-commit");
+        if ((st = rb_db_commit(run->db, err)) != RB_OK)
+            goto fail;
+        rb_crash_point("after-commit");
+    } else {
+        rb_db_rollback(run->db);
+    }
+    st = rb_fs_rename_noreplace(run->staging, run->final_dir, err);
+    if (st != RB_OK) {
+        /* The ledger is committed: the staging folder stays for the next
+         * run to rename (rb_batch_repair). Say so plainly. */
+        if (!opts->dry_run)
+            return rb_fail(err, RB_E_CANTWRITE,
+                           "batch %s is recorded but could not be moved from '%s' to '%s'; the next run "
+                           "finishes the move",
+                           run->batch_id, run->staging, run->final_dir);
+        rb_fs_remove_tree(run->staging, NULL);
+        return st;
+    }
+    rb_crash_point("published");
+    r->published = true;
+    snprintf(r->batch_id, sizeof r->batch_id, "%s", run->batch_id);
+    snprintf(r->folder, sizeof r->folder, "%s", run->final_dir);
+    return RB_OK;
+
+fail:
+    if (run->files_open) {
+        rb_batch_files_abandon(&run->files);
+        run->files_open = false;
+    }
+    if (run->ledger_open) {
+        rb_ledger_close(&run->ledger);
+        run->ledger_open = false;
+    }
+    rb_db_rollback(run->db);
+    if (run->staging[0] != '\0')
+        rb_fs_remove_tree(run->staging, NULL);
+    return st;
+}
+
+rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb_error *err)
+{
+    memset(out, 0, sizeof *out);
+    rb_params params;
+    rb_status st = rb_params_load(db, opts->policy_year, &params, err);
+    if (st != RB_OK)
+        return st;
+    batch_run run;
+    memset(&run, 0, sizeof run);
+    run.db = db;
+    run.params = &params;
+    run.opts = opts;
+    run.result = out;
+    return publish(&run, err);
+}
+
+/* True when dir/SHA256SUMS lists files that all match. */
+static bool staging_complete(const char *dir)
+{
+    char path[4300];
+    if ((size_t)snprintf(path, sizeof path, "%s/SHA256SUMS", dir) >= sizeof path)
+        return false;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char line[512];
+    int files = 0;
+    bool ok = true;
+    while (ok && fgets(line, sizeof line, f) != NULL) {
+        char hex[RB_SHA256_HEX], name[256];
+        if (sscanf(line, "%64s  %255s", hex, name) != 2 || strchr(name, '/') != NULL) {
+            ok = false;
+            break;
+        }
+        char file[4600], actual[RB_SHA256_HEX];
+        snprintf(file, sizeof file, "%s/%s", dir, name);
+        ok = rb_sha256_file(file, actual, NULL) == RB_OK && strcmp(actual, hex) == 0;
+        files++;
+    }
+    fclose(f);
+    return ok && files > 0;
+}
+
+rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_error *err)
+{
+    *repaired = 0;
+    DIR *d = opendir(out_dir);
+    if (d == NULL)
+        return errno == ENOENT ? RB_OK
+                               : rb_fail(err, RB_E_CANTWRITE, "cannot read folder '%s': %s", out_dir, strerror(errno));
+    rb_status st = RB_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0)
+            continue;
+        const char *batch_id = e->d_name + strlen(STAGING_PREFIX);
+        char staging[4200], final_dir[4200];
+        snprintf(staging, sizeof staging, "%s/%s", out_dir, e->d_name);
+        snprintf(final_dir, sizeof final_dir, "%s/%s", out_dir, batch_id);
+        int committed = 0;
+        if ((st = rb_ledger_has_batch(db, batch_id, &committed, err)) != RB_OK)
+            break;
+        struct stat sb;
+        if (committed && lstat(final_dir, &sb) != 0 && staging_complete(staging)) {
+            if ((st = rb_fs_rename_noreplace(staging, final_dir, err)) != RB_OK)
+                break;
+            (*repaired)++;
+            fprintf(stderr, "rebate: finished publishing batch %s, interrupted after it was recorded\n",
+                    batch_id);
+        } else if (!committed) {
+            if ((st = rb_fs_remove_tree(staging, err)) != RB_OK)
+                break;
+        } else {
+            fprintf(stderr, "rebate: warning: '%s' is left for a person to look at: batch %s is recorded but "
+                            "this copy is incomplete or already published\n", staging, batch_id);
+        }
+    }
+    closedir(d);
+    return st;
+}

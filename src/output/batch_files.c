@@ -1,0 +1,521 @@
+/* Writers of the batch files: one row per firm into decisions.csv, payout.csv
+ * and exceptions.csv as the firms are decided, then the rejected input rows,
+ * summary.txt and SHA256SUMS. Column orders are those of outputs.md. */
+#include <errno.h>
+#include <stdarg.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "output/batch_files.h"
+#include "rebate/date.h"
+#include "rebate/db.h"
+#include "rebate/fsutil.h"
+#include "rebate/money.h"
+#include "rebate/words.h"
+
+static const char *const payout_header[] = {"seq", "batch_id", "reference", "uscc", "name",
+                                            "account_name", "bank_name", "bank_code", "bank_account",
+                                            "amount", "amount_in_words", "policy_year", "purpose"};
+static const char *const exceptions_header[] = {"kind", "uscc", "name", "reasons", "detail", "file", "line", "amount"};
+static const char *const decisions_header[] = {"uscc", "name", "outcome", "reasons", "headcount", "full_months",
+                                               "arrears", "layoff_rate", "base", "rate", "amount"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static rb_status open_csv(rb_batch_files *files, const char *name, char *path, FILE **file, rb_csv_writer *w,
+                          const char *const *header, size_t n, rb_error *err)
+{
+    snprintf(path, 4200, "%s/%s", files->dir, name);
+    rb_status st = rb_fs_create(files->dir, name, file, err);
+    if (st != RB_OK)
+        return st;
+    return rb_csv_begin(w, *file, path, header, n, err);
+}
+
+rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char *batch_id,
+                              const rb_params *params, rb_error *err)
+{
+    memset(files, 0, sizeof *files);
+    snprintf(files->dir, sizeof files->dir, "%s", dir);
+    snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id);
+    files->params = params;
+    rb_status st;
+    if ((st = open_csv(files, "payout.csv", files->payout_path, &files->payout_file, &files->payout, payout_header,
+                       COUNT(payout_header), err)) != RB_OK ||
+        (st = open_csv(files, "exceptions.csv", files->exceptions_path, &files->exceptions_file, &files->exceptions,
+                       exceptions_header, COUNT(exceptions_header), err)) != RB_OK ||
+        (st = open_csv(files, "decisions.csv", files->decisions_path, &files->decisions_file, &files->decisions,
+                       decisions_header, COUNT(decisions_header), err)) != RB_OK) {
+        rb_batch_files_abandon(files);
+        return st;
+    }
+    return RB_OK;
+}
+
+void rb_batch_files_abandon(rb_batch_files *files)
+{
+    FILE **all[] = {&files->payout_file, &files->exceptions_file, &files->decisions_file};
+    for (size_t i = 0; i < COUNT(all); i++) {
+        if (*all[i] != NULL)
+            fclose(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* The name a firm is known by: the registered name, else the unit's. */
+static const char *firm_name(const rb_firm_input *firm)
+{
+    if (firm->has_registration && firm->reg_name)
+        return firm->reg_name;
+    if (firm->has_unit && firm->unit_name)
+        return firm->unit_name;
+    return "";
+}
+
+static void add_clause(rb_strbuf *out, bool *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_clause(rb_strbuf *out, bool *ok, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (out->len > 0)
+        *ok = *ok && rb_strbuf_adds(out, "；");
+    *ok = *ok && rb_strbuf_adds(out, text);
+}
+
+bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, const rb_decision *decision,
+                        rb_strbuf *out)
+{
+    const rb_measures *m = &decision->measures;
+    bool ok = true;
+    char a[RB_MONEY_BUFSZ], b[RB_MONEY_BUFSZ];
+    int data_year = (int)m->data_year;
+    for (int i = 0; i < RB_R_COUNT; i++) {
+        if (!(decision->reasons & (1u << i)))
+            continue;
+        switch ((rb_reason)i) {
+        case RB_R_ROW_ERROR:
+            add_clause(out, &ok, "ROW_ERROR 导入时有 %lld 行该单位的数据被拒收，见本表 ROW 行", (long long)firm->row_errors);
+            break;
+        case RB_R_DATA_CONFLICT:
+            add_clause(out, &ok, "DATA_CONFLICT 有 %lld 行同键不同值的重复数据，见本表 ROW 行", (long long)firm->conflicts);
+            break;
+        case RB_R_REG_INACTIVE:
+            add_clause(out, &ok, "REG_INACTIVE 登记状态为“%s”", firm->reg_status ? firm->reg_status : "");
+            break;
+        case RB_R_DISHONEST:
+            add_clause(out, &ok, "DISHONEST 列入严重失信主体名单");
+            break;
+        case RB_R_UI_TERMINATED:
+            add_clause(out, &ok, "UI_TERMINATED 参保状态为“%s”", firm->ui_status ? firm->ui_status : "");
+            break;
+        case RB_R_NO_CONTRIBUTIONS:
+            add_clause(out, &ok, "NO_CONTRIBUTIONS %d年无缴费记录", data_year);
+            break;
+        case RB_R_FULL_MONTHS_SHORT:
+            add_clause(out, &ok, "FULL_MONTHS_SHORT 足额缴费 %lld 个月，少于 %lld 个月", (long long)m->full_months,
+                       (long long)params->min_full_months);
+            break;
+        case RB_R_ARREARS:
+            add_clause(out, &ok, "ARREARS %d年欠缴 %s 元", data_year, rb_money_format(m->arrears, a));
+            break;
+        case RB_R_LAYOFF_RATE:
+            if (m->layoff_den == 0)
+                add_clause(out, &ok, "LAYOFF_RATE 新增领取失业保险金 %lld 人，而平均参保人数为 0",
+                           (long long)m->claimants);
+            else
+                add_clause(out, &ok, "LAYOFF_RATE 新增领取失业保险金 %lld 人，裁员率 %s%% 超过 %s%%",
+                           (long long)m->claimants, rb_percent_format(m->layoff_num, m->layoff_den, a),
+                           rb_percent_format(m->layoff_cap_permille, 1000, b));
+            break;
+        case RB_R_ZERO_AMOUNT:
+            add_clause(out, &ok, "ZERO_AMOUNT 返还金额为 0.00 元");
+            break;
+        case RB_R_REG_MISSING:
+            add_clause(out, &ok, "REG_MISSING 无市场主体登记信息");
+            break;
+        case RB_R_UNIT_MISSING:
+            add_clause(out, &ok, "UNIT_MISSING 无失业保险参保单位信息");
+            break;
+        case RB_R_REG_SUSPENDED:
+            add_clause(out, &ok, "REG_SUSPENDED 登记状态为“%s”", firm->reg_status ? firm->reg_status : "");
+            break;
+        case RB_R_UI_SUSPENDED:
+            add_clause(out, &ok, "UI_SUSPENDED 参保状态为“%s”", firm->ui_status ? firm->ui_status : "");
+            break;
+        case RB_R_LAYOFF_HIGH:
+            add_clause(out, &ok, "LAYOFF_HIGH 参保人数由 %lld 降至 %lld，降幅 %s%% 超过 %s%%", (long long)m->layoff_start,
+                       (long long)m->layoff_end,
+                       m->layoff_den > 0 ? rb_percent_format(m->layoff_num, m->layoff_den, a) : "—",
+                       rb_percent_format(m->layoff_cap_permille, 1000, b));
+            break;
+        case RB_R_LABOUR_DISPATCH:
+            add_clause(out, &ok, "LABOUR_DISPATCH 行业代码 %s（劳务派遣服务），须由单位申请办理",
+                       firm->industry_code ? firm->industry_code : "");
+            break;
+        case RB_R_NAME_MISMATCH:
+            add_clause(out, &ok, "NAME_MISMATCH 参保单位名称“%s”与登记名称“%s”不一致",
+                       firm->unit_name ? firm->unit_name : "", firm->reg_name ? firm->reg_name : "");
+            break;
+        case RB_R_NO_ACCOUNT:
+            if (!firm->has_unit)
+                add_clause(out, &ok, "NO_ACCOUNT 无参保单位信息，没有收款账户");
+            else if (firm->bank_account == NULL || firm->bank_account[0] == '\0')
+                add_clause(out, &ok, "NO_ACCOUNT 未提供银行账号");
+            else
+                add_clause(out, &ok, "NO_ACCOUNT 仅有税务账户，%d年度不允许向税务账户拨付", (int)params->policy_year);
+            break;
+        case RB_R_ACCOUNT_INVALID:
+            add_clause(out, &ok, "ACCOUNT_INVALID 银行账号“%s”不是 8 至 32 位数字",
+                       firm->bank_account ? firm->bank_account : "");
+            break;
+        case RB_R_PAYEE_MISMATCH:
+            if (firm->account_name == NULL || firm->account_name[0] == '\0')
+                add_clause(out, &ok, "PAYEE_MISMATCH 收款户名为空");
+            else
+                add_clause(out, &ok, "PAYEE_MISMATCH 收款户名“%s”与登记名称“%s”不一致", firm->account_name,
+                           firm->reg_name ? firm->reg_name : "");
+            break;
+        case RB_R_AMOUNT_HIGH:
+            add_clause(out, &ok, "AMOUNT_HIGH 返还金额 %s 元超过复核限额 %s 元", rb_money_format(m->amount, a),
+                       rb_money_format(params->review_amount, b));
+            break;
+        case RB_R_TRANSFER_RETURNED:
+            add_clause(out, &ok, "TRANSFER_RETURNED 上次转账被银行退回，收款账户至今未更正");
+            break;
+        case RB_R_ALREADY_PAID:
+            add_clause(out, &ok, "ALREADY_PAID 本年度已拨付（%s）", firm->paid_reference ? firm->paid_reference : "");
+            break;
+        case RB_R_OVER_SCOPE:
+            add_clause(out, &ok, "OVER_SCOPE 参保人数超过 %lld 人", (long long)params->scope_max_headcount);
+            break;
+        case RB_R_COUNT:
+            break;
+        }
+    }
+    return ok;
+}
+
+rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, const rb_decision *decision,
+                             const char *reference, rb_error *err)
+{
+    const rb_measures *m = &decision->measures;
+    char reasons[512], buf[RB_MONEY_BUFSZ];
+    rb_reasons_format(decision->reasons, reasons, sizeof reasons);
+    const char *name = firm_name(firm);
+
+    rb_csv_writer *w = &files->decisions;
+    rb_csv_text(w, firm->uscc);
+    rb_csv_text(w, name);
+    rb_csv_text(w, rb_outcome_code(decision->outcome));
+    rb_csv_text(w, reasons);
+    if (!m->headcount_known)
+        rb_csv_text(w, "");
+    else if (files->params->headcount_basis == RB_HEADCOUNT_AVERAGE)
+        rb_csv_text(w, rb_ratio_format(m->headcount_num, m->headcount_den, buf));
+    else
+        rb_csv_int(w, (long long)(m->headcount_num / (m->headcount_den ? m->headcount_den : 1)));
+    rb_csv_int(w, (long long)m->full_months);
+    rb_csv_money(w, m->arrears);
+    rb_csv_text(w, m->layoff_den > 0 ? rb_percent_format(m->layoff_num, m->layoff_den, buf) : "");
+    rb_csv_money(w, m->base);
+    rb_csv_int(w, m->rate_pct);
+    rb_csv_money(w, m->amount);
+    rb_csv_end_row(w);
+
+    if (decision->outcome == RB_OUTCOME_PAY) {
+        char words[RB_WORDS_BUFSZ], purpose[64];
+        rb_amount_in_words(m->amount, true, words);
+        snprintf(purpose, sizeof purpose, "%d年失业保险稳岗返还", (int)files->params->policy_year);
+        w = &files->payout;
+        rb_csv_int(w, (long long)++files->payout_seq);
+        rb_csv_text(w, files->batch_id);
+        rb_csv_text(w, reference);
+        rb_csv_text(w, firm->uscc);
+        rb_csv_text(w, name);
+        rb_csv_text(w, firm->account_name);
+        rb_csv_text(w, firm->bank_name);
+        rb_csv_text(w, firm->bank_code);
+        rb_csv_text(w, firm->bank_account);
+        rb_csv_money(w, m->amount);
+        rb_csv_text(w, words);
+        rb_csv_int(w, files->params->policy_year);
+        rb_csv_text(w, purpose);
+        rb_csv_end_row(w);
+    } else if (decision->outcome == RB_OUTCOME_REVIEW) {
+        rb_strbuf detail = RB_STRBUF_INIT;
+        if (!rb_decision_detail(files->params, firm, decision, &detail)) {
+            rb_strbuf_release(&detail);
+            return rb_fail(err, RB_E_INTERNAL, "out of memory writing '%s'", files->exceptions_path);
+        }
+        w = &files->exceptions;
+        rb_csv_text(w, "ENTERPRISE");
+        rb_csv_text(w, firm->uscc);
+        rb_csv_text(w, name);
+        rb_csv_text(w, reasons);
+        rb_csv_text(w, detail.buf);
+        rb_csv_text(w, "");
+        rb_csv_text(w, "");
+        rb_csv_money(w, m->amount);
+        rb_csv_end_row(w);
+        rb_strbuf_release(&detail);
+    }
+    rb_status st;
+    if ((st = rb_csv_status(&files->decisions, err)) != RB_OK || (st = rb_csv_status(&files->payout, err)) != RB_OK ||
+        (st = rb_csv_status(&files->exceptions, err)) != RB_OK)
+        return st;
+    return RB_OK;
+}
+
+static bool selected_row(const rb_batch_summary *summary, const char *uscc, const char *prefix)
+{
+    if (!summary->selected)
+        return true;
+    for (size_t i = 0; i < summary->n_usccs; i++) {
+        if (uscc && strcmp(uscc, summary->usccs[i]) == 0)
+            return true;
+        if (prefix && strncmp(prefix, summary->usccs[i], 17) == 0 && strlen(prefix) == 17)
+            return true;
+    }
+    return false;
+}
+
+/* Appends every input row kept out of the snapshot (ROW rows). */
+static rb_status write_row_errors(rb_batch_files *files, const rb_batch_summary *summary, int64_t *count,
+                                  rb_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    *count = 0;
+    if (sqlite3_prepare_v2(summary->db,
+                           "SELECT e.uscc_field, r.name, e.rule, e.message, e.file, e.line, e.uscc, e.uscc_prefix"
+                           " FROM row_errors e LEFT JOIN registration r ON r.uscc = e.uscc"
+                           " ORDER BY e.file, e.line",
+                           -1, &st, NULL) != SQLITE_OK)
+        return rb_db_fail(summary->db, "reading the rejected rows", err);
+    rb_csv_writer *w = &files->exceptions;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!selected_row(summary, (const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7)))
+            continue;
+        rb_csv_text(w, "ROW");
+        rb_csv_text(w, (const char *)sqlite3_column_text(st, 0));
+        rb_csv_text(w, (const char *)sqlite3_column_text(st, 1));
+        rb_csv_text(w, (const char *)sqlite3_column_text(st, 2));
+        rb_csv_text(w, (const char *)sqlite3_column_text(st, 3));
+        rb_csv_text(w, (const char *)sqlite3_column_text(st, 4));
+        rb_csv_int(w, sqlite3_column_int64(st, 5));
+        rb_csv_text(w, "");
+        rb_csv_end_row(w);
+        (*count)++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rb_db_fail(summary->db, "reading the rejected rows", err);
+    return rb_csv_status(w, err);
+}
+
+static rb_status write_summary(const rb_batch_files *files, const rb_batch_summary *s, rb_error *err)
+{
+    FILE *f = NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.txt", files->dir);
+    rb_status st = rb_fs_create(files->dir, "summary.txt", &f, err);
+    if (st != RB_OK)
+        return st;
+    const rb_params *p = s->params;
+    const rb_run_result *r = s->result;
+    char day[11], a[RB_MONEY_BUFSZ], b[RB_MONEY_BUFSZ], words[RB_WORDS_BUFSZ], now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (localtime_r(&t, &tm) == NULL || strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        snprintf(now, sizeof now, "unknown");
+    rb_date_format(s->as_of, day);
+
+    fprintf(f, "%d年失业保险稳岗返还（免申即享）拨付批次汇总\r\n\r\n", (int)p->policy_year);
+    if (s->dry_run)
+        fprintf(f, "*** 预览（DRY RUN）：本批次仅供核对，未记入台账，不得据此拨付 ***\r\n\r\n");
+    fprintf(f, "批次号 batch_id：%s\r\n", s->batch_id);
+    fprintf(f, "范围：%s\r\n", s->selected ? "指定单位重算（--uscc）" : "全部参保单位");
+    fprintf(f, "政策年度 policy_year：%d    数据年度 data_year：%d\r\n", (int)p->policy_year, (int)p->policy_year - 1);
+    fprintf(f, "业务日期 as_of：%s    生成时间：%s    操作人：%s\r\n\r\n", day, now, s->by);
+
+    fprintf(f, "参数（policy_params %d，依据：%s）\r\n", (int)p->policy_year, p->legal_reference);
+    fprintf(f, "  返还比例：中小微企业 %d%%，大型企业 %d%%（参保人数 ≥ %lld 为大型）\r\n", (int)p->rate_smm_pct,
+            (int)p->rate_large_pct, (long long)p->large_firm_min_headcount);
+    fprintf(f, "  裁员率上限：%lld 人及以下 %s%%，以上 %s%%；裁员率口径 %s\r\n", (long long)p->small_unit_max_headcount,
+            rb_percent_format(p->small_unit_layoff_cap_permille, 1000, a),
+            rb_percent_format(p->layoff_target_permille, 1000, b),
+            p->layoff_method == RB_LAYOFF_CLAIMANTS ? "claimants（新增领金人数/平均参保人数）"
+                                                    : "december_stock（年末参保人数降幅）");
+    fprintf(f, "  足额缴费月数：至少 %lld 个月（%s）；范围：参保人数 ≤ %lld（口径 %s）\r\n", (long long)p->min_full_months,
+            p->full_months_rule == RB_FULL_MONTHS_CUMULATIVE ? "cumulative 累计" : "data_year 数据年度内",
+            (long long)p->scope_max_headcount, p->headcount_basis == RB_HEADCOUNT_AVERAGE ? "average" : "december");
+    fprintf(f, "  税务账户：%s；复核金额：超过 %s 元\r\n\r\n", p->tax_account_allowed ? "允许" : "不允许",
+            rb_money_format(p->review_amount, a));
+
+    fprintf(f, "输入文件（导入批次 %lld）\r\n", (long long)s->import_id);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT file, sha256, encoding, rows_read, rows_loaded, rows_rejected, rows_duplicate,"
+                           " rows_conflicting FROM import_files WHERE import_id = ? ORDER BY file",
+                           -1, &q, NULL) != SQLITE_OK) {
+        fclose(f);
+        return rb_db_fail(s->db, "reading the import record", err);
+    }
+    sqlite3_bind_int64(q, 1, s->import_id);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        fprintf(f, "  %s  SHA-256 %s  编码 %s\r\n    读入 %lld = 载入 %lld + 拒收 %lld + 重复 %lld + 冲突 %lld\r\n",
+                (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+                (const char *)sqlite3_column_text(q, 2), (long long)sqlite3_column_int64(q, 3),
+                (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 5),
+                (long long)sqlite3_column_int64(q, 6), (long long)sqlite3_column_int64(q, 7));
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        fclose(f);
+        return rb_db_fail(s->db, "reading the import record", err);
+    }
+
+    fprintf(f, "\r\n决定（共 %lld 家单位）\r\n", (long long)r->firms);
+    static const rb_outcome order[] = {RB_OUTCOME_PAY, RB_OUTCOME_REVIEW, RB_OUTCOME_REJECT, RB_OUTCOME_SKIP};
+    for (size_t i = 0; i < 4; i++)
+        fprintf(f, "  %-6s %-8s %lld\r\n", rb_outcome_code(order[i]), rb_outcome_label(order[i]),
+                (long long)r->by_outcome[order[i]]);
+    fprintf(f, "\r\n原因（一家单位可有多个原因）\r\n");
+    for (int i = 0; i < RB_R_COUNT; i++)
+        if (s->reason_counts[i] > 0)
+            fprintf(f, "  %-18s %s  %lld\r\n", rb_reason_code((rb_reason)i), rb_reason_label((rb_reason)i),
+                    (long long)s->reason_counts[i]);
+    fprintf(f, "\r\n导入拒收行（见 exceptions.csv 的 ROW 行）：%lld\r\n", (long long)r->row_errors);
+
+    rb_amount_in_words(r->total, true, words);
+    fprintf(f, "\r\n拨付笔数：%lld\r\n拨付总额：%s 元（%s）\r\n", (long long)r->payments, rb_money_format(r->total, a), words);
+    fprintf(f, "单笔最大：%s 元\r\n", rb_money_format(r->largest, a));
+    fprintf(f, "\r\n文件：payout.csv（拨付明细表）、exceptions.csv（人工复核）、decisions.csv（全部决定）、"
+               "SHA256SUMS（校验：sha256sum -c SHA256SUMS）\r\n");
+    return rb_fs_close_synced(f, path, err);
+}
+
+rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
+                                rb_error *err)
+{
+    rb_status st = write_row_errors(files, summary, row_errors, err);
+    if (st != RB_OK) {
+        rb_batch_files_abandon(files);
+        return st;
+    }
+    FILE **all[] = {&files->payout_file, &files->exceptions_file, &files->decisions_file};
+    const char *paths[] = {files->payout_path, files->exceptions_path, files->decisions_path};
+    for (size_t i = 0; i < COUNT(all); i++) {
+        FILE *f = *all[i];
+        *all[i] = NULL;
+        rb_status close_st = rb_fs_close_synced(f, paths[i], err);
+        if (st == RB_OK)
+            st = close_st;
+    }
+    if (st != RB_OK)
+        return st;
+    return write_summary(files, summary, err);
+}
+
+/* libcsv callbacks for reading payout.csv back. */
+typedef struct payout_reader {
+    size_t field;      /* index of the current field in its row */
+    int64_t rows;      /* data rows seen (header excluded) */
+    rb_fen sum;
+    bool header_done;
+    bool bad;          /* an amount did not parse */
+} payout_reader;
+
+static void payout_field(void *data, size_t len, void *ctx)
+{
+    payout_reader *r = ctx;
+    if (r->header_done && r->field == 9) {
+        rb_fen v = 0;
+        if (rb_money_parse(data, len, &v) != RB_MONEY_OK || v > RB_FEN_MAX - r->sum)
+            r->bad = true;
+        else
+            r->sum += v;
+    }
+    r->field++;
+}
+
+static void payout_row(int c, void *ctx)
+{
+    (void)c;
+    payout_reader *r = ctx;
+    if (r->header_done)
+        r->rows++;
+    r->header_done = true;
+    r->field = 0;
+}
+
+rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_fen *sum, rb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path, strerror(errno));
+    struct csv_parser parser;
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        fclose(f);
+        return rb_fail(err, RB_E_INTERNAL, "out of memory reading back '%s'", path);
+    }
+    payout_reader r = {0};
+    char buf[65536];
+    size_t got;
+    bool first = true, parse_ok = true;
+    while (parse_ok && (got = fread(buf, 1, sizeof buf, f)) > 0) {
+        const char *p = buf;
+        if (first && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+            p += 3, got -= 3;
+        first = false;
+        parse_ok = csv_parse(&parser, p, got, payout_field, payout_row, &r) == got;
+    }
+    bool read_error = ferror(f) != 0;
+    fclose(f);
+    parse_ok = parse_ok && csv_fini(&parser, payout_field, payout_row, &r) == 0;
+    csv_free(&parser);
+    if (read_error || !parse_ok || r.bad)
+        return rb_fail(err, RB_E_CANTWRITE, "'%s' does not read back as written", path);
+    *rows = r.rows;
+    *sum = r.sum;
+    return RB_OK;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+rb_status rb_batch_files_write_sums(const char *dir, char payout_sha[RB_SHA256_HEX], rb_error *err)
+{
+    static const char *const names[] = {"decisions.csv", "exceptions.csv", "payout.csv", "summary.txt"};
+    const char *sorted[COUNT(names)];
+    memcpy(sorted, names, sizeof names);
+    qsort(sorted, COUNT(sorted), sizeof sorted[0], compare_names);
+    FILE *f = NULL;
+    char sums_path[4200];
+    snprintf(sums_path, sizeof sums_path, "%s/SHA256SUMS", dir);
+    rb_status st = rb_fs_create(dir, "SHA256SUMS", &f, err);
+    if (st != RB_OK)
+        return st;
+    for (size_t i = 0; i < COUNT(sorted); i++) {
+        char path[4200], hex[RB_SHA256_HEX];
+        snprintf(path, sizeof path, "%s/%s", dir, sorted[i]);
+        if ((st = rb_sha256_file(path, hex, err)) != RB_OK) {
+            fclose(f);
+            return st == RB_E_NOINPUT ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s'", path) : st;
+        }
+        fprintf(f, "%s  %s\n", hex, sorted[i]);
+        if (strcmp(sorted[i], "payout.csv") == 0)
+            memcpy(payout_sha, hex, RB_SHA256_HEX);
+    }
+    if ((st = rb_fs_close_synced(f, sums_path, err)) != RB_OK)
+        return st;
+    return rb_fs_sync_dir(dir, err);
+}

@@ -1,0 +1,71 @@
+/* The files of a batch folder (outputs.md): payout.csv, exceptions.csv,
+ * decisions.csv, summary.txt and SHA256SUMS, written row by row while the
+ * firms are decided. Internal to the output stage. */
+#ifndef REBATE_OUTPUT_BATCH_FILES_H
+#define REBATE_OUTPUT_BATCH_FILES_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "rebate/batch.h"
+#include "rebate/csv_writer.h"
+#include "rebate/rules.h"
+#include "rebate/sha256.h"
+#include "rebate/strbuf.h"
+
+typedef struct rb_batch_files {
+    char dir[4096];              /* the staging folder */
+    char batch_id[128];
+    const rb_params *params;
+    FILE *payout_file, *exceptions_file, *decisions_file;
+    char payout_path[4200], exceptions_path[4200], decisions_path[4200];
+    rb_csv_writer payout, exceptions, decisions;
+    int64_t payout_seq;          /* last seq written to payout.csv */
+} rb_batch_files;
+
+/* What summary.txt reports besides the rows. */
+typedef struct rb_batch_summary {
+    sqlite3 *db;
+    const rb_params *params;
+    const char *batch_id;
+    int32_t as_of;
+    bool dry_run;
+    bool selected;               /* a --uscc rerun */
+    const char *const *usccs;    /* the firms of a --uscc rerun */
+    size_t n_usccs;
+    const char *by;
+    int64_t import_id;
+    const rb_run_result *result;
+    const int64_t *reason_counts;/* RB_R_COUNT counters */
+} rb_batch_summary;
+
+rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char *batch_id,
+                              const rb_params *params, rb_error *err);
+
+/* Writes the firm's row of decisions.csv and, by outcome, of payout.csv
+ * (reference given) or exceptions.csv. */
+rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, const rb_decision *decision,
+                             const char *reference, rb_error *err);
+
+/* Appends the rejected input rows to exceptions.csv (their count in
+ * *row_errors), closes and fsyncs the three CSV files and writes summary.txt. */
+rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
+                                rb_error *err);
+
+/* Closes whatever is open, on a failing path. */
+void rb_batch_files_abandon(rb_batch_files *files);
+
+/* Reads a written payout.csv back: its number of rows and the sum of its
+ * amount column. */
+rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_fen *sum, rb_error *err);
+
+/* Writes dir/SHA256SUMS for every other file of dir; the digest of
+ * payout.csv is copied into payout_sha. */
+rb_status rb_batch_files_write_sums(const char *dir, char payout_sha[RB_SHA256_HEX], rb_error *err);
+
+/* One Chinese sentence per reason of a REVIEW/REJECT decision, with the
+ * values involved, joined by "；" (the detail column of exceptions.csv). */
+bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, const rb_decision *decision,
+                        rb_strbuf *out);
+
+#endif
