@@ -3,6 +3,8 @@
 #ifndef REBATE_CLI_H
 #define REBATE_CLI_H
 
+#include <stdint.h>
+
 #include "rebate/error.h"
 
 int cmd_import(int argc, char **argv);
@@ -27,6 +29,9 @@ int rb_usage_error(const char *command, const char *fmt, ...) __attribute__((for
 /* Flushes and checks stdout (a full disk or closed pipe is noticed, as git
  * does after every command); returns st, or 73 when stdout failed. */
 int rb_finish_stdout(int status);
+
+/* Parses a --year value (four digits); 0 on success, -1 otherwise. */
+int rb_parse_year(const char *text, int32_t *year);
 
 /* The login name of whoever runs the program (for --by defaults). */
 const char *rb_login_name(void);
