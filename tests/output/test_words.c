@@ -330,6 +330,80 @@ START_TEST(test_words_variants_optional_zero_by_hand)
 }
 END_TEST
 
+/* `rebate words`: prints the payout file's form with a newline. */
+START_TEST(test_cmd_words_prints_amount)
+{
+    static const struct {
+        const char *arg, *expected;
+    } cases[] = {
+        {"1234.56", "人民币壹仟贰佰叁拾肆元伍角陆分\n"},
+        {"4800", "人民币肆仟捌佰元整\n"},
+        {"4800.00", "人民币肆仟捌佰元整\n"},
+        {"0.5", "人民币伍角\n"},
+        {"0", "人民币零元整\n"},
+        {"007.50", "人民币柒元伍角\n"},
+        {"1680.32", "人民币壹仟陆佰捌拾元零叁角贰分\n"},
+        {"92233720368547758.07", "人民币玖亿贰仟贰佰叁拾叁万柒仟贰佰零叁亿陆仟捌佰伍拾肆万柒仟柒佰伍拾捌元零柒分\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = NULL, *err = NULL;
+        int status = ts_run_rebate(&out, &err, "words", cases[i].arg, NULL);
+        ck_assert_msg(status == 0, "words %s: status %d, %s", cases[i].arg, status, err);
+        ck_assert_str_eq(out, cases[i].expected);
+        ck_assert_str_eq(err, "");
+        free(out);
+        free(err);
+    }
+}
+END_TEST
+
+/* A bad amount: exit 64 and one line on standard error naming the value. */
+START_TEST(test_cmd_words_bad_amount)
+{
+    static const char *const bad[] = {"-5", "+5", "1,234.00", "1 234", "1.234", "12.", ".5", "abc",
+                                      "1e3", "１２", "92233720368547758.08", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL, *err = NULL;
+        int status = ts_run_rebate(&out, &err, "words", bad[i], NULL);
+        ck_assert_msg(status == 64, "words %s: status %d", bad[i], status);
+        ck_assert_str_eq(out, "");
+        char quoted[128];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i]);
+        ck_assert_msg(strstr(err, quoted) != NULL, "words %s: message %s", bad[i], err);
+        ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "not one line: %s", err);
+        free(out);
+        free(err);
+    }
+    char *err = NULL;
+    ck_assert_int_eq(ts_run_rebate(NULL, &err, "words", "", NULL), 64);
+    ck_assert(strstr(err, "''") != NULL);
+    free(err);
+}
+END_TEST
+
+START_TEST(test_cmd_words_arguments)
+{
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(ts_run_rebate(&out, &err, "words", NULL), 64);
+    ck_assert(strstr(err, "AMOUNT") != NULL);
+    free(out);
+    free(err);
+    ck_assert_int_eq(ts_run_rebate(&out, &err, "words", "1", "2", NULL), 64);
+    ck_assert_str_eq(out, "");
+    free(out);
+    free(err);
+    ck_assert_int_eq(ts_run_rebate(&out, &err, "words", "--help", NULL), 0);
+    ck_assert(strncmp(out, "usage: rebate words AMOUNT\n", 27) == 0);
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    ck_assert_int_eq(ts_run_rebate(&out, &err, "words", "--", "12", NULL), 0);
+    ck_assert_str_eq(out, "人民币壹拾贰元整\n");
+    free(out);
+    free(err);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("words");
@@ -347,6 +421,11 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_words_variants_in_our_form);
     tcase_add_test(tc, test_words_variants_optional_zero_by_hand);
     suite_add_tcase(s, tc);
+    TCase *cmd = tcase_create("cmd_words");
+    tcase_add_test(cmd, test_cmd_words_prints_amount);
+    tcase_add_test(cmd, test_cmd_words_bad_amount);
+    tcase_add_test(cmd, test_cmd_words_arguments);
+    suite_add_tcase(s, cmd);
     return s;
 }
 
