@@ -15,6 +15,7 @@ typedef struct rb_csv_writer {
     const char *path;  /* for messages */
     bool row_started;  /* a field has been written on the current row */
     bool failed;       /* a write failed; later calls do nothing */
+    int error_number;  /* errno of the first failed write, for the message */
 } rb_csv_writer;
 
 /* Starts a CSV file on an open stream: writes the BOM and the header row
@@ -29,7 +30,8 @@ void rb_csv_money(rb_csv_writer *w, rb_fen fen);
 void rb_csv_int(rb_csv_writer *w, long long value);
 /* Ends the current row with CRLF. */
 void rb_csv_end_row(rb_csv_writer *w);
-/* RB_OK, or RB_E_CANTWRITE naming the path when any write failed. */
+/* Flushes the stream, then: RB_OK, or RB_E_CANTWRITE naming the path when
+ * any write (or this flush) failed. */
 rb_status rb_csv_status(const rb_csv_writer *w, rb_error *err);
 
 #endif
