@@ -1,0 +1,430 @@
+/* Reading one extract as CSV records: bytes -> SHA-256 -> decoding to
+ * UTF-8 -> libcsv, fed one physical line at a time so that the line where
+ * each record starts is known exactly (extracts.md, "row errors"). */
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "import/csv_reader.h"
+#include "rebate/strbuf.h"
+#include "rebate/text.h"
+
+#define CHUNK (64 * 1024)
+#define CARRY_MAX 8 /* bytes of an incomplete character kept for the next chunk */
+
+/* libcsv's state while no record has begun (its ROW_NOT_BEGUN, which csv.h
+ * does not name). */
+#define PARSER_IDLE 0
+
+/* A field of the current record, as a place in reader.record_text (which
+ * may move when it grows). */
+typedef struct field_span {
+    size_t start;
+    size_t len;
+} field_span;
+
+typedef struct reader {
+    const char *name;          /* the file as messages name it */
+    struct csv_parser parser;
+    rb_csv_record_fn fn;
+    void *ctx;
+    rb_error *err;
+    rb_status status;          /* first failure seen inside a libcsv callback */
+
+    int64_t line;              /* physical line being fed (1-based) */
+    uint64_t fed;              /* decoded bytes fed so far */
+    uint64_t line_start;       /* value of fed where `line` began */
+    bool in_record;            /* a record began and has not ended yet */
+    int64_t record_line;       /* ... on this line */
+    uint64_t record_start;     /* ... at this offset (its line's start) */
+    bool stream_started;       /* past the first decoded bytes (BOM check done) */
+    bool had_bom;
+
+    rb_strbuf record_text;     /* the current record's fields, back to back */
+    field_span *spans;         /* the current record's fields */
+    size_t n_spans, spans_cap;
+    rb_csv_field *fields;      /* handed to fn; grown like spans */
+    size_t fields_cap;
+} reader;
+
+static void on_field(void *data, size_t len, void *vr)
+{
+    reader *r = vr;
+    if (r->status != RB_OK)
+        return;
+    if (r->n_spans == r->spans_cap) {
+        size_t cap = r->spans_cap ? r->spans_cap * 2 : 32;
+        field_span *grown = realloc(r->spans, cap * sizeof *grown);
+        if (grown == NULL) {
+            r->status = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", r->name);
+            return;
+        }
+        r->spans = grown;
+        r->spans_cap = cap;
+    }
+    size_t start = r->record_text.len;
+    if (len > 0 && !rb_strbuf_add(&r->record_text, data, len)) {
+        r->status = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", r->name);
+        return;
+    }
+    r->spans[r->n_spans].start = start;
+    r->spans[r->n_spans].len = len;
+    r->n_spans++;
+}
+
+static void on_record(int terminator, void *vr)
+{
+    (void)terminator;
+    reader *r = vr;
+    int64_t line = r->in_record ? r->record_line : r->line;
+    r->in_record = false;
+    if (r->status != RB_OK)
+        return;
+    if (r->n_spans > r->fields_cap) {
+        rb_csv_field *grown = realloc(r->fields, r->spans_cap * sizeof *grown);
+        if (grown == NULL) {
+            r->status = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", r->name);
+            return;
+        }
+        r->fields = grown;
+        r->fields_cap = r->spans_cap;
+    }
+    for (size_t i = 0; i < r->n_spans; i++) {
+        r->fields[i].text = r->record_text.buf + r->spans[i].start;
+        r->fields[i].len = r->spans[i].len;
+    }
+    rb_status st = r->fn(r->ctx, line, r->fields, r->n_spans, r->err);
+    if (st != RB_OK)
+        r->status = st;
+    rb_strbuf_reset(&r->record_text);
+    r->n_spans = 0;
+}
+
+/* Hands len bytes of one physical line (or a piece of one) to libcsv. */
+static rb_status parse_piece(reader *r, const char *data, size_t len)
+{
+    size_t used = csv_parse(&r->parser, data, len, on_field, on_record, r);
+    if (r->status != RB_OK)
+        return r->status;
+    if (used != len) {
+        if (csv_error(&r->parser) == CSV_EPARSE)
+            return rb_fail(r->err, RB_E_DATA,
+                           "cannot read '%s' line %lld: a quote inside an unquoted field or text after a "
+                           "closing quote (RFC 4180: a field with quotes is quoted whole and its quotes doubled)",
+                           r->name, (long long)r->line);
+        return rb_fail(r->err, RB_E_INTERNAL, "cannot parse '%s' line %lld: %s", r->name, (long long)r->line,
+                       csv_strerror(csv_error(&r->parser)));
+    }
+    r->fed += len;
+    if (!r->in_record && r->parser.pstate != PARSER_IDLE) {
+        r->in_record = true;
+        r->record_line = r->line;
+        r->record_start = r->line_start;
+    }
+    if (len > 0 && data[len - 1] == '\n') {
+        r->line++;
+        r->line_start = r->fed;
+    }
+    if (r->in_record && r->fed - r->record_start > RB_CSV_MAX_RECORD)
+        return rb_fail(r->err, RB_E_DATA,
+                       "cannot read '%s' line %lld: the record starting there is longer than %d bytes "
+                       "(is a quote left open?)",
+                       r->name, (long long)r->record_line, RB_CSV_MAX_RECORD);
+    return RB_OK;
+}
+
+/* Feeds decoded UTF-8 to the parser, one physical line at a time. */
+static rb_status feed(reader *r, const char *data, size_t len)
+{
+    if (!r->stream_started && len > 0) {
+        r->stream_started = true;
+        if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+            r->had_bom = true;
+            data += 3;
+            len -= 3;
+        }
+    }
+    while (len > 0) {
+        const char *newline = memchr(data, '\n', len);
+        size_t piece = newline ? (size_t)(newline - data) + 1 : len;
+        rb_status st = parse_piece(r, data, piece);
+        if (st != RB_OK)
+            return st;
+        data += piece;
+        len -= piece;
+    }
+    return RB_OK;
+}
+
+static int64_t count_newlines(const unsigned char *data, size_t len)
+{
+    int64_t n = 0;
+    const unsigned char *end = data + len;
+    while (data < end && (data = memchr(data, '\n', (size_t)(end - data))) != NULL) {
+        n++;
+        data++;
+    }
+    return n;
+}
+
+/* Bytes at the end of buf that begin a UTF-8 character not complete yet
+ * (to be carried over to the next chunk). */
+static size_t utf8_incomplete_tail(const unsigned char *buf, size_t len)
+{
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        unsigned char c = buf[len - back];
+        if ((c & 0xC0) == 0x80)
+            continue; /* continuation byte: look further back */
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return need > back ? back : 0;
+    }
+    return 0;
+}
+
+static rb_status read_failed(reader *r, const char *path)
+{
+    return rb_fail(r->err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+}
+
+/* Pass 1 of `auto`: is the whole file UTF-8? If not, *bad_line is the line
+ * of the first byte that is not. */
+static rb_status file_is_utf8(FILE *f, const char *path, reader *r, bool *is_utf8, int64_t *bad_line)
+{
+    unsigned char *buf = malloc(CHUNK + CARRY_MAX);
+    if (buf == NULL)
+        return rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+    rb_status st = RB_OK;
+    size_t carry = 0;
+    int64_t line = 1;
+    *is_utf8 = true;
+    for (;;) {
+        size_t got = fread(buf + carry, 1, CHUNK, f);
+        if (got == 0) {
+            if (ferror(f))
+                st = read_failed(r, path);
+            else if (carry > 0)
+                *is_utf8 = false, *bad_line = line;
+            break;
+        }
+        size_t n = carry + got;
+        size_t tail = utf8_incomplete_tail(buf, n);
+        size_t bad = 0;
+        if (!rb_utf8_valid((const char *)buf, n - tail, &bad)) {
+            *is_utf8 = false;
+            *bad_line = line + count_newlines(buf, bad);
+            break;
+        }
+        line += count_newlines(buf, n - tail);
+        memmove(buf, buf + n - tail, tail);
+        carry = tail;
+    }
+    free(buf);
+    return st;
+}
+
+/* Pass 2 for UTF-8: validates and feeds. */
+static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sha, unsigned char *raw)
+{
+    size_t carry = 0;
+    for (;;) {
+        size_t got = fread(raw + carry, 1, CHUNK, f);
+        if (got == 0) {
+            if (ferror(f))
+                return read_failed(r, path);
+            if (carry > 0)
+                return rb_fail(r->err, RB_E_DATA,
+                               "cannot decode '%s' line %lld: the file ends inside a UTF-8 character", r->name,
+                               (long long)r->line);
+            return RB_OK;
+        }
+        if (!rb_sha256_update(sha, raw + carry, got))
+            return rb_fail(r->err, RB_E_INTERNAL, "cannot hash '%s'", path);
+        const unsigned char *nul = memchr(raw + carry, '\0', got);
+        if (nul != NULL)
+            return rb_fail(r->err, RB_E_DATA,
+                           "cannot decode '%s' line %lld: it holds a NUL byte, so it is not UTF-8 or GB18030 "
+                           "text (UTF-16?)",
+                           r->name, (long long)(r->line + count_newlines(raw, (size_t)(nul - raw))));
+        size_t n = carry + got;
+        size_t tail = utf8_incomplete_tail(raw, n);
+        size_t bad = 0;
+        if (!rb_utf8_valid((const char *)raw, n - tail, &bad)) {
+            rb_status st = feed(r, (const char *)raw, bad);
+            if (st != RB_OK)
+                return st;
+            return rb_fail(r->err, RB_E_DATA, "cannot decode '%s' line %lld: it is not valid UTF-8 (encoding utf-8)",
+                           r->name, (long long)r->line);
+        }
+        rb_status st = feed(r, (const char *)raw, n - tail);
+        if (st != RB_OK)
+            return st;
+        memmove(raw, raw + n - tail, tail);
+        carry = tail;
+    }
+}
+
+/* Pass 2 for GB18030: converts to UTF-8 with iconv and feeds. utf8_bad_line
+ * (0 when not known) is where the `auto` check found the file not UTF-8. */
+static rb_status decode_gb18030(reader *r, FILE *f, const char *path, rb_sha256 *sha, unsigned char *raw,
+                                int64_t utf8_bad_line)
+{
+    rb_status st = RB_OK;
+    char *out = NULL;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1) {
+        st = rb_fail(r->err, RB_E_INTERNAL, "cannot convert GB18030 to UTF-8 (iconv: %s)", strerror(errno));
+        goto out;
+    }
+    size_t out_size = 2 * CHUNK;
+    out = malloc(out_size);
+    if (out == NULL) {
+        st = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+        goto out;
+    }
+    size_t carry = 0;
+    bool bad = false;
+    for (;;) {
+        size_t got = fread(raw + carry, 1, CHUNK, f);
+        if (got == 0) {
+            if (ferror(f))
+                st = read_failed(r, path);
+            else if (carry > 0)
+                bad = true; /* ends inside a character */
+            break;
+        }
+        if (!rb_sha256_update(sha, raw + carry, got)) {
+            st = rb_fail(r->err, RB_E_INTERNAL, "cannot hash '%s'", path);
+            goto out;
+        }
+        const unsigned char *nul = memchr(raw + carry, '\0', got);
+        if (nul != NULL) {
+            st = rb_fail(r->err, RB_E_DATA,
+                         "cannot decode '%s' line %lld: it holds a NUL byte, so it is not UTF-8 or GB18030 "
+                         "text (UTF-16?)",
+                         r->name, (long long)(r->line + count_newlines(raw, (size_t)(nul - raw))));
+            goto out;
+        }
+        char *in = (char *)raw;
+        size_t in_left = carry + got;
+        while (in_left > 0) {
+            char *o = out;
+            size_t o_left = out_size;
+            size_t rc = iconv(cd, &in, &in_left, &o, &o_left);
+            int saved_errno = errno;
+            if ((st = feed(r, out, (size_t)(o - out))) != RB_OK)
+                goto out;
+            if (rc != (size_t)-1)
+                continue;
+            if (saved_errno == E2BIG)
+                continue;
+            if (saved_errno == EINVAL && in_left <= CARRY_MAX)
+                break; /* an incomplete character at the end: keep it for the next chunk */
+            bad = true;
+            break;
+        }
+        if (bad)
+            break;
+        memmove(raw, in, in_left);
+        carry = in_left;
+    }
+    if (bad && st == RB_OK) {
+        if (utf8_bad_line > 0)
+            st = rb_fail(r->err, RB_E_DATA,
+                         "cannot decode '%s': line %lld is not valid UTF-8 and line %lld is not valid GB18030 "
+                         "(encoding auto)",
+                         r->name, (long long)utf8_bad_line, (long long)r->line);
+        else
+            st = rb_fail(r->err, RB_E_DATA,
+                         "cannot decode '%s' line %lld: it is not valid GB18030 (encoding gb18030)", r->name,
+                         (long long)r->line);
+    }
+out:
+    free(out);
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    return st;
+}
+
+rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
+                      void *ctx, rb_csv_info *info, rb_error *err)
+{
+    rb_status st = RB_OK;
+    reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .line = 1};
+    rb_strbuf_init(&r.record_text);
+    bool parser_ready = false;
+    rb_sha256 *sha = NULL;
+    unsigned char *raw = NULL;
+
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': not a regular file", path);
+        goto out;
+    }
+    if (csv_init(&r.parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        st = rb_fail(err, RB_E_INTERNAL, "cannot set up the CSV parser for '%s'", path);
+        goto out;
+    }
+    parser_ready = true;
+    sha = rb_sha256_new();
+    raw = malloc(CHUNK + CARRY_MAX);
+    if (sha == NULL || raw == NULL) {
+        st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+        goto out;
+    }
+
+    bool utf8 = encoding == RB_ENCODING_UTF8;
+    int64_t utf8_bad_line = 0;
+    if (encoding == RB_ENCODING_AUTO) {
+        if ((st = file_is_utf8(f, path, &r, &utf8, &utf8_bad_line)) != RB_OK)
+            goto out;
+        if (fseek(f, 0, SEEK_SET) != 0) {
+            st = read_failed(&r, path);
+            goto out;
+        }
+    }
+    st = utf8 ? decode_utf8(&r, f, path, sha, raw) : decode_gb18030(&r, f, path, sha, raw, utf8_bad_line);
+    if (st != RB_OK)
+        goto out;
+    int64_t open_line = r.in_record ? r.record_line : r.line;
+    if (csv_fini(&r.parser, on_field, on_record, &r) != 0) {
+        if (r.status != RB_OK)
+            st = r.status;
+        else
+            st = rb_fail(err, RB_E_DATA,
+                         "cannot read '%s' line %lld: the quoted field of the record starting there is never "
+                         "closed",
+                         name, (long long)open_line);
+        goto out;
+    }
+    if ((st = r.status) != RB_OK)
+        goto out;
+    if (!rb_sha256_finish(sha, info->sha256)) {
+        sha = NULL;
+        st = rb_fail(err, RB_E_INTERNAL, "cannot finish the SHA-256 of '%s'", path);
+        goto out;
+    }
+    sha = NULL;
+    snprintf(info->encoding, sizeof info->encoding, "%s",
+             !utf8 ? "gb18030" : r.had_bom ? "utf-8-bom" : "utf-8");
+out:
+    if (sha != NULL)
+        rb_sha256_free(sha);
+    free(raw);
+    if (parser_ready)
+        csv_free(&r.parser);
+    if (f != NULL)
+        fclose(f);
+    rb_strbuf_release(&r.record_text);
+    free(r.spans);
+    free(r.fields);
+    return st;
+}
