@@ -1,0 +1,289 @@
+/* Loading the config file of `rebate nightly` with libinih. Every setting is
+ * one row of a table (name, type, bounds, where it goes), as in Redis's
+ * config.c; the checks around inih turn each mistake into one sentence
+ * naming the file, line and key:
+ * - lines are read through our own reader, so we know the line of every
+ *   call and can refuse a line too long for inih's buffer (inih would cut
+ *   it silently, and a cut path is a wrong path);
+ * - inih joins an indented line to the value above it (multi-line values,
+ *   on in Debian's build); we report that instead of taking the joined text;
+ * - inline `; comments` need inih's INI_ALLOW_INLINE_COMMENTS, on in
+ *   Debian's build (a `;` must follow white space, so `a;b` stays a value). */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rebate/config.h"
+
+typedef enum setting_type {
+    SETTING_PATH,         /* a non-empty path, kept as written */
+    SETTING_YEAR_OR_AUTO, /* `auto` or a year in [min, max] */
+    SETTING_CHOICE        /* one of choices, exactly */
+} setting_type;
+
+typedef struct setting {
+    const char *name;           /* the key in [rebate] */
+    setting_type type;          /* how the value is read */
+    size_t offset;              /* where it goes in rb_config */
+    int min, max;               /* SETTING_YEAR_OR_AUTO: the years allowed */
+    const char *const *choices; /* SETTING_CHOICE: allowed values, NULL-ended */
+    size_t size;                /* SETTING_CHOICE: bytes at offset */
+} setting;
+
+static const char *const ENCODINGS[] = {"auto", "utf-8", "gb18030", NULL};
+
+/* The settings of cli.md, in the order the example file lists them (and in
+ * which missing keys are reported). */
+static const setting SETTINGS[] = {
+    {"database", SETTING_PATH, offsetof(rb_config, database), 0, 0, NULL, 0},
+    {"inbox", SETTING_PATH, offsetof(rb_config, inbox), 0, 0, NULL, 0},
+    {"outbox", SETTING_PATH, offsetof(rb_config, outbox), 0, 0, NULL, 0},
+    {"archive", SETTING_PATH, offsetof(rb_config, archive), 0, 0, NULL, 0},
+    {"policy_year", SETTING_YEAR_OR_AUTO, offsetof(rb_config, policy_year), 2000, 9999, NULL, 0},
+    {"encoding", SETTING_CHOICE, offsetof(rb_config, encoding), 0, 0, ENCODINGS,
+     sizeof ((rb_config *)0)->encoding},
+};
+#define N_SETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
+#define SECTION "rebate"
+
+/* What the parse knows while inih runs. */
+typedef struct parse_state {
+    const char *path;            /* for messages */
+    FILE *file;                  /* the config file */
+    int current_year;            /* what `auto` means */
+    rb_config *config;           /* where settings go */
+    int line;                    /* number of the line inih is working on */
+    bool line_indented;          /* that line starts with a space or tab */
+    bool stop;                   /* an error was found: feed inih no more lines */
+    int read_errno;              /* errno of a failed read, 0 when none */
+    int seen_line[N_SETTINGS];   /* line of each setting given, 0 when not yet */
+    int last_setting;            /* index of the setting on the previous call, -1 */
+    int error_line;              /* line of the first error found here, 0 when none */
+    rb_error error;              /* its sentence */
+} parse_state;
+
+/* fgets for inih, counting lines and refusing one inih would cut. */
+static char *read_line(char *str, int num, void *stream)
+{
+    parse_state *ps = stream;
+    if (ps->stop)
+        return NULL;
+    errno = 0;
+    char *got = fgets(str, num, ps->file);
+    if (got == NULL) {
+        if (ferror(ps->file))
+            ps->read_errno = errno ? errno : EIO;
+        return NULL;
+    }
+    ps->line++;
+    size_t len = strlen(got);
+    if ((len == 0 || got[len - 1] != '\n') && !feof(ps->file)) {
+        ps->error_line = ps->line;
+        rb_fail(&ps->error, RB_E_CONFIG, "config '%s' line %d: longer than %d bytes", ps->path, ps->line,
+                num - 2);
+        ps->stop = true;
+        return NULL;
+    }
+    ps->line_indented = got[0] == ' ' || got[0] == '\t';
+    return got;
+}
+
+/* Records the first error, at the current line, and stops the parse;
+ * returns 0 for inih. */
+static int setting_error(parse_state *ps, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int setting_error(parse_state *ps, const char *name, const char *fmt, ...)
+{
+    char detail[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    ps->error_line = ps->line;
+    rb_fail(&ps->error, RB_E_CONFIG, "config '%s' line %d, key '%s': %s", ps->path, ps->line, name, detail);
+    ps->stop = true;
+    return 0;
+}
+
+static int find_setting(const char *name)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(SETTINGS[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Reads `auto` or a year of digits only; false when it is neither or out
+ * of [min, max]. */
+static bool parse_year(const char *value, int current_year, int min, int max, int *year, bool *is_auto)
+{
+    *is_auto = strcmp(value, "auto") == 0;
+    if (*is_auto) {
+        *year = current_year;
+        return current_year >= min && current_year <= max;
+    }
+    size_t len = strlen(value);
+    if (len == 0 || len > 4 || strspn(value, "0123456789") != len)
+        return false;
+    *year = atoi(value);
+    return *year >= min && *year <= max;
+}
+
+/* Checks value and stores it; 0 (with the error recorded) when it is bad. */
+static int apply_setting(parse_state *ps, const setting *s, const char *value)
+{
+    char *base = (char *)ps->config;
+    switch (s->type) {
+    case SETTING_PATH: {
+        if (value[0] == '\0')
+            return setting_error(ps, s->name, "the value is empty; give a path");
+        char *copy = strdup(value);
+        if (copy == NULL) {
+            ps->error_line = ps->line;
+            rb_fail(&ps->error, RB_E_INTERNAL, "out of memory reading config '%s'", ps->path);
+            ps->stop = true;
+            return 0;
+        }
+        *(char **)(base + s->offset) = copy;
+        return 1;
+    }
+    case SETTING_YEAR_OR_AUTO: {
+        int year = 0;
+        bool is_auto = false;
+        if (!parse_year(value, ps->current_year, s->min, s->max, &year, &is_auto)) {
+            char range[64];
+            snprintf(range, sizeof range, "auto or a year from %d to %d", s->min, s->max);
+            if (is_auto)
+                return setting_error(ps, s->name, "'auto' gives the current year, which is not %s", range);
+            return setting_error(ps, s->name, "'%s' is not %s", value, range);
+        }
+        *(int *)(base + s->offset) = year;
+        ps->config->policy_year_auto = is_auto;
+        return 1;
+    }
+    case SETTING_CHOICE: {
+        char allowed[200] = "";
+        for (const char *const *c = s->choices; *c != NULL; c++) {
+            if (strcmp(*c, value) == 0 && strlen(value) < s->size) {
+                memcpy(base + s->offset, value, strlen(value) + 1);
+                return 1;
+            }
+            size_t used = strlen(allowed);
+            snprintf(allowed + used, sizeof allowed - used, "%s%s", used ? (c[1] ? ", " : " or ") : "", *c);
+        }
+        return setting_error(ps, s->name, "'%s' is not one of %s", value, allowed);
+    }
+    }
+    return setting_error(ps, s->name, "has no known type");
+}
+
+/* inih's handler: one call per `key = value` line (and per continuation
+ * line of a multi-line value). */
+static int on_setting(void *user, const char *section, const char *name, const char *value)
+{
+    parse_state *ps = user;
+    if (ps->stop)
+        return 0;
+    int index = find_setting(name);
+    int previous = ps->last_setting;
+    ps->last_setting = index;
+    if (ps->line_indented && index >= 0 && index == previous && ps->seen_line[index] != 0 &&
+        ps->seen_line[index] != ps->line)
+        return setting_error(ps, name,
+                             "an indented line continues the value of the line above; start every setting "
+                             "at the beginning of a line");
+    if (strcmp(section, SECTION) != 0) {
+        if (section[0] == '\0')
+            return setting_error(ps, name, "it comes before the [%s] section; put it inside", SECTION);
+        return setting_error(ps, name, "it is in section [%s]; all settings belong in [%s]", section, SECTION);
+    }
+    if (index < 0) {
+        char known[200] = "";
+        for (size_t i = 0; i < N_SETTINGS; i++) {
+            size_t used = strlen(known);
+            snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", SETTINGS[i].name);
+        }
+        return setting_error(ps, name, "unknown key (the keys are %s)", known);
+    }
+    if (ps->seen_line[index] != 0) {
+        return setting_error(ps, name, "given twice (first on line %d)", ps->seen_line[index]);
+    }
+    ps->seen_line[index] = ps->line;
+    return apply_setting(ps, &SETTINGS[index], value);
+}
+
+void rb_config_free(rb_config *config)
+{
+    if (config == NULL)
+        return;
+    free(config->database);
+    free(config->inbox);
+    free(config->outbox);
+    free(config->archive);
+    memset(config, 0, sizeof *config);
+}
+
+rb_status rb_config_load_for_year(const char *path, int current_year, rb_config *config, rb_error *err)
+{
+    memset(config, 0, sizeof *config);
+    rb_status st = RB_OK;
+    parse_state ps = {
+        .path = path,
+        .current_year = current_year,
+        .config = config,
+        .last_setting = -1,
+    };
+    ps.file = fopen(path, "re");
+    if (ps.file == NULL)
+        return rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(errno));
+
+    int rc = ini_parse_stream(read_line, &ps, on_setting, &ps);
+    if (ps.read_errno != 0) {
+        st = rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(ps.read_errno));
+        goto out;
+    }
+    if (rc == -2) {
+        st = rb_fail(err, RB_E_INTERNAL, "out of memory reading config '%s'", path);
+        goto out;
+    }
+    /* inih reports the first line it could not read as `key = value`,
+     * `[section]` or a comment; ours may come later or earlier. */
+    if (rc > 0 && (ps.error_line == 0 || rc < ps.error_line)) {
+        st = rb_fail(err, RB_E_CONFIG,
+                     "config '%s' line %d: not a 'key = value' line, a [section] or a comment", path, rc);
+        goto out;
+    }
+    if (ps.error_line != 0) {
+        st = rb_fail(err, ps.error.status, "%s", ps.error.message);
+        goto out;
+    }
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (ps.seen_line[i] == 0) {
+            st = rb_fail(err, RB_E_CONFIG, "config '%s': key '%s' is missing from section [%s]", path,
+                         SETTINGS[i].name, SECTION);
+            goto out;
+        }
+    }
+out:
+    fclose(ps.file);
+    if (st != RB_OK)
+        rb_config_free(config);
+    return st;
+}
+
+rb_status rb_config_load(const char *path, rb_config *config, rb_error *err)
+{
+    time_t now = time(NULL);
+    struct tm local;
+    if (now == (time_t)-1 || localtime_r(&now, &local) == NULL) {
+        memset(config, 0, sizeof *config);
+        return rb_fail(err, RB_E_INTERNAL, "cannot read the clock to resolve policy_year = auto");
+    }
+    return rb_config_load_for_year(path, local.tm_year + 1900, config, err);
+}
