@@ -157,11 +157,10 @@ static int apply_setting(parse_state *ps, const setting *s, const char *value)
         int year = 0;
         bool is_auto = false;
         if (!parse_year(value, ps->current_year, s->min, s->max, &year, &is_auto)) {
-            char range[64];
-            snprintf(range, sizeof range, "auto or a year from %d to %d", s->min, s->max);
             if (is_auto)
-                return setting_error(ps, s->name, "'auto' gives the current year, which is not %s", range);
-            return setting_error(ps, s->name, "'%s' is not %s", value, range);
+                return setting_error(ps, s->name, "'auto' gives the current year %d, not from %d to %d",
+                                     ps->current_year, s->min, s->max);
+            return setting_error(ps, s->name, "'%s' is not auto or a year from %d to %d", value, s->min, s->max);
         }
         *(int *)(base + s->offset) = year;
         ps->config->policy_year_auto = is_auto;

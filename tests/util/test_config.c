@@ -176,6 +176,18 @@ START_TEST(test_config_year_bounds)
 }
 END_TEST
 
+/* A clock gone wrong: auto must still give a year in bounds. */
+START_TEST(test_config_auto_out_of_bounds)
+{
+    rb_config config;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_config_load_for_year(ts_fixture("config/example.ini"), 1970, &config, &err), RB_E_CONFIG);
+    ck_assert_msg(strstr(err.message, " line 6, key 'policy_year': 'auto' gives the current year 1970, not from "
+                                      "2000 to 9999") != NULL,
+                  "%s", err.message);
+}
+END_TEST
+
 START_TEST(test_config_bad_encoding)
 {
     check_error("config/bad_encoding.ini", " line 7, key 'encoding': 'gbk' is not one of auto, utf-8 or gb18030");
@@ -326,6 +338,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_config_key_given_twice);
     tcase_add_test(tc, test_config_bad_year);
     tcase_add_test(tc, test_config_year_bounds);
+    tcase_add_test(tc, test_config_auto_out_of_bounds);
     tcase_add_test(tc, test_config_bad_encoding);
     tcase_add_test(tc, test_config_encoding_exact);
     tcase_add_test(tc, test_config_empty_value);
