@@ -151,6 +151,8 @@ typedef struct rb_measures {
 typedef struct rb_decision {
     rb_outcome outcome;
     rb_reason_set reasons;         /* as listed in the decision (rules.md levels) */
+    rb_reason_set applicable;      /* every reason whose condition holds, whatever the
+                                    * level (a superset of reasons; explain shows it) */
     rb_measures measures;
 } rb_decision;
 
@@ -169,10 +171,18 @@ const char *rb_outcome_label(rb_outcome outcome);
  * (size bytes, at least 512); returns buf. */
 char *rb_reasons_format(rb_reason_set set, char *buf, size_t size);
 
+/* Reads a unified social credit code given on the command line (--uscc):
+ * upper-cased into out, or RB_E_USAGE with a sentence saying what is wrong
+ * with it. */
+rb_status rb_uscc_parse_arg(const char *text, char out[RB_USCC_LEN + 1], rb_error *err);
+
 /* Reads firm inputs from the snapshot and the ledger for one policy year.
  * Without usccs: every firm of the population (rules.md, "Population"),
  * in uscc order, in one pass whose memory does not grow with the data.
- * With usccs (n_usccs > 0): only those firms, in uscc order. */
+ * With usccs (n_usccs > 0): only those firms, in uscc order, each once
+ * (lower case is upper-cased; duplicates are read once); an invalid code is
+ * RB_E_USAGE and a valid code outside the population RB_E_NOINPUT, both
+ * found by rb_firm_reader_open before any firm is returned. */
 typedef struct rb_firm_reader rb_firm_reader;
 
 rb_status rb_firm_reader_open(sqlite3 *db, const rb_params *params, const char *const *usccs,
@@ -182,7 +192,8 @@ rb_status rb_firm_reader_next(rb_firm_reader *reader, const rb_firm_input **firm
 void rb_firm_reader_close(rb_firm_reader *reader);
 
 /* Writes the explanation of one firm's decision (Chinese, codes beside)
- * to out. An unknown uscc: RB_E_NOINPUT with one sentence. */
+ * to out. An invalid uscc: RB_E_USAGE; a valid one outside the population:
+ * RB_E_NOINPUT, each with one sentence; out unwritable: RB_E_CANTWRITE. */
 rb_status rb_explain(sqlite3 *db, const rb_params *params, const char *uscc, FILE *out, rb_error *err);
 
 #endif
