@@ -374,6 +374,9 @@ rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, 
         goto out;
     }
     parser_ready = true;
+    /* libcsv grows its field buffer by this much at a time (128 bytes by
+     * default): a long field would otherwise cost many reallocations. */
+    csv_set_blk_size(&r.parser, CHUNK);
     sha = rb_sha256_new();
     raw = malloc(CHUNK + CARRY_MAX);
     if (sha == NULL || raw == NULL) {
