@@ -68,7 +68,9 @@ static const char population_sql[] =
 typedef struct cursor {
     sqlite3_stmt *stmt;
     bool has_row;
-    size_t key_len; /* bytes of the firm's code the key is compared with */
+    const char *key;  /* column 0 of the current row (valid until the next step); NULL for SQL NULL */
+    size_t key_bytes;
+    size_t key_len;   /* bytes of the firm's code the key is compared with */
     const char *what;
 } cursor;
 
@@ -101,10 +103,16 @@ static rb_status cursor_step(rb_firm_reader *r, cursor *c, rb_error *err)
 {
     int rc = sqlite3_step(c->stmt);
     if (rc == SQLITE_ROW) {
+        /* The key is read once per row: the merge compares it often. */
         c->has_row = true;
+        c->key = (const char *)sqlite3_column_text(c->stmt, 0);
+        c->key_bytes = (size_t)sqlite3_column_bytes(c->stmt, 0);
+        if (c->key == NULL && sqlite3_errcode(r->db) == SQLITE_NOMEM)
+            return rb_fail(err, RB_E_INTERNAL, "out of memory reading %s", c->what);
         return RB_OK;
     }
     c->has_row = false;
+    c->key = NULL;
     if (rc == SQLITE_DONE)
         return RB_OK;
     return rb_db_fail(r->db, c->what, err);
@@ -116,8 +124,8 @@ static int cursor_cmp(const cursor *c, const char *uscc)
 {
     if (!c->has_row)
         return 1;
-    const char *key = (const char *)sqlite3_column_text(c->stmt, 0);
-    size_t len = (size_t)sqlite3_column_bytes(c->stmt, 0);
+    const char *key = c->key;
+    size_t len = c->key_bytes;
     if (key == NULL)
         return -1; /* NULL keys sort first and belong to no firm */
     size_t n = len < c->key_len ? len : c->key_len;
@@ -339,11 +347,9 @@ static rb_status next_scanned_uscc(rb_firm_reader *r, char uscc[RB_USCC_LEN + 1]
         const char *best = NULL;
         size_t best_len = 0;
         for (int i = 0; i < 3; i++) {
-            if (!naming[i]->has_row)
-                continue;
-            const char *key = (const char *)sqlite3_column_text(naming[i]->stmt, 0);
-            size_t len = (size_t)sqlite3_column_bytes(naming[i]->stmt, 0);
-            if (key == NULL)
+            const char *key = naming[i]->key;
+            size_t len = naming[i]->key_bytes;
+            if (!naming[i]->has_row || key == NULL)
                 continue;
             if (best == NULL || strcmp(key, best) < 0) {
                 best = key;
