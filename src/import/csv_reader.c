@@ -43,6 +43,7 @@ typedef struct reader {
     uint64_t record_start;     /* ... at this offset (its line's start) */
     bool stream_started;       /* past the first decoded bytes (BOM check done) */
     bool had_bom;
+    bool after_cr;             /* a \r just ended a record: a \n must follow */
 
     rb_strbuf record_text;     /* the current record's fields, back to back */
     field_span *spans;         /* the current record's fields */
@@ -137,7 +138,10 @@ static rb_status parse_piece(reader *r, const char *data, size_t len)
     return RB_OK;
 }
 
-/* Feeds decoded UTF-8 to the parser, one physical line at a time. */
+/* Feeds decoded UTF-8 to the parser, one physical line at a time. A line
+ * ends with \n or \r\n (extracts.md); libcsv also ends a record at a lone
+ * \r, which would put every record of a CR-only file on line 1, so a \r
+ * outside quotes that is not followed by \n refuses the file. */
 static rb_status feed(reader *r, const char *data, size_t len)
 {
     if (!r->stream_started && len > 0) {
@@ -149,11 +153,21 @@ static rb_status feed(reader *r, const char *data, size_t len)
         }
     }
     while (len > 0) {
+        if (r->after_cr && data[0] != '\n')
+            return rb_fail(r->err, RB_E_DATA,
+                           "cannot read '%s' line %lld: a carriage return without a line feed ends a record "
+                           "(line ends must be \\n or \\r\\n)",
+                           r->name, (long long)r->line);
+        r->after_cr = false;
         const char *newline = memchr(data, '\n', len);
-        size_t piece = newline ? (size_t)(newline - data) + 1 : len;
+        size_t line_len = newline ? (size_t)(newline - data) + 1 : len;
+        const char *cr = memchr(data, '\r', line_len);
+        size_t piece = cr && cr + 1 != newline ? (size_t)(cr - data) + 1 : line_len;
         rb_status st = parse_piece(r, data, piece);
         if (st != RB_OK)
             return st;
+        if (data[piece - 1] == '\r' && r->parser.pstate == PARSER_IDLE)
+            r->after_cr = true;
         data += piece;
         len -= piece;
     }

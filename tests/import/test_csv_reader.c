@@ -174,6 +174,40 @@ START_TEST(text_after_closing_quote_is_refused)
 }
 END_TEST
 
+START_TEST(lone_carriage_return_is_refused)
+{
+    /* Line ends are \n or \r\n; libcsv alone would end a record at a lone \r. */
+    read_result r;
+    read_text("a,b\n1,2\r3,4\n", RB_ENCODING_AUTO, &r);
+    expect_refused(&r, RB_E_DATA, "'test.csv' line 2: a carriage return without a line feed ends a record");
+    read_text("a,b\r\r\n", RB_ENCODING_AUTO, &r);
+    expect_refused(&r, RB_E_DATA, "'test.csv' line 1: a carriage return");
+    /* inside quotes it is data */
+    read_text("a,b\r\n\"x\ry\",z\r\n", RB_ENCODING_AUTO, &r);
+    expect_records(&r, "1:[a][b]\n2:[x\ry][z]\n");
+}
+END_TEST
+
+/* A \r\n whose two bytes fall into two reading chunks (64 KiB) is one line end. */
+START_TEST(crlf_split_by_a_chunk)
+{
+    size_t chunk = 64 * 1024;
+    char *text = malloc(chunk + 16);
+    ck_assert(text != NULL);
+    memcpy(text, "h\n", 2);
+    memset(text + 2, 'x', chunk - 3);
+    memcpy(text + chunk - 1, "\r\ny\n", 4);
+    read_result r;
+    read_bytes(text, chunk + 3, RB_ENCODING_AUTO, &r);
+    ck_assert_msg(r.status == RB_OK, "%s", r.err.message);
+    ck_assert_int_eq(r.records.len, strlen("1:[h]\n2:[]\n3:[y]\n") + chunk - 3);
+    ck_assert(strncmp(r.records.buf, "1:[h]\n2:[xxx", 12) == 0);
+    ck_assert_str_eq(r.records.buf + r.records.len - 9, "x]\n3:[y]\n");
+    rb_strbuf_release(&r.records);
+    free(text);
+}
+END_TEST
+
 START_TEST(utf8_bom_is_skipped)
 {
     read_result r;
@@ -411,6 +445,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, unterminated_quote_names_the_record_start);
     tcase_add_test(tc, quote_inside_unquoted_field_is_refused);
     tcase_add_test(tc, text_after_closing_quote_is_refused);
+    tcase_add_test(tc, lone_carriage_return_is_refused);
+    tcase_add_test(tc, crlf_split_by_a_chunk);
     tcase_add_test(tc, utf8_bom_is_skipped);
     tcase_add_test(tc, gb18030_is_found_by_auto);
     tcase_add_test(tc, gb18030_bom_is_skipped);
