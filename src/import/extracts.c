@@ -393,7 +393,7 @@ bool rb_row_error_message(rb_strbuf *msg, const char *rule, int64_t line, const 
     if (strcmp(rule, RB_ROW_REQUIRED_MISSING) == 0)
         return rb_strbuf_addf(msg, "第%lld行“%s”为空（必填项）", (long long)line, column->alias);
     const char *what = "";
-    if (strcmp(rule, RB_ROW_MONEY_INVALID) == 0)
+    if (strcmp(rule, RB_ROW_MONEY_INVALID) == 0 || strcmp(rule, RB_ROW_MONEY_RANGE) == 0)
         what = "金额";
     else if (strcmp(rule, RB_ROW_DATE_INVALID) == 0)
         what = "日期";

@@ -486,6 +486,8 @@ START_TEST(rule_money_range)
 {
     contributions_row(CODE1 ",202102,5,100,100,100,92233720368547758.08,0\n");
     expect_only_row_error("contributions.csv", 3, "employee_paid", "92233720368547758.08", "MONEY_RANGE");
+    expect_text("SELECT message FROM row_errors",
+                "第3行“个人实缴”金额“92233720368547758.08”超出可处理的范围（至多92233720368547758.07元）");
 }
 END_TEST
 
