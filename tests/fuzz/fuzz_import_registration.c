@@ -1,0 +1,4 @@
+/* libFuzzer harness: the fuzz input is registration.csv of an import whose two
+ * other extracts are valid (see import_harness.h for what is checked). */
+#define FUZZ_EXTRACT RB_IMPORT_REGISTRATION
+#include "import_harness.h"
