@@ -10,3 +10,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build-sanitize
 ctest --output-on-failure -j "$(nproc)"
+cd ..
+# Fuzz smoke run (docs/reliability.md): each libFuzzer harness replays its
+# corpus, regression inputs included, then fuzzes for a few seconds.
+sh scripts/fuzz.sh all 4
