@@ -33,8 +33,10 @@ bool rb_uscc_normalize(const char *text, size_t len, char out[RB_USCC_LEN + 1])
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
-        if ((unsigned char)c >= 0x80 || c == '\0')
+        if ((unsigned char)c >= 0x80 || c == '\0') {
+            out[0] = '\0'; /* as uscc.h promises: "" unless 18 ASCII characters */
             return false;
+        }
         if (c >= 'a' && c <= 'z')
             c = (char)(c - 'a' + 'A');
         out[i] = c;
