@@ -1,11 +1,29 @@
 #!/bin/sh
 # The README's first command: installs what is missing, builds, and runs the
-# import on the sample extracts of data/sample into a fresh database under
-# demo/, printing the row accounting.
+# nightly job on the sample extracts of data/sample, as cron would: a fresh
+# database, inbox, outbox and archive under demo/, then prints where the
+# batch is and its summary.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 sh scripts/build.sh
 rm -rf demo
-mkdir -p demo
-./build/rebate import --db demo/rebate.db data/sample
+mkdir -p demo/inbox demo/outbox demo/archive
+cp data/sample/registration.csv data/sample/insured_units.csv data/sample/contributions.csv demo/inbox/
+cat > demo/rebate.ini <<INI
+; The sample's nightly configuration (docs/operations.md).
+[rebate]
+database    = demo/rebate.db
+inbox       = demo/inbox
+outbox      = demo/outbox
+archive     = demo/archive
+policy_year = 2022        ; the sample holds contributions of 2020 and 2021
+encoding    = auto
+INI
+./build/rebate nightly --config demo/rebate.ini
+batch=$(find demo/outbox -mindepth 1 -maxdepth 1 -type d ! -name '.*' | sort | tail -n 1)
+echo
+echo "The batch is in $batch:"
+ls -l "$batch"
+echo
+cat "$batch/summary.txt"

@@ -1,12 +1,241 @@
-/* `rebate nightly`: not built yet (placeholder so that the program links). */
+/* `rebate nightly --config FILE`: what cron runs. Takes the lock, imports the
+ * extracts waiting in the inbox, moves them to a dated archive folder, runs
+ * the policy year and publishes the batch in the outbox, logging one line
+ * per step with counts and timings. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "rebate/batch.h"
+#include "rebate/config.h"
+#include "rebate/date.h"
+#include "rebate/db.h"
+#include "rebate/fsutil.h"
+#include "rebate/import.h"
+#include "rebate/ledger.h"
+#include "rebate/lock.h"
+#include "rebate/money.h"
+
+static const char nightly_usage[] =
+    "usage: rebate nightly --config FILE\n"
+    "\n"
+    "The job cron runs. Reads the database, inbox, outbox, archive folders, the\n"
+    "policy year and the encoding from FILE (an INI file with a [rebate]\n"
+    "section), takes an exclusive lock (a second nightly exits 75 at once),\n"
+    "imports registration.csv, insured_units.csv and contributions.csv when they\n"
+    "wait in the inbox, moves them to archive/<YYYYMMDD-HHMMSS>/, runs the policy\n"
+    "year and publishes the batch in the outbox. Logs one line per step.\n"
+    "\n"
+    "With no extracts in the inbox it still evaluates the current snapshot (the\n"
+    "ledger and the calendar may have changed). Extracts refused by the import\n"
+    "are moved to archive/<YYYYMMDD-HHMMSS>-refused/ and the run stops (exit 65).\n";
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void log_step(const char *step, const struct timespec *start, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void log_step(const char *step, const struct timespec *start, const char *fmt, ...)
+{
+    char when[32];
+    rb_now_utc(when);
+    printf("%s nightly %-8s ", when, step);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (start != NULL)
+        printf(" (%.2f s)", seconds_since(start));
+    printf("\n");
+    fflush(stdout);
+}
+
+/* How many of the three extracts wait in the inbox. */
+static int extracts_waiting(const char *inbox, bool present[RB_IMPORT_FILE_COUNT])
+{
+    int n = 0;
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
+        char path[4200];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", inbox, rb_import_file_name(i));
+        present[i] = lstat(path, &sb) == 0;
+        n += present[i];
+    }
+    return n;
+}
+
+/* Moves the extracts of the inbox into archive/<stamp><suffix>/. */
+static rb_status archive_extracts(const rb_config *cfg, const char *suffix, char *dest, size_t dest_size,
+                                  rb_error *err)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char stamp[32];
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    rb_status st = rb_fs_mkdir(cfg->archive, err);
+    if (st != RB_OK)
+        return st;
+    struct stat sb;
+    for (int n = 1;; n++) {
+        if (n == 1)
+            snprintf(dest, dest_size, "%s/%s%s", cfg->archive, stamp, suffix);
+        else
+            snprintf(dest, dest_size, "%s/%s%s-%d", cfg->archive, stamp, suffix, n);
+        if (lstat(dest, &sb) != 0)
+            break;
+    }
+    if ((st = rb_fs_mkdir(dest, err)) != RB_OK)
+        return st;
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
+        char from[4200], to[8400];
+        snprintf(from, sizeof from, "%s/%s", cfg->inbox, rb_import_file_name(i));
+        snprintf(to, sizeof to, "%s/%s", dest, rb_import_file_name(i));
+        if (lstat(from, &sb) != 0)
+            continue;
+        if ((st = rb_fs_rename_noreplace(from, to, err)) != RB_OK)
+            return st;
+    }
+    return rb_fs_sync_dir(cfg->inbox, err);
+}
 
 int cmd_nightly(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rebate nightly: not implemented yet\n");
-    return RB_E_INTERNAL;
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config_path = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'h': fputs(nightly_usage, stdout); return 0;
+        case ':': return rb_usage_error("nightly", "option '%s' needs a value", argv[optind - 1]);
+        default: return rb_usage_error("nightly", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rb_usage_error("nightly", "unexpected argument '%s'", argv[optind]);
+    if (config_path == NULL)
+        return rb_usage_error("nightly", "--config FILE is required");
+
+    rb_error err = {0};
+    rb_config cfg;
+    rb_status st = rb_config_load(config_path, &cfg, &err);
+    if (st != RB_OK)
+        return rb_exit(st, &err);
+
+    struct timespec start, step;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rb_lock *lock = NULL;
+    if ((st = rb_lock_database(cfg.database, &lock, &err)) != RB_OK) {
+        rb_config_free(&cfg);
+        return rb_exit(st, &err);
+    }
+
+    sqlite3 *db = NULL;
+    int64_t run_id = 0;
+    int status = 0;
+    char detail[1024] = "";
+    log_step("start", NULL, "config %s, policy year %d, database %s", config_path, (int)cfg.policy_year,
+             cfg.database);
+    if ((st = rb_db_open(cfg.database, RB_DB_CREATE, &db, &err)) != RB_OK)
+        goto out;
+    rb_runs_start(db, "nightly", rb_login_name(), &run_id, NULL);
+
+    bool present[RB_IMPORT_FILE_COUNT];
+    int waiting = extracts_waiting(cfg.inbox, present);
+    clock_gettime(CLOCK_MONOTONIC, &step);
+    if (waiting == 0) {
+        log_step("import", NULL, "no new extracts in %s; evaluating the current snapshot", cfg.inbox);
+    } else if (waiting < RB_IMPORT_FILE_COUNT) {
+        for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
+            if (!present[i]) {
+                st = rb_fail(&err, RB_E_NOINPUT,
+                             "inbox '%s' holds only some of the extracts: '%s' is missing; nothing was imported",
+                             cfg.inbox, rb_import_file_name(i));
+                break;
+            }
+        goto out;
+    } else {
+        rb_import_report report;
+        rb_encoding encoding = RB_ENCODING_AUTO;
+        rb_encoding_parse(cfg.encoding, &encoding); /* validated by the config loader */
+        st = rb_import(db, cfg.inbox, encoding, &report, &err);
+        if (st == RB_E_DATA) {
+            char dest[8400];
+            rb_error move_err = {0};
+            if (archive_extracts(&cfg, "-refused", dest, sizeof dest, &move_err) == RB_OK)
+                log_step("import", &step, "refused; the extracts were moved to %s", dest);
+            else
+                log_step("import", &step, "refused; the extracts stay in the inbox: %s", move_err.message);
+            goto out;
+        }
+        if (st != RB_OK)
+            goto out;
+        for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
+            const rb_import_file_report *f = &report.files[i];
+            log_step("import", NULL, "%s: read %lld, loaded %lld, rejected %lld, duplicates %lld, conflicting %lld",
+                     f->file, (long long)f->rows_read, (long long)f->rows_loaded, (long long)f->rows_rejected,
+                     (long long)f->rows_duplicate, (long long)f->rows_conflicting);
+        }
+        log_step("import", &step, "import %lld loaded", (long long)report.import_id);
+        char dest[8400];
+        clock_gettime(CLOCK_MONOTONIC, &step);
+        if ((st = archive_extracts(&cfg, "", dest, sizeof dest, &err)) != RB_OK)
+            goto out;
+        log_step("archive", &step, "extracts moved to %s", dest);
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &step);
+    rb_run_options opts = {
+        .policy_year = cfg.policy_year,
+        .as_of = rb_date_today(),
+        .out_dir = cfg.outbox,
+        .by = "nightly",
+        .run_id = run_id,
+    };
+    rb_run_result result;
+    if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)
+        goto out;
+    if (!result.published) {
+        snprintf(detail, sizeof detail, "no firm to decide: no batch published");
+        log_step("run", &step, "%s", detail);
+    } else {
+        char total[RB_MONEY_BUFSZ];
+        snprintf(detail, sizeof detail,
+                 "batch %s: %lld firms: PAY %lld, REVIEW %lld, REJECT %lld, SKIP %lld; %lld payments totalling %s yuan",
+                 result.batch_id, (long long)result.firms, (long long)result.by_outcome[RB_OUTCOME_PAY],
+                 (long long)result.by_outcome[RB_OUTCOME_REVIEW], (long long)result.by_outcome[RB_OUTCOME_REJECT],
+                 (long long)result.by_outcome[RB_OUTCOME_SKIP], (long long)result.payments,
+                 rb_money_format(result.total, total));
+        log_step("run", &step, "%s", detail);
+        log_step("publish", NULL, "%s", result.folder);
+    }
+
+out:
+    status = rb_exit(st, &err);
+    if (st != RB_OK)
+        log_step("failed", NULL, "exit %d: %s", status, err.message);
+    else
+        log_step("done", &start, "exit 0");
+    rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
+    rb_db_close(db);
+    rb_lock_release(lock);
+    rb_config_free(&cfg);
+    return status;
 }
