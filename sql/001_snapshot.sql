@@ -76,12 +76,13 @@ CREATE TABLE row_errors (
     file        TEXT NOT NULL,
     line        INTEGER NOT NULL,         -- physical line where the record starts; header = 1
     column_name TEXT,                     -- canonical name; NULL when the whole record is at fault
+                                          -- (FIELD_COUNT, or a DATA_CONFLICT row equal to the loaded one)
     value       TEXT,                     -- the offending value as read (decoded, trimmed)
     rule        TEXT NOT NULL,            -- rule code, see docs/import.md
     message     TEXT NOT NULL,            -- the same in one Chinese sentence for reviewers
-    uscc_field  TEXT,                     -- the record's uscc field as read, NULL when absent
+    uscc_field  TEXT,                     -- the record's uscc field as read, NULL when absent or empty
     uscc        TEXT,                     -- that field upper-cased when it is a valid code
-    uscc_prefix TEXT                      -- its first 17 characters upper-cased when it has 18
+    uscc_prefix TEXT                      -- its first 17 characters upper-cased when it has 18 (valid or not)
 );
 CREATE INDEX row_errors_by_uscc ON row_errors(uscc);
 CREATE INDEX row_errors_by_prefix ON row_errors(uscc_prefix);
@@ -93,3 +94,5 @@ CREATE TABLE duplicate_rows (
     first_line INTEGER NOT NULL,          -- the loaded row it repeats
     PRIMARY KEY (file, line)
 ) WITHOUT ROWID;
+-- A later conflicting row turns the duplicates of a loaded row into conflicts.
+CREATE INDEX duplicate_rows_by_first_line ON duplicate_rows(file, first_line);

@@ -1,10 +1,13 @@
 /* Tests of the `rebate import` command (src/cli/cmd_import.c) through the
  * built binary: --help, usage errors (64), missing input (66), a refused
  * file (65), the printed row accounting, and the sample extracts. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_support.h"
@@ -262,6 +265,51 @@ START_TEST(explicit_encoding_reaches_every_file)
 }
 END_TEST
 
+/* An import killed half-way (a crash, a power cut) leaves the previous
+ * snapshot: SQLite rolls the unfinished transaction back on the next open. */
+START_TEST(killed_import_leaves_the_snapshot)
+{
+    write_extracts();
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(ts_run_rebate(&out, &err, "import", "--db", db_path, in_dir, (const char *)NULL), 0);
+    free(out);
+    free(err);
+
+    /* 600,000 rows: seconds of work, killed after a fifth of a second */
+    char path[4300];
+    snprintf(path, sizeof path, "%s/contributions.csv", in_dir);
+    FILE *f = fopen(path, "w");
+    ck_assert(f != NULL);
+    fputs("uscc,period,insured_count,employer_due,employer_paid,employee_due,employee_paid\n", f);
+    for (int i = 0; i < 600000; i++)
+        fprintf(f, "%s,%d%02d,5,1,1,1,1\n", i % 2 ? CODE1 : CODE2, 1000 + i / 24, i % 12 + 1);
+    ck_assert_int_eq(fclose(f), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(REBATE_BINARY, REBATE_BINARY, "import", "--db", db_path, in_dir, (char *)NULL);
+        _exit(127);
+    }
+    usleep(200 * 1000);
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the import ended before it was killed");
+
+    sqlite3 *db = NULL;
+    ck_assert(sqlite3_open(db_path, &db) == SQLITE_OK);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 1);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM contributions"), 1);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM row_errors"), 3);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    sqlite3_close(db);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("import/cmd_import");
@@ -275,6 +323,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, prints_the_accounting);
     tcase_add_test(tc, sample_extracts_import);
     tcase_add_test(tc, explicit_encoding_reaches_every_file);
+    tcase_add_test(tc, killed_import_leaves_the_snapshot);
     suite_add_tcase(s, tc);
     return s;
 }

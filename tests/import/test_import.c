@@ -310,6 +310,27 @@ START_TEST(undecodable_file_names_the_line)
 }
 END_TEST
 
+START_TEST(database_failure_rolls_back)
+{
+    first_import();
+    /* A write that fails half-way through the last file (as a full disk
+     * would): nothing of the new import may remain. */
+    ck_assert_int_eq(sqlite3_exec(db,
+                                  "CREATE TRIGGER fail_december BEFORE INSERT ON contributions "
+                                  "WHEN NEW.period = 202112 BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(import_these(REG_HEADER CODE2 ",鞍山乙有限公司,存续,2015-03-01,,210302,,\n", good_units,
+                                  CONTRIB_HEADER CODE2 ",202111,5,1,1,1,1,0\n" CODE2 ",202112,5,1,1,1,1,0\n"),
+                     RB_E_INTERNAL);
+    ck_assert_str_eq(err.message,
+                     "database error while loading 'contributions.csv' line 3: simulated write failure");
+    ck_assert(sqlite3_get_autocommit(db)); /* no transaction left open */
+    expect_previous_snapshot_intact();
+    expect_text("SELECT uscc FROM registration", CODE1);
+}
+END_TEST
+
 START_TEST(missing_file_is_no_input)
 {
     first_import();
@@ -886,6 +907,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, empty_file_is_refused);
     tcase_add_test(tc, third_file_refused_leaves_everything);
     tcase_add_test(tc, undecodable_file_names_the_line);
+    tcase_add_test(tc, database_failure_rolls_back);
     tcase_add_test(tc, missing_file_is_no_input);
     tcase_add_test(tc, missing_folder_is_no_input);
     tcase_add_test(tc, next_import_replaces_the_snapshot);
