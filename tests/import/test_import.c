@@ -569,6 +569,25 @@ START_TEST(rule_dishonesty_value_unknown)
 }
 END_TEST
 
+START_TEST(long_value_is_cut_in_the_message_only)
+{
+    /* x and 50 × 甲 (151 bytes) as a date: 120 bytes would end inside the 40th
+     * 甲, so the message quotes x and 39 × 甲, then "…" */
+    char row[1024], fifty[256] = "x", forty[256] = "x";
+    for (int i = 0; i < 50; i++) {
+        strcat(fifty, "甲");
+        if (i < 39)
+            strcat(forty, "甲");
+    }
+    snprintf(row, sizeof row, CODE2 ",鞍山乙有限公司,存续,%s,,210302,,\n", fifty);
+    registration_row(row);
+    expect_only_row_error("registration.csv", 3, "established_on", fifty, "DATE_INVALID");
+    char expected[1024];
+    snprintf(expected, sizeof expected, "第3行“成立日期”日期“%s…”无效（应为YYYY-MM-DD或YYYYMMDD格式的真实日期）", forty);
+    expect_text("SELECT message FROM row_errors", expected);
+}
+END_TEST
+
 START_TEST(first_broken_rule_in_column_order)
 {
     /* period (2nd column) and employer_paid (5th) are both bad */
@@ -933,6 +952,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, rule_bank_code_invalid);
     tcase_add_test(tc, rule_account_source_unknown);
     tcase_add_test(tc, rule_dishonesty_value_unknown);
+    tcase_add_test(tc, long_value_is_cut_in_the_message_only);
     tcase_add_test(tc, first_broken_rule_in_column_order);
     tcase_add_test(tc, record_spanning_lines_reports_its_first_line);
     tcase_add_test(tc, values_are_trimmed_and_normalised);
