@@ -1385,7 +1385,7 @@ static int parse_args(int argc, char **argv, struct params *prm)
             prm->stats = true;
         } else if (strcmp(a, "--firms") == 0) {
             if (!parse_u64(value, &prm->firms) || prm->firms < 1 ||
-                prm->firms > ((uint64_t)1 << ORG_BITS))
+                prm->firms > 500000000) /* within the 2^29 organisation codes */
                 return usage_error("--firms wants a number from 1 to 500000000");
             i++;
         } else if (strcmp(a, "--seed") == 0) {
