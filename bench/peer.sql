@@ -94,9 +94,12 @@ SELECT f.uscc, r.name, u.account_name, u.bank_name, u.bank_account,
         OR trim(r.status, ' ' || char(9, 12288)) LIKE '正常%')
    AND coalesce(r.serious_dishonesty, '') NOT IN ('1', '是', 'Y', 'y')
    AND u.ui_status NOT IN ('终止', '注销')
-   -- one registration and one unit row (exact repeats aside): else the data disagree
-   AND (SELECT count(*) FROM (SELECT DISTINCT * FROM registration r2 WHERE r2.uscc = f.uscc)) = 1
-   AND (SELECT count(*) FROM (SELECT DISTINCT * FROM insured_units u2 WHERE u2.uscc = f.uscc)) = 1
+   -- repeated registration or unit rows must agree on what is used here
+   AND (SELECT count(*) FROM (SELECT DISTINCT name, status, serious_dishonesty
+                                FROM registration r2 WHERE r2.uscc = f.uscc)) = 1
+   AND (SELECT count(*) FROM (SELECT DISTINCT account_name, bank_name, bank_account, ui_status
+                                FROM insured_units u2 WHERE u2.uscc = f.uscc)) = 1
+ GROUP BY f.uscc  -- repeated rows that agree give one line
  ORDER BY f.uscc;
 
 COMMIT;
