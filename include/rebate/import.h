@@ -50,9 +50,10 @@ typedef struct rb_import_report {
     rb_import_file_report files[RB_IMPORT_FILE_COUNT];  /* indexed by RB_IMPORT_* */
 } rb_import_report;
 
-/* Checks that dir is a folder holding the three extracts as regular files;
- * RB_E_NOINPUT naming the first one missing otherwise. rb_import does this
- * itself before it changes anything. */
+/* Checks that dir is a folder holding the three extracts as regular files
+ * (a symlink is refused, not followed); RB_E_NOINPUT naming the first one
+ * missing or unusable otherwise. rb_import does this itself before it
+ * changes anything. */
 rb_status rb_import_check(const char *dir, rb_error *err);
 
 /* Reads dir/registration.csv, dir/insured_units.csv and dir/contributions.csv
@@ -81,5 +82,11 @@ rb_status rb_import(sqlite3 *db, const char *dir, rb_encoding encoding, rb_impor
 #define RB_ROW_ACCOUNT_SOURCE_UNKNOWN "ACCOUNT_SOURCE_UNKNOWN"
 #define RB_ROW_DISHONESTY_VALUE_UNKNOWN "DISHONESTY_VALUE_UNKNOWN"
 #define RB_ROW_DATA_CONFLICT "DATA_CONFLICT"             /* conflicting duplicate */
+#define RB_ROW_FIELD_TOO_LONG "FIELD_TOO_LONG"           /* a field longer than RB_IMPORT_FIELD_MAX */
+
+/* Bytes a field of a spec column may hold (decoded UTF-8, trimmed): far
+ * beyond any real name, address or account, so that a runaway value is a
+ * row error rather than text carried into the snapshot and the batch. */
+#define RB_IMPORT_FIELD_MAX (64 * 1024)
 
 #endif

@@ -3,11 +3,13 @@
  * each record starts is known exactly (extracts.md, "row errors"). */
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "import/csv_reader.h"
 #include "rebate/strbuf.h"
@@ -373,13 +375,20 @@ rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, 
     rb_sha256 *sha = NULL;
     unsigned char *raw = NULL;
 
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+    /* A symlink planted in the inbox is not followed, and a FIFO in place of
+     * the file must not block the open: only a regular file is read. */
+    FILE *f = NULL;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': it is a symlink, which is not followed", path);
+        else
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
         goto out;
     }
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (f = fdopen(fd, "rb")) == NULL) {
+        close(fd);
         st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': not a regular file", path);
         goto out;
     }

@@ -188,6 +188,8 @@ const char *rb_field_parse(const rb_column *column, const char *text, size_t len
                            rb_field_scratch *scratch, bool *out_of_memory)
 {
     *out_of_memory = false;
+    if (len > RB_IMPORT_FIELD_MAX)
+        return RB_ROW_FIELD_TOO_LONG;
     if (len == 0) {
         if (column->required)
             return RB_ROW_REQUIRED_MISSING;
@@ -401,6 +403,8 @@ bool rb_row_error_message(rb_strbuf *msg, const char *rule, int64_t line, const 
               rb_message_quote(msg, value, value_len);
     if (!ok)
         return false;
+    if (strcmp(rule, RB_ROW_FIELD_TOO_LONG) == 0)
+        return rb_strbuf_addf(msg, "”过长（%zu字节，每个字段至多%d字节），整行未导入", value_len, RB_IMPORT_FIELD_MAX);
     if (strcmp(rule, RB_ROW_MONEY_RANGE) == 0)
         return rb_strbuf_adds(msg, "”超出可处理的范围（至多92233720368547758.07元）");
     if (strcmp(rule, RB_ROW_MONEY_INVALID) == 0)

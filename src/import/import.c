@@ -560,8 +560,11 @@ rb_status rb_import_check(const char *dir, rb_error *err)
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s", dir, rb_extracts[i].file) >= (int)sizeof path)
             return rb_fail(err, RB_E_NOINPUT, "cannot read folder '%s': its name is too long", dir);
-        if (stat(path, &sb) != 0)
+        /* lstat: a symlink in the folder is refused, not followed. */
+        if (lstat(path, &sb) != 0)
             return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+        if (S_ISLNK(sb.st_mode))
+            return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': it is a symlink, which is not followed", path);
         if (!S_ISREG(sb.st_mode))
             return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': not a regular file", path);
     }
