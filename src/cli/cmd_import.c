@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
+#include "rebate/lock.h"
 
 static const char usage_text[] =
     "usage: rebate import --db DB [--encoding auto|utf-8|gb18030] DIR\n"
@@ -42,7 +43,7 @@ static const char usage_text[] =
     "Exit status: 0 done (rows with errors do not fail an import), 64 usage,\n"
     "65 a file refused (missing or doubled column, undecodable, broken CSV),\n"
     "66 a folder or file missing, 70 internal error, 73 cannot write the database,\n"
-    "75 the database is busy.\n";
+    "75 another run or import holds the lock, or the database is busy.\n";
 
 static void print_report(const char *dir, const rb_import_report *report)
 {
@@ -108,14 +109,21 @@ int cmd_import(int argc, char **argv)
     rb_error err;
     rb_error_clear(&err);
     sqlite3 *db = NULL;
+    rb_lock *lock = NULL;
     rb_import_report report;
     /* Look for the extracts first, so that a wrong folder creates no database. */
     rb_status st = rb_import_check(dir, &err);
+    /* The lock of run and nightly: an import while either works exits 75 at
+     * once instead of waiting on the database, and a run never starts while
+     * an import replaces the snapshot. */
+    if (st == RB_OK)
+        st = rb_lock_database(db_path, &lock, &err);
     if (st == RB_OK)
         st = rb_db_open(db_path, RB_DB_CREATE, &db, &err);
     if (st == RB_OK)
         st = rb_import(db, dir, encoding, &report, &err);
     rb_db_close(db);
+    rb_lock_release(lock);
     if (st == RB_OK)
         print_report(dir, &report);
     return rb_exit(st, &err);
