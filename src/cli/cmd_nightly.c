@@ -2,6 +2,7 @@
  * extracts waiting in the inbox, moves them to a dated archive folder, runs
  * the policy year and publishes the batch in the outbox, logging one line
  * per step with counts and timings. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -74,13 +75,18 @@ static int extracts_waiting(const char *inbox, bool present[RB_IMPORT_FILE_COUNT
     return n;
 }
 
-/* Moves the extracts of the inbox into archive/<stamp><suffix>/. */
+/* Moves the extracts of the inbox into archive/<stamp><suffix>/. Three
+ * renames cannot be one atomic step, so they go into
+ * archive/.moving-<stamp><suffix>/ first, renamed to its name once all are
+ * in: a night killed halfway leaves that folder, which the next night
+ * recognises (finish_interrupted_moves), not an inbox with only some of the
+ * extracts that would stop every night with exit 66. */
 static rb_status archive_extracts(const rb_config *cfg, const char *suffix, char *dest, size_t dest_size,
                                   rb_error *err)
 {
     time_t t = time(NULL);
     struct tm tm;
-    char stamp[32];
+    char stamp[32], moving[8400];
     localtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     rb_status st = rb_fs_mkdir(cfg->archive, err);
@@ -89,24 +95,89 @@ static rb_status archive_extracts(const rb_config *cfg, const char *suffix, char
     struct stat sb;
     for (int n = 1;; n++) {
         if (n == 1)
-            snprintf(dest, dest_size, "%s/%s%s", cfg->archive, stamp, suffix);
+            snprintf(dest, dest_size, "%s%s", stamp, suffix);
         else
-            snprintf(dest, dest_size, "%s/%s%s-%d", cfg->archive, stamp, suffix, n);
-        if (lstat(dest, &sb) != 0)
+            snprintf(dest, dest_size, "%s%s-%d", stamp, suffix, n);
+        snprintf(moving, sizeof moving, "%s/.moving-%s", cfg->archive, dest);
+        char final_dir[8400];
+        snprintf(final_dir, sizeof final_dir, "%s/%s", cfg->archive, dest);
+        if (lstat(final_dir, &sb) != 0 && lstat(moving, &sb) != 0) {
+            snprintf(dest, dest_size, "%s", final_dir);
             break;
+        }
     }
-    if ((st = rb_fs_mkdir(dest, err)) != RB_OK)
+    if ((st = rb_fs_mkdir(moving, err)) != RB_OK)
         return st;
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
-        char from[4200], to[8400];
+        char from[4200], to[8600];
         snprintf(from, sizeof from, "%s/%s", cfg->inbox, rb_import_file_name(i));
-        snprintf(to, sizeof to, "%s/%s", dest, rb_import_file_name(i));
+        snprintf(to, sizeof to, "%s/%s", moving, rb_import_file_name(i));
         if (lstat(from, &sb) != 0)
             continue;
         if ((st = rb_fs_rename_noreplace(from, to, err)) != RB_OK)
             return st;
+        rb_crash_point("extracts-moving");
     }
+    if ((st = rb_fs_rename_noreplace(moving, dest, err)) != RB_OK)
+        return st;
     return rb_fs_sync_dir(cfg->inbox, err);
+}
+
+/* Finishes the moves a killed night left in archive/.moving-<name>/: when
+ * the inbox holds exactly the extracts that folder lacks, they are the rest
+ * of the same set, and go in. An empty folder is removed (the whole set is
+ * still in the inbox and is imported again, which is harmless); anything
+ * else (new extracts arrived meanwhile) is left for a person, with a
+ * warning. */
+static rb_status finish_interrupted_moves(const rb_config *cfg, const struct timespec *step, rb_error *err)
+{
+    DIR *d = opendir(cfg->archive);
+    if (d == NULL)
+        return errno == ENOENT ? RB_OK
+                               : rb_fail(err, RB_E_CANTWRITE, "cannot read folder '%s': %s", cfg->archive,
+                                         strerror(errno));
+    rb_status st = RB_OK;
+    struct dirent *e;
+    while (st == RB_OK && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".moving-", 8) != 0)
+            continue;
+        char moving[4400], final_dir[4400];
+        snprintf(moving, sizeof moving, "%s/%s", cfg->archive, e->d_name);
+        snprintf(final_dir, sizeof final_dir, "%s/%s", cfg->archive, e->d_name + 8);
+        bool in_inbox[RB_IMPORT_FILE_COUNT];
+        bool complement = true;
+        int moved = 0;
+        extracts_waiting(cfg->inbox, in_inbox);
+        for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
+            char path[8600];
+            struct stat sb;
+            snprintf(path, sizeof path, "%s/%s", moving, rb_import_file_name(i));
+            bool in_folder = lstat(path, &sb) == 0;
+            moved += in_folder;
+            complement = complement && in_folder != in_inbox[i];
+        }
+        if (moved == 0) {
+            if (rmdir(moving) != 0)
+                st = rb_fail(err, RB_E_CANTWRITE, "cannot remove folder '%s': %s", moving, strerror(errno));
+            continue;
+        }
+        if (!complement) {
+            fprintf(stderr, "rebate: warning: '%s' holds part of a set of extracts whose move was interrupted, "
+                            "and the inbox does not hold the rest; left for a person to look at\n", moving);
+            continue;
+        }
+        for (int i = 0; i < RB_IMPORT_FILE_COUNT && st == RB_OK; i++) {
+            char from[4200], to[8600];
+            snprintf(from, sizeof from, "%s/%s", cfg->inbox, rb_import_file_name(i));
+            snprintf(to, sizeof to, "%s/%s", moving, rb_import_file_name(i));
+            if (in_inbox[i])
+                st = rb_fs_rename_noreplace(from, to, err);
+        }
+        if (st == RB_OK && (st = rb_fs_rename_noreplace(moving, final_dir, err)) == RB_OK)
+            log_step("archive", step, "finished moving the extracts of an interrupted night to %s", final_dir);
+    }
+    closedir(d);
+    return st;
 }
 
 int cmd_nightly(int argc, char **argv)
@@ -157,6 +228,9 @@ int cmd_nightly(int argc, char **argv)
         goto out;
     rb_runs_start(db, "nightly", rb_login_name(), &run_id, NULL);
 
+    clock_gettime(CLOCK_MONOTONIC, &step);
+    if ((st = finish_interrupted_moves(&cfg, &step, &err)) != RB_OK)
+        goto out;
     bool present[RB_IMPORT_FILE_COUNT];
     int waiting = extracts_waiting(cfg.inbox, present);
     clock_gettime(CLOCK_MONOTONIC, &step);
