@@ -77,6 +77,7 @@ static void explain_header(struct writer *w, const rb_params *p, const rb_firm_i
 
 static void explain_sources(struct writer *w, const rb_firm_input *f)
 {
+    char account[RB_ACCOUNT_MASKED_BUFSZ];
     say(w, "\n一、登记与参保信息\n");
     if (f->has_registration)
         say(w, "  登记信息（registration.csv 第 %lld 行）：名称「%s」，登记状态「%s」，行业代码 %s，严重失信：%s\n",
@@ -89,7 +90,7 @@ static void explain_sources(struct writer *w, const rb_firm_input *f)
             "  参保信息（insured_units.csv 第 %lld 行）：单位名称「%s」，参保状态「%s」，收款户名「%s」，"
             "开户银行 %s，银行账号 %s，账户来源 %s，开户行行号 %s\n",
             (long long)f->unit_line, text_or(f->unit_name, ""), text_or(f->ui_status, ""),
-            text_or(f->account_name, "（空）"), text_or(f->bank_name, "（空）"), text_or(f->bank_account, "（空）"),
+            text_or(f->account_name, "（空）"), text_or(f->bank_name, "（空）"), text_or(rb_account_masked(f->bank_account, account), "（空）"),
             f->tax_account ? "税务" : "对公", text_or(f->bank_code, "（空）"));
     else
         say(w, "  参保信息：insured_units.csv 中没有该企业的有效行\n");
@@ -123,6 +124,31 @@ static const char *column(sqlite3_stmt *s, int col)
     return t ? (const char *)t : "";
 }
 
+/* The message of a rejected row on bank_account quotes the accounts it
+ * compares (“…”, rb_message_quote of the import): each quoted value with a
+ * digit in it is masked like every account explain shows. */
+static void say_masking_quotes(struct writer *w, const char *message)
+{
+    static const char open[] = "\xE2\x80\x9C", close[] = "\xE2\x80\x9D"; /* “ ” */
+    const char *p = message, *q, *end;
+    while ((q = strstr(p, open)) != NULL && (end = strstr(q + 3, close)) != NULL) {
+        const char *inner = q + 3;
+        bool digit = false;
+        for (const char *c = inner; c < end; c++)
+            digit = digit || (*c >= '0' && *c <= '9');
+        say(w, "%.*s", (int)(inner - p), p);
+        if (digit) {
+            char value[128], masked[RB_ACCOUNT_MASKED_BUFSZ];
+            snprintf(value, sizeof value, "%.*s", (int)(end - inner), inner);
+            say(w, "%s", rb_account_masked(value, masked));
+        } else {
+            say(w, "%.*s", (int)(end - inner), inner);
+        }
+        p = end;
+    }
+    say(w, "%s", p);
+}
+
 static rb_status explain_rejected_rows(struct writer *w, sqlite3 *db, const rb_params *p, const rb_firm_input *f,
                                        rb_error *err)
 {
@@ -135,9 +161,17 @@ static rb_status explain_rejected_rows(struct writer *w, sqlite3 *db, const rb_p
         if (n++ == 0)
             say(w, "  导入时未载入的数据行：\n");
         say(w, "    %s 第 %lld 行", column(stmt, 0), (long long)sqlite3_column_int64(stmt, 1));
+        bool account = strcmp(column(stmt, 2), "bank_account") == 0;
+        char masked[RB_ACCOUNT_MASKED_BUFSZ];
         if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
-            say(w, "，字段 %s 值「%s」", column(stmt, 2), column(stmt, 3));
-        say(w, "：%s（%s）\n", column(stmt, 5), column(stmt, 4));
+            say(w, "，字段 %s 值「%s」", column(stmt, 2),
+                account ? rb_account_masked(column(stmt, 3), masked) : column(stmt, 3));
+        say(w, "：");
+        if (account)
+            say_masking_quotes(w, column(stmt, 5));
+        else
+            say(w, "%s", column(stmt, 5));
+        say(w, "（%s）\n", column(stmt, 4));
     }
     if (rc != SQLITE_DONE) {
         st = rb_db_fail(db, "reading the rejected rows for explain", err);
@@ -158,7 +192,7 @@ static rb_status explain_payments(struct writer *w, sqlite3 *db, const rb_params
     } states[] = {{"published", "已发布待审批"}, {"approved", "已审批待银行处理"}, {"paid", "已到账"},
                   {"returned", "被银行退回"},    {"voided", "已作废"}};
     sqlite3_stmt *stmt = NULL;
-    char buf[RB_MONEY_BUFSZ];
+    char buf[RB_MONEY_BUFSZ], account[RB_ACCOUNT_MASKED_BUFSZ];
     rb_status st = prepare_for_firm(db, explain_payments_sql, p, f->uscc, &stmt, err);
     int rc, n = 0;
     if (st != RB_OK)
@@ -172,7 +206,7 @@ static rb_status explain_payments(struct writer *w, sqlite3 *db, const rb_params
             say(w, "  %d年度支付记录：\n", (int)p->policy_year);
         say(w, "    %s（第 %lld 次，批次 %s）：%s 元，账号 %s，户名「%s」，%s %s（%s）\n", column(stmt, 0),
             (long long)sqlite3_column_int64(stmt, 1), column(stmt, 5), money(sqlite3_column_int64(stmt, 2), buf),
-            column(stmt, 6), column(stmt, 7), words, state, column(stmt, 4));
+            rb_account_masked(column(stmt, 6), account), column(stmt, 7), words, state, column(stmt, 4));
     }
     if (rc != SQLITE_DONE) {
         st = rb_db_fail(db, "reading the payments for explain", err);
@@ -336,7 +370,7 @@ static void explain_rules(struct writer *w, const rb_params *p, const rb_firm_in
 
 static void explain_outcome(struct writer *w, const rb_firm_input *f, const rb_decision *d)
 {
-    char b1[RB_MONEY_BUFSZ];
+    char b1[RB_MONEY_BUFSZ], account[RB_ACCOUNT_MASKED_BUFSZ];
     say(w, "\n五、结论\n");
     say(w, "  结果：%s %s\n", rb_outcome_code(d->outcome), rb_outcome_label(d->outcome));
     if (d->reasons) {
@@ -354,7 +388,7 @@ static void explain_outcome(struct writer *w, const rb_firm_input *f, const rb_d
     switch (d->outcome) {
     case RB_OUTCOME_PAY:
         say(w, "  返还金额：%s 元，在本次运行的批次中拨付到账号 %s（户名「%s」）\n", amount,
-            text_or(f->bank_account, ""), text_or(f->account_name, ""));
+            rb_account_masked(f->bank_account, account), text_or(f->account_name, ""));
         break;
     case RB_OUTCOME_REVIEW:
         say(w, "  测算金额：%s 元；人工复核通过前不拨付\n", amount);

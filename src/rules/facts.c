@@ -89,6 +89,7 @@ bool rb_full_months_words(const rb_params *params, const rb_measures *m, rb_strb
 
 static bool add_account(const rb_params *params, const rb_firm_input *f, rb_strbuf *out)
 {
+    char account[RB_ACCOUNT_MASKED_BUFSZ];
     size_t kept;
     bool digits;
     if (!f->has_unit)
@@ -98,14 +99,16 @@ static bool add_account(const rb_params *params, const rb_firm_input *f, rb_strb
         return rb_strbuf_adds(out, "参保单位信息中的银行账号为空");
     if (f->tax_account)
         return rb_strbuf_addf(out, "银行账号 %s，账户来源为税务部门提供的缴费账户（税务），本年度%s向该类账户拨付",
-                              f->bank_account, params->tax_account_allowed ? "允许" : "不允许");
-    return rb_strbuf_addf(out, "银行账号 %s，账户来源为对公账户", f->bank_account);
+                              rb_account_masked(f->bank_account, account),
+                              params->tax_account_allowed ? "允许" : "不允许");
+    return rb_strbuf_addf(out, "银行账号 %s，账户来源为对公账户", rb_account_masked(f->bank_account, account));
 }
 
 bool rb_reason_fact(rb_reason reason, const rb_params *params, const rb_firm_input *f, const rb_decision *d,
                     rb_strbuf *out)
 {
     const rb_measures *m = &d->measures;
+    char account[RB_ACCOUNT_MASKED_BUFSZ];
     size_t kept;
     bool digits;
     switch (reason) {
@@ -176,7 +179,8 @@ bool rb_reason_fact(rb_reason reason, const rb_params *params, const rb_firm_inp
         rb_account_shape(f->has_unit ? f->bank_account : NULL, &kept, &digits);
         if (kept == 0)
             return rb_strbuf_adds(out, "未提供银行账号，不适用");
-        return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位%s），应为 8 至 32 位数字", f->bank_account,
+        return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位%s），应为 8 至 32 位数字",
+                              rb_account_masked(f->bank_account, account),
                               kept, digits ? "数字" : "，含非数字字符");
     case RB_R_PAYEE_MISMATCH:
         if (!f->has_registration)
@@ -193,7 +197,7 @@ bool rb_reason_fact(rb_reason reason, const rb_params *params, const rb_firm_inp
     case RB_R_TRANSFER_RETURNED:
         if (f->transfer_returned)
             return rb_strbuf_addf(out, "本年度上一笔转账被银行退回，当前账户（%s，户名「%s」）仍与退回时相同",
-                                  or_empty(f->bank_account), or_empty(f->account_name));
+                                  rb_account_masked(f->bank_account, account), or_empty(f->account_name));
         return rb_strbuf_adds(out, "没有被退回且账户未变更的转账");
     case RB_R_COUNT:
         break;

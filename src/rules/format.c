@@ -1,7 +1,11 @@
 /* Chinese words for the numbers explain prints beside the measures:
  * periods ("2020年12月") and permille caps as percents ("20%", "5.5%"),
  * by integer arithmetic. Two-decimal fractions are rb_ratio_format and
- * rb_percent_format of money.h. */
+ * rb_percent_format of money.h. Bank accounts are masked to their last four
+ * digits: explain is read out on the phone. */
+#include <stdio.h>
+#include <string.h>
+
 #include "rules/rules_internal.h"
 
 bool rb_period_words(int32_t period, rb_strbuf *out)
@@ -14,4 +18,24 @@ bool rb_permille_words(int64_t permille, rb_strbuf *out)
     if (permille % 10 == 0)
         return rb_strbuf_addf(out, "%lld%%", (long long)(permille / 10));
     return rb_strbuf_addf(out, "%lld.%lld%%", (long long)(permille / 10), (long long)(permille % 10));
+}
+
+const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BUFSZ])
+{
+    buf[0] = '\0';
+    if (account == NULL || account[0] == '\0')
+        return buf;
+    size_t digits = 0;
+    for (const char *p = account; *p != '\0'; p++)
+        digits += *p >= '0' && *p <= '9';
+    /* Four digits or fewer: even those would be the whole number. */
+    char last[5] = "";
+    if (digits > 4) {
+        size_t seen = 0;
+        for (const char *p = account; *p != '\0'; p++)
+            if (*p >= '0' && *p <= '9' && seen++ >= digits - 4)
+                last[seen - 1 - (digits - 4)] = *p;
+    }
+    snprintf(buf, RB_ACCOUNT_MASKED_BUFSZ, "****%s", last);
+    return buf;
 }
