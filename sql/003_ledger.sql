@@ -16,6 +16,7 @@ CREATE TABLE runs (
 CREATE TABLE batches (
     batch_id      TEXT PRIMARY KEY,       -- <Y>-<YYYYMMDD>-<NNN>
     policy_year   INTEGER NOT NULL REFERENCES policy_params(policy_year),
+    params        TEXT NOT NULL,          -- the policy_params row used, as column=value;...
     as_of         TEXT NOT NULL,          -- YYYY-MM-DD the run counts as
     seq           INTEGER NOT NULL,       -- NNN
     scope         TEXT NOT NULL CHECK (scope IN ('all', 'selected')),

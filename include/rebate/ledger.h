@@ -27,9 +27,10 @@ rb_status rb_ledger_next_seq(sqlite3 *db, int32_t as_of, int *seq, rb_error *err
 /* The import the snapshot comes from (0 when nothing was ever imported). */
 rb_status rb_ledger_current_import(sqlite3 *db, int64_t *import_id, rb_error *err);
 
-/* The batch row, first with zero totals (so decisions and payments can
+/* The batch row (with the exact parameter row used, as
+ * "column=value;..." in policy_params' column order), first with zero totals (so decisions and payments can
  * refer to it), then its totals once they are known. */
-rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, int32_t policy_year, int32_t as_of,
+rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, const rb_params *params, int32_t as_of,
                                  int seq, const char *scope, int64_t import_id, int64_t run_id,
                                  const char *by, const char *folder, rb_error *err);
 rb_status rb_ledger_finish_batch(sqlite3 *db, const char *batch_id, int64_t firms, int64_t payments,

@@ -200,7 +200,7 @@ static rb_status publish(batch_run *run, rb_error *err)
         (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK)
         goto fail;
     if (!opts->dry_run) {
-        if ((st = rb_ledger_insert_batch(run->db, run->batch_id, opts->policy_year, opts->as_of, seq,
+        if ((st = rb_ledger_insert_batch(run->db, run->batch_id, run->params, opts->as_of, seq,
                                          opts->n_usccs ? "selected" : "all", import_id, opts->run_id, opts->by,
                                          run->final_dir, err)) != RB_OK ||
             (st = rb_ledger_open(run->db, &run->ledger, err)) != RB_OK)
@@ -221,6 +221,10 @@ static rb_status publish(batch_run *run, rb_error *err)
          * decides anything publishes one batch"). */
         rb_batch_files_abandon(&run->files);
         run->files_open = false;
+        if (run->ledger_open) { /* its statements would keep the connection from closing */
+            rb_ledger_close(&run->ledger);
+            run->ledger_open = false;
+        }
         rb_fs_remove_tree(run->staging, NULL);
         rb_db_rollback(run->db);
         r->published = false;

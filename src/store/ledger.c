@@ -88,22 +88,42 @@ rb_status rb_ledger_current_import(sqlite3 *db, int64_t *import_id, rb_error *er
                       "finding the current import", err);
 }
 
-rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, int32_t policy_year, int32_t as_of,
+/* The parameter row as "column=value;..." so that a batch says for ever
+ * which numbers it was computed with, even if the row is corrected later. */
+static void describe_params(const rb_params *p, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "policy_year=%d;rate_smm_pct=%d;rate_large_pct=%d;layoff_target_permille=%d;"
+             "small_unit_layoff_cap_permille=%d;full_months_rule=%s;tax_account_allowed=%d;layoff_method=%s;"
+             "scope_max_headcount=%lld;small_unit_max_headcount=%lld;min_full_months=%lld;"
+             "large_firm_min_headcount=%lld;review_amount_fen=%lld;headcount_basis=%s;legal_reference=%s",
+             (int)p->policy_year, (int)p->rate_smm_pct, (int)p->rate_large_pct, (int)p->layoff_target_permille,
+             (int)p->small_unit_layoff_cap_permille,
+             p->full_months_rule == RB_FULL_MONTHS_CUMULATIVE ? "cumulative" : "data_year",
+             p->tax_account_allowed ? 1 : 0,
+             p->layoff_method == RB_LAYOFF_CLAIMANTS ? "claimants" : "december_stock",
+             (long long)p->scope_max_headcount, (long long)p->small_unit_max_headcount,
+             (long long)p->min_full_months, (long long)p->large_firm_min_headcount, (long long)p->review_amount,
+             p->headcount_basis == RB_HEADCOUNT_AVERAGE ? "average" : "december", p->legal_reference);
+}
+
+rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, const rb_params *params, int32_t as_of,
                                  int seq, const char *scope, int64_t import_id, int64_t run_id,
                                  const char *by, const char *folder, rb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char day[11], now[32];
+    char day[11], now[32], described[2048];
+    describe_params(params, described, sizeof described);
     rb_date_format(as_of, day);
     rb_now_utc(now);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO batches (batch_id, policy_year, as_of, seq, scope, state, import_id, run_id,"
-                           " created_at, created_by, folder, firms, payments, total_fen, payout_sha256)"
-                           " VALUES (?,?,?,?,?,'published',?,?,?,?,?,0,0,0,'')",
+                           " created_at, created_by, folder, firms, payments, total_fen, payout_sha256, params)"
+                           " VALUES (?,?,?,?,?,'published',?,?,?,?,?,0,0,0,'',?)",
                            -1, &st, NULL) != SQLITE_OK)
         return rb_db_fail(db, "recording the batch", err);
     sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, policy_year);
+    sqlite3_bind_int(st, 2, params->policy_year);
     sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, seq);
     sqlite3_bind_text(st, 5, scope, -1, SQLITE_STATIC);
@@ -114,6 +134,7 @@ rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, int32_t poli
     sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, by, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, folder, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, described, -1, SQLITE_STATIC);
     rb_status status = sqlite3_step(st) == SQLITE_DONE ? RB_OK : rb_db_fail(db, "recording the batch", err);
     sqlite3_finalize(st);
     return status;

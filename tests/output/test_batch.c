@@ -161,6 +161,8 @@ START_TEST(payout_csv_exact_bytes)
     ck_assert_int_eq(db_int("SELECT count(*) FROM payments"), 1);
     ck_assert_int_eq(db_int("SELECT amount_fen FROM payments"), 324000);
     ck_assert_int_eq(db_int("SELECT total_fen FROM batches"), 324000);
+    /* The batch keeps the exact parameter row it used. */
+    ck_assert_int_eq(db_int("SELECT params LIKE 'policy_year=2022;rate_smm_pct=90;rate_large_pct=50;%' FROM batches"), 1);
 }
 END_TEST
 

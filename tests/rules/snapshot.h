@@ -95,8 +95,8 @@ static inline void snap_batch(sqlite3 *db, const char *batch_id, int year)
 {
     snap_exec(db,
               "INSERT INTO batches (batch_id, policy_year, as_of, seq, scope, state, created_at, created_by,"
-              " folder, firms, payments, total_fen, payout_sha256)"
-              " VALUES (%Q, %d, '2021-06-01', 1, 'all', 'published', 't', 't', '/out', 1, 1, 100, '00')",
+              " folder, firms, payments, total_fen, payout_sha256, params)"
+              " VALUES (%Q, %d, '2021-06-01', 1, 'all', 'published', 't', 't', '/out', 1, 1, 100, '00', 'p')",
               batch_id, year);
 }
 
