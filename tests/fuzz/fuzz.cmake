@@ -8,12 +8,19 @@ endif()
 
 set(REBATE_FUZZ_SANITIZERS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
-add_library(rebate_fuzz_core STATIC ${REBATE_CORE_SOURCES} ${REBATE_SQL_C})
-target_include_directories(rebate_fuzz_core PUBLIC ${CMAKE_SOURCE_DIR}/include ${CSV_INCLUDE_DIR}
-                           PRIVATE ${CMAKE_SOURCE_DIR}/src)
-target_compile_definitions(rebate_fuzz_core PUBLIC REBATE_VERSION="${PROJECT_VERSION}")
+# Same sources, include folders, definitions and libraries as rebate_core
+# (read from it, so a library added there is not forgotten here).
+get_target_property(REBATE_FUZZ_CORE_SOURCES rebate_core SOURCES)
+get_target_property(REBATE_FUZZ_CORE_INCLUDES rebate_core INCLUDE_DIRECTORIES)
+get_target_property(REBATE_FUZZ_CORE_PUBLIC_INCLUDES rebate_core INTERFACE_INCLUDE_DIRECTORIES)
+get_target_property(REBATE_FUZZ_CORE_DEFINITIONS rebate_core INTERFACE_COMPILE_DEFINITIONS)
+get_target_property(REBATE_FUZZ_CORE_LIBRARIES rebate_core LINK_LIBRARIES)
+add_library(rebate_fuzz_core STATIC ${REBATE_FUZZ_CORE_SOURCES})
+target_include_directories(rebate_fuzz_core PUBLIC ${REBATE_FUZZ_CORE_PUBLIC_INCLUDES}
+                           PRIVATE ${REBATE_FUZZ_CORE_INCLUDES})
+target_compile_definitions(rebate_fuzz_core PUBLIC ${REBATE_FUZZ_CORE_DEFINITIONS})
 target_compile_options(rebate_fuzz_core PRIVATE ${REBATE_FUZZ_SANITIZERS} -fsanitize=fuzzer-no-link)
-target_link_libraries(rebate_fuzz_core PUBLIC SQLite::SQLite3 PkgConfig::CRYPTO PkgConfig::INIH ${CSV_LIBRARY})
+target_link_libraries(rebate_fuzz_core PUBLIC ${REBATE_FUZZ_CORE_LIBRARIES})
 
 file(GLOB REBATE_FUZZ_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
 set(REBATE_FUZZ_TARGETS)
