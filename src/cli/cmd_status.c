@@ -1,12 +1,261 @@
-/* `rebate status`: not built yet (placeholder so that the program links). */
+/* `rebate status --db DB [--batch ID | --uscc CODE]`: where a batch or a
+ * firm's payments stand, for the clerk who is asked (docs/batch-life.md).
+ * Chinese with the codes beside; bank accounts masked to their last four
+ * digits, as explain shows them. It only reads: like explain it takes no
+ * lock and logs no run, so it answers while the nightly job works. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "rebate/batch_life.h"
+#include "rebate/db.h"
+#include "rebate/money.h"
+#include "rules/rules_internal.h"
+
+/* How many batches the overview lists. */
+#define LATEST_BATCHES 20
+
+static const char status_usage[] =
+    "usage: rebate status --db DB [--batch ID | --uscc CODE]\n"
+    "\n"
+    "Shows where things stand, in Chinese with the state codes beside:\n"
+    "  without options   the latest batches: state, payments, who ran,\n"
+    "                    approved or voided them\n"
+    "  --batch ID        one batch: its state, who ran, approved or voided it\n"
+    "                    and when, its payments counted by state, the total,\n"
+    "                    and the transfers the bank returned\n"
+    "  --uscc CODE       one firm's payments for every policy year: reference,\n"
+    "                    batch, amount, state and the bank's answer\n"
+    "Bank accounts are shown masked to their last four digits. Nothing is\n"
+    "written.\n"
+    "\n"
+    "  --db DB       the rebate database (must exist)\n"
+    "  -h, --help    show this help\n"
+    "\n"
+    "Exit status: 0 shown; 64 bad option or an invalid code; 66 no such\n"
+    "database or batch.\n";
+
+static const struct {
+    const char *code, *words;
+} batch_states[] = {{"published", "已发布待审批"}, {"approved", "已审批"}, {"voided", "已作废"}},
+  payment_states[] = {{"published", "已发布待审批"}, {"approved", "已审批待银行处理"}, {"paid", "已到账"},
+                      {"returned", "被银行退回"},    {"voided", "已作废"}};
+
+static const char *words_of(const char *code, bool batch)
+{
+    size_t n = batch ? sizeof batch_states / sizeof batch_states[0] : sizeof payment_states / sizeof payment_states[0];
+    for (size_t i = 0; i < n; i++) {
+        const char *c = batch ? batch_states[i].code : payment_states[i].code;
+        if (strcmp(code, c) == 0)
+            return batch ? batch_states[i].words : payment_states[i].words;
+    }
+    return "未知状态";
+}
+
+static const char *text(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    return t ? (const char *)t : "";
+}
+
+static rb_status show_latest(sqlite3 *db, rb_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    rb_status st = RB_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT batch_id, state, payments, total_fen, created_by, created_at, approved_by,"
+                           " approved_at, voided_by, voided_at, (SELECT count(*) FROM batches)"
+                           " FROM batches ORDER BY created_at DESC, batch_id DESC LIMIT ?",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "listing the batches", err);
+    sqlite3_bind_int(stmt, 1, LATEST_BATCHES);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n++ == 0)
+            printf("最近的批次 latest batches（共 %lld 个，列出最近 %d 个）\n", sqlite3_column_int64(stmt, 10),
+                   LATEST_BATCHES);
+        char total[RB_MONEY_BUFSZ];
+        const char *state = text(stmt, 1);
+        printf("%s  %s %s  付款 %lld 笔，合计 %s 元  经办 %s（%s）", text(stmt, 0), words_of(state, true), state,
+               sqlite3_column_int64(stmt, 2), rb_money_format(sqlite3_column_int64(stmt, 3), total), text(stmt, 4),
+               text(stmt, 5));
+        if (strcmp(state, "approved") == 0)
+            printf("  审批 %s（%s）", text(stmt, 6), text(stmt, 7));
+        else if (strcmp(state, "voided") == 0)
+            printf("  作废 %s（%s）", text(stmt, 8), text(stmt, 9));
+        printf("\n");
+    }
+    if (rc != SQLITE_DONE)
+        st = rb_db_fail(db, "listing the batches", err);
+    else if (n == 0)
+        printf("台账中还没有批次 no batches in the ledger\n");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
+{
+    rb_batch_record b;
+    sqlite3_stmt *stmt = NULL;
+    char money[RB_MONEY_BUFSZ], masked[RB_ACCOUNT_MASKED_BUFSZ];
+    rb_status st = rb_batch_record_load(db, batch_id, &b, err);
+    if (st != RB_OK)
+        return st;
+    printf("批次 batch_id：%s\n", b.batch_id);
+    printf("政策年度 policy_year：%d    业务日期 as_of：%s\n", (int)b.policy_year, b.as_of);
+    printf("状态 state：%s %s\n", words_of(b.state, true), b.state);
+    printf("经办 created_by：%s（%s）\n", b.created_by, b.created_at);
+    if (b.approved_by[0] != '\0')
+        printf("审批 approved_by：%s（%s）\n", b.approved_by, b.approved_at);
+    if (b.voided_by[0] != '\0')
+        printf("作废 voided_by：%s（%s），原因 void_reason：%s\n", b.voided_by, b.voided_at, b.void_reason);
+    printf("批次文件夹 folder：%s\n", b.folder);
+    if (strcmp(b.state, "approved") == 0) {
+        char xml[4300];
+        struct stat sb;
+        snprintf(xml, sizeof xml, "%s/bank/payout.xml", b.folder);
+        if (stat(xml, &sb) == 0)
+            printf("银行文件 bank_file：%s\n", xml);
+        else
+            printf("银行文件 bank_file：缺失 missing（%s）；再次运行 rebate approve 可补齐\n", xml);
+    }
+    printf("评估企业 firms：%lld    付款 payments：%lld 笔，合计 %s 元\n", (long long)b.firms, (long long)b.payments,
+           rb_money_format(b.total, money));
+
+    printf("按付款状态 by payment state：\n");
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*), coalesce(sum(amount_fen), 0) FROM payments WHERE batch_id = ? AND state = ?",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "counting the payments of the batch", err);
+    for (size_t i = 0; i < sizeof payment_states / sizeof payment_states[0]; i++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_text(stmt, 1, b.batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, payment_states[i].code, -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_ROW) {
+            st = rb_db_fail(db, "counting the payments of the batch", err);
+            goto out;
+        }
+        printf("  %s %s：%lld 笔，%s 元\n", payment_states[i].words, payment_states[i].code,
+               sqlite3_column_int64(stmt, 0), rb_money_format(sqlite3_column_int64(stmt, 1), money));
+    }
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.reference, p.uscc, p.amount_fen, p.account_name, p.bank_account, a.reason"
+                           " FROM payments p LEFT JOIN bank_answers a ON a.reference = p.reference"
+                           " WHERE p.batch_id = ? AND p.state = 'returned' ORDER BY p.uscc",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "listing the returned payments", err);
+    sqlite3_bind_text(stmt, 1, b.batch_id, -1, SQLITE_STATIC);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n++ == 0)
+            printf("被银行退回的付款 returned payments：\n");
+        printf("  %s  %s  %s 元  户名 %s  账号 %s  原因 reason：%s\n", text(stmt, 0), text(stmt, 1),
+               rb_money_format(sqlite3_column_int64(stmt, 2), money), text(stmt, 3),
+               rb_account_masked(text(stmt, 4), masked), sqlite3_column_type(stmt, 5) == SQLITE_NULL ? "（未说明）" : text(stmt, 5));
+    }
+    if (rc != SQLITE_DONE)
+        st = rb_db_fail(db, "listing the returned payments", err);
+out:
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static rb_status show_firm(sqlite3 *db, const char *uscc, rb_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char money[RB_MONEY_BUFSZ], masked[RB_ACCOUNT_MASKED_BUFSZ];
+    rb_status st = RB_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.policy_year, p.reference, p.batch_id, p.amount_fen, p.state, p.state_at,"
+                           " p.account_name, p.bank_account, a.reason"
+                           " FROM payments p LEFT JOIN bank_answers a ON a.reference = p.reference"
+                           " WHERE p.uscc = ? ORDER BY p.policy_year, p.attempt",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "reading the firm's payments", err);
+    sqlite3_bind_text(stmt, 1, uscc, -1, SQLITE_STATIC);
+    printf("企业 uscc：%s\n", uscc);
+    int rc, n = 0, year = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        n++;
+        if (sqlite3_column_int(stmt, 0) != year) {
+            year = sqlite3_column_int(stmt, 0);
+            printf("%d 年度 policy_year %d：\n", year, year);
+        }
+        const char *state = text(stmt, 4);
+        printf("  %s  批次 %s  %s 元  %s %s（%s）  户名 %s  账号 %s", text(stmt, 1), text(stmt, 2),
+               rb_money_format(sqlite3_column_int64(stmt, 3), money), words_of(state, false), state, text(stmt, 5),
+               text(stmt, 6), rb_account_masked(text(stmt, 7), masked));
+        if (strcmp(state, "returned") == 0)
+            printf("  退回原因 reason：%s", sqlite3_column_type(stmt, 8) == SQLITE_NULL ? "（未说明）" : text(stmt, 8));
+        printf("\n");
+    }
+    if (rc != SQLITE_DONE)
+        st = rb_db_fail(db, "reading the firm's payments", err);
+    else if (n == 0)
+        printf("台账中没有该企业的付款 no payments in the ledger\n");
+    sqlite3_finalize(stmt);
+    return st;
+}
 
 int cmd_status(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "rebate status: not implemented yet\n");
-    return RB_E_INTERNAL;
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"batch", required_argument, NULL, 'B'},
+        {"uscc", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_path = NULL, *batch_id = NULL, *uscc_text = NULL;
+    int status = 0, c;
+    sqlite3 *db = NULL;
+    rb_error err = {0};
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': db_path = optarg; break;
+        case 'B': batch_id = optarg; break;
+        case 'u': uscc_text = optarg; break;
+        case 'h':
+            fputs(status_usage, stdout);
+            goto out;
+        case ':':
+            status = rb_usage_error("status", "option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        default:
+            status = rb_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        status = rb_usage_error("status", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (db_path == NULL) {
+        status = rb_usage_error("status", "--db is required");
+        goto out;
+    }
+    if (batch_id != NULL && uscc_text != NULL) {
+        status = rb_usage_error("status", "give --batch or --uscc, not both");
+        goto out;
+    }
+    char uscc[RB_USCC_LEN + 1];
+    if (uscc_text != NULL && rb_uscc_parse_arg(uscc_text, uscc, &err) != RB_OK) {
+        status = rb_exit(RB_E_USAGE, &err);
+        goto out;
+    }
+    rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
+    if (st == RB_OK)
+        st = batch_id ? show_batch(db, batch_id, &err) : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
+    status = rb_exit(st, &err);
+out:
+    rb_db_close(db);
+    return status;
 }
