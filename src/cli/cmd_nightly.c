@@ -144,6 +144,12 @@ static rb_status finish_interrupted_moves(const rb_config *cfg, const struct tim
         char moving[4400], final_dir[4400];
         snprintf(moving, sizeof moving, "%s/%s", cfg->archive, e->d_name);
         snprintf(final_dir, sizeof final_dir, "%s/%s", cfg->archive, e->d_name + 8);
+        struct stat folder;
+        if (lstat(moving, &folder) != 0 || !S_ISDIR(folder.st_mode)) {
+            /* Not ours (a symlink planted there): never followed. */
+            fprintf(stderr, "rebate: warning: '%s' is not a folder; left alone\n", moving);
+            continue;
+        }
         bool in_inbox[RB_IMPORT_FILE_COUNT];
         bool complement = true;
         int moved = 0;
