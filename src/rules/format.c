@@ -28,9 +28,10 @@ const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BU
     size_t digits = 0;
     for (const char *p = account; *p != '\0'; p++)
         digits += *p >= '0' && *p <= '9';
-    /* Four digits or fewer: even those would be the whole number. */
+    /* Fewer than 8 digits is no real account (rules.md: 8 to 32), and its
+     * last four would give most of it away. */
     char last[5] = "";
-    if (digits > 4) {
+    if (digits >= 8) {
         size_t seen = 0;
         for (const char *p = account; *p != '\0'; p++)
             if (*p >= '0' && *p <= '9' && seen++ >= digits - 4)

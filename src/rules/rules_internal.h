@@ -67,8 +67,8 @@ bool rb_layoff_words(const rb_params *params, const rb_measures *m, rb_strbuf *o
 bool rb_full_months_words(const rb_params *params, const rb_measures *m, rb_strbuf *out);
 
 /* A bank account as explain shows it: "****" and its last four digits
- * ("****4567"), only "****" when it has four digits or fewer, "" for NULL
- * or empty. Explain is read to callers on the phone; the batch files keep
+ * ("****4567"), only "****" when it has fewer than eight digits, "" for
+ * NULL or empty. Explain is read to callers on the phone; the batch files keep
  * the whole number, which finance needs. Returns buf. */
 #define RB_ACCOUNT_MASKED_BUFSZ 16
 const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BUFSZ]);
