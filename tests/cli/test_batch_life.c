@@ -486,6 +486,29 @@ START_TEST(crash_before_the_commit_leaves_the_batch_published_and_approve_again_
 }
 END_TEST
 
+START_TEST(void_removes_what_an_unrecorded_approval_left)
+{
+    run_batch();
+    ck_assert_int_eq(approve_crashing_at("bank-written", "王会计"), -SIGKILL);
+    ck_assert(exists(path_in(BATCH1, ".bank-staging")));
+    ck_assert_int_eq(void_batch(BATCH1, "李科长", "不批"), 0);
+    ck_assert(!exists(path_in(BATCH1, ".bank-staging")));
+    ck_assert(!exists(path_in(BATCH1, "bank")));
+    free_outputs();
+}
+END_TEST
+
+START_TEST(a_bank_folder_rebate_did_not_write_is_not_replaced)
+{
+    run_batch();
+    ck_assert_int_eq(mkdir(path_in(BATCH1, "bank"), 0750), 0);
+    ck_assert_int_eq(approve(BATCH1, "王会计"), 73);
+    assert_contains(err_text, "already exists although batch " BATCH1 " is not approved");
+    ck_assert_int_eq(db_count("SELECT count(*) FROM batches WHERE batch_id = ?1 AND state = 'published'", BATCH1), 1);
+    free_outputs();
+}
+END_TEST
+
 START_TEST(crash_after_the_commit_is_finished_by_approve_again)
 {
     run_batch();
@@ -852,6 +875,8 @@ static Suite *make_suite(void)
     tcase_add_test(approve_case, a_batch_without_payments_cannot_be_approved);
     tcase_add_test(approve_case, crash_before_the_commit_leaves_the_batch_published_and_approve_again_works);
     tcase_add_test(approve_case, crash_after_the_commit_is_finished_by_approve_again);
+    tcase_add_test(approve_case, void_removes_what_an_unrecorded_approval_left);
+    tcase_add_test(approve_case, a_bank_folder_rebate_did_not_write_is_not_replaced);
     suite_add_tcase(s, approve_case);
 
     TCase *void_case = tcase_create("void");
