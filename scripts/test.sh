@@ -14,3 +14,6 @@ cd ..
 # Fuzz smoke run (docs/reliability.md): each libFuzzer harness replays its
 # corpus, regression inputs included, then fuzzes for a few seconds.
 sh scripts/fuzz.sh all 4
+# Valgrind (docs/reliability.md): the sample night, explain, words and a
+# few refusals on a build without sanitizers; any error or leak fails.
+sh scripts/valgrind.sh
