@@ -235,7 +235,11 @@ int cmd_nightly(int argc, char **argv)
     rb_runs_start(db, "nightly", rb_login_name(), &run_id, NULL);
 
     clock_gettime(CLOCK_MONOTONIC, &step);
-    if ((st = finish_interrupted_moves(&cfg, &step, &err)) != RB_OK)
+    /* The outbox and the archive first: one that cannot be made (under a
+     * file, a symlink, read-only) stops the night before the import, with
+     * nothing changed, rather than after it. */
+    if ((st = rb_fs_mkdir(cfg.outbox, &err)) != RB_OK || (st = rb_fs_mkdir(cfg.archive, &err)) != RB_OK ||
+        (st = finish_interrupted_moves(&cfg, &step, &err)) != RB_OK)
         goto out;
     bool present[RB_IMPORT_FILE_COUNT];
     int waiting = extracts_waiting(cfg.inbox, present);
