@@ -444,6 +444,42 @@ NIGHT_HELPER void night_check(const night *n, bool settled, bool one_set, const 
             db = NULL;
         }
     }
+    /* Any other SQLite file of the database's (e.g. a snapshot kept
+     * beside it) must be whole too, but for one still being written
+     * (named *.new or *.tmp), which only a finished one replaces. */
+    char db_dir[NIGHT_PATH];
+    snprintf(db_dir, sizeof db_dir, "%s", n->db);
+    char *slash = strrchr(db_dir, '/');
+    ck_assert_ptr_nonnull(slash);
+    *slash = '\0';
+    const char *db_name = slash + 1;
+    size_t n_beside = 0;
+    char **beside = night_list(db_dir, &n_beside);
+    for (size_t i = 0; i < n_beside; i++) {
+        char path[NIGHT_PATH];
+        night_path(path, db_dir, beside[i]);
+        size_t name_len = strlen(db_name);
+        if (strncmp(beside[i], db_name, name_len) != 0 || beside[i][name_len] != '.' ||
+            lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 100)
+            continue;
+        size_t len = strlen(beside[i]);
+        if (len > 4 && (strcmp(beside[i] + len - 4, ".new") == 0 || strcmp(beside[i] + len - 4, ".tmp") == 0))
+            continue;
+        FILE *f = fopen(path, "rb");
+        char magic[16] = "";
+        bool sqlite = f != NULL && fread(magic, 1, 16, f) == 16 && memcmp(magic, "SQLite format 3", 16) == 0;
+        if (f != NULL)
+            fclose(f);
+        if (!sqlite)
+            continue;
+        sqlite3 *other = NULL;
+        ck_assert_int_eq(sqlite3_open_v2(path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        char *integrity = night_rows(other, "PRAGMA integrity_check", NULL);
+        ck_assert_msg(strcmp(integrity, "ok\n") == 0, "%s: integrity_check of %s: %s", what, beside[i], integrity);
+        free(integrity);
+        sqlite3_close(other);
+    }
+    night_list_free(beside, n_beside);
     if (db != NULL) {
         char *twice = night_rows(db,
                                  "SELECT uscc || ' ' || policy_year FROM payments"

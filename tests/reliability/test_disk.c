@@ -327,8 +327,14 @@ START_TEST(outbox_below_a_regular_file_is_73_and_the_next_night_publishes)
     ck_assert_msg(err && strstr(err, n.outbox), "message: %s", err ? err : "");
     ck_assert_int_eq(rc, 73);
     free(err);
+    /* Found before the import: nothing changed, the extracts wait. */
+    ck_assert_int_eq(night_int(n.db, "SELECT count(*) FROM imports"), 0);
     ck_assert_int_eq(night_int(n.db, "SELECT count(*) FROM payments"), 0);
     ck_assert_int_eq(night_int(n.db, "SELECT count(*) FROM batches"), 0);
+    size_t count = 0;
+    char **names = night_list(n.inbox, &count);
+    night_list_free(names, count);
+    ck_assert_int_eq(count, 3);
     snprintf(n.outbox, sizeof n.outbox, "%s", saved);
     night_write_config(&n, 2022);
     night_check(&n, true, true, "outbox below a file", NULL);

@@ -329,6 +329,30 @@ START_TEST(symlinked_extract_in_the_inbox_is_refused_unread)
 }
 END_TEST
 
+START_TEST(outbox_or_archive_that_is_a_symlink_stops_the_night_before_anything_changes)
+{
+    static const char *const roles[] = {"outbox", "archive"};
+    for (int i = 0; i < 2; i++) {
+        char *folder = i == 0 ? n.outbox : n.archive;
+        rmdir(folder);
+        ck_assert_int_eq(symlink(outside, folder), 0);
+        char *err = NULL;
+        ck_assert_int_eq(nightly(NULL, &err), 73);
+        ck_assert_msg(strstr(err, folder) && strstr(err, "symbolic link"), "%s: %s", roles[i], err);
+        free(err);
+        assert_outside_untouched(roles[i]);
+        ck_assert_int_eq(night_int(n.db, "SELECT count(*) FROM imports"), 0);
+        size_t count = 0;
+        char **names = night_list(n.inbox, &count);
+        night_list_free(names, count);
+        ck_assert_int_eq(count, 3);
+        ck_assert_int_eq(unlink(folder), 0);
+        ck_assert_int_eq(mkdir(folder, 0750), 0);
+    }
+    ck_assert_int_eq(nightly(NULL, NULL), 0);
+}
+END_TEST
+
 /* Symlinks planted in place of the database's companion files: whatever
  * rebate does, it must not write through them. */
 START_TEST(symlinks_beside_the_database_are_never_written_through)
@@ -753,6 +777,7 @@ static Suite *security_suite(void)
     tcase_add_test(tc, symlinks_named_like_the_next_archive_folders_are_stepped_around);
     tcase_add_test(tc, symlink_posing_as_an_interrupted_archive_move_is_not_followed);
     tcase_add_test(tc, symlinked_extract_in_the_inbox_is_refused_unread);
+    tcase_add_test(tc, outbox_or_archive_that_is_a_symlink_stops_the_night_before_anything_changes);
     tcase_add_test(tc, symlinks_beside_the_database_are_never_written_through);
     tcase_add_test(tc, bank_accounts_are_masked_on_the_terminal);
     tcase_add_test(tc, formula_guard_covers_every_text_cell_of_every_csv);
