@@ -7,10 +7,19 @@
 static const char uscc_charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const int uscc_weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 
+/* Each character's value plus one (0: not in the set). A table, not
+ * strchr: this runs for every character of every code of the extracts. */
+static const unsigned char uscc_value_plus_one[128] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21, ['M'] = 22, ['N'] = 23, ['P'] = 24,
+    ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28, ['W'] = 29, ['X'] = 30, ['Y'] = 31,
+};
+
 static int uscc_value(char c)
 {
-    const char *p = c ? strchr(uscc_charset, c) : NULL;
-    return p ? (int)(p - uscc_charset) : -1;
+    unsigned char u = (unsigned char)c;
+    return u < 128 ? uscc_value_plus_one[u] - 1 : -1;
 }
 
 char rb_uscc_check_char(const char first17[17])
