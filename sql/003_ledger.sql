@@ -20,7 +20,9 @@ CREATE TABLE batches (
     as_of         TEXT NOT NULL,          -- YYYY-MM-DD the run counts as
     seq           INTEGER NOT NULL,       -- NNN
     scope         TEXT NOT NULL CHECK (scope IN ('all', 'selected')),
-    state         TEXT NOT NULL CHECK (state IN ('published', 'approved', 'voided')),
+    -- (CHECKs of three values or more compare with OR: an IN list makes
+    -- SQLite build a temporary table for every row written.)
+    state         TEXT NOT NULL CHECK (state = 'published' OR state = 'approved' OR state = 'voided'),
     import_id     INTEGER REFERENCES imports(import_id),
     run_id        INTEGER REFERENCES runs(run_id),
     created_at    TEXT NOT NULL,
@@ -48,7 +50,8 @@ CREATE TABLE payments (
     bank_name    TEXT,
     bank_code    TEXT,
     bank_account TEXT NOT NULL,
-    state        TEXT NOT NULL CHECK (state IN ('published', 'approved', 'paid', 'returned', 'voided')),
+    state        TEXT NOT NULL CHECK (state = 'published' OR state = 'approved' OR state = 'paid'
+                                      OR state = 'returned' OR state = 'voided'),
     state_at     TEXT NOT NULL,
     UNIQUE (uscc, policy_year, attempt)
 );
@@ -63,7 +66,8 @@ CREATE INDEX payments_by_batch ON payments(batch_id);
 CREATE TABLE decisions (
     batch_id       TEXT NOT NULL REFERENCES batches(batch_id),
     uscc           TEXT NOT NULL,
-    outcome        TEXT NOT NULL CHECK (outcome IN ('PAY', 'REVIEW', 'REJECT', 'SKIP')),
+    outcome        TEXT NOT NULL CHECK (outcome = 'PAY' OR outcome = 'REVIEW' OR outcome = 'REJECT'
+                                        OR outcome = 'SKIP'),
     reasons        TEXT NOT NULL,         -- ';'-separated codes, sorted; '' for PAY
     headcount_num  INTEGER,               -- NULL when unknown
     headcount_den  INTEGER,
