@@ -24,6 +24,7 @@ static const char *const decisions_header[] = {"uscc", "name", "outcome", "reaso
                                                "arrears", "layoff_rate", "base", "rate", "amount"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define CSV_BUFFER (256 * 1024)
 
 static rb_status open_csv(rb_batch_files *files, const char *name, char *path, FILE **file, rb_csv_writer *w,
                           const char *const *header, size_t n, rb_error *err)
@@ -32,6 +33,9 @@ static rb_status open_csv(rb_batch_files *files, const char *name, char *path, F
     rb_status st = rb_fs_create(files->dir, name, file, err);
     if (st != RB_OK)
         return st;
+    /* A million rows: write them in large blocks, not 4 KiB ones. */
+    if (setvbuf(*file, NULL, _IOFBF, CSV_BUFFER) != 0)
+        return rb_fail(err, RB_E_INTERNAL, "cannot set up writing '%s'", path);
     return rb_csv_begin(w, *file, path, header, n, err);
 }
 
@@ -265,10 +269,13 @@ rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, c
         rb_csv_end_row(w);
         rb_strbuf_release(&detail);
     }
-    rb_status st;
-    if ((st = rb_csv_status(&files->decisions, err)) != RB_OK || (st = rb_csv_status(&files->payout, err)) != RB_OK ||
-        (st = rb_csv_status(&files->exceptions, err)) != RB_OK)
-        return st;
+    /* A failed write stops the run at once; the rows still in the buffers
+     * are flushed, and a full disk found, when the files are closed
+     * (rb_batch_files_finish), not after every row. */
+    rb_csv_writer *all[] = {&files->decisions, &files->payout, &files->exceptions};
+    for (size_t i = 0; i < COUNT(all); i++)
+        if (all[i]->failed)
+            return rb_csv_status(all[i], err);
     return RB_OK;
 }
 
