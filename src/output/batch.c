@@ -30,6 +30,7 @@
 #include "output/batch_files.h"
 
 #define STAGING_PREFIX ".staging-"
+#define RUN_CACHE_KIB "65536"
 
 void rb_crash_point(const char *step)
 {
@@ -189,6 +190,12 @@ static rb_status publish(batch_run *run, rb_error *err)
     int64_t import_id = 0;
 
     if ((st = rb_fs_mkdir(opts->out_dir, err)) != RB_OK)
+        return st;
+    /* A run writes a decision for every firm in one transaction: with the
+     * default 2 MB page cache, pages would go to the WAL before the commit
+     * and again each time they change after (the right edge of every
+     * index). */
+    if ((st = rb_db_exec(run->db, "PRAGMA main.cache_size = -" RUN_CACHE_KIB, "setting up the run", err)) != RB_OK)
         return st;
     if ((st = rb_db_begin(run->db, err)) != RB_OK)
         return st;
