@@ -3,6 +3,7 @@
 #ifndef REBATE_CLI_H
 #define REBATE_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rebate/error.h"
@@ -32,6 +33,11 @@ int rb_finish_stdout(int status);
 
 /* Parses a --year value (four digits); 0 on success, -1 otherwise. */
 int rb_parse_year(const char *text, int32_t *year);
+
+/* Writes path made absolute (against the working folder) into out, so that
+ * what the ledger records (a batch's folder) means the same from anywhere.
+ * Returns 0, or -1 when it does not fit or the working folder is unknown. */
+int rb_absolute_path(const char *path, char *out, size_t size);
 
 /* The login name of whoever runs the program (for --by defaults). */
 const char *rb_login_name(void);

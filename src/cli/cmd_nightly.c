@@ -286,10 +286,15 @@ int cmd_nightly(int argc, char **argv)
     }
 
     clock_gettime(CLOCK_MONOTONIC, &step);
+    char outbox_abs[4096];
+    if (rb_absolute_path(cfg.outbox, outbox_abs, sizeof outbox_abs) != 0) {
+        st = rb_fail(&err, RB_E_CONFIG, "outbox '%s' of '%s' is too long a path", cfg.outbox, config_path);
+        goto out;
+    }
     rb_run_options opts = {
         .policy_year = cfg.policy_year,
         .as_of = rb_date_today(),
-        .out_dir = cfg.outbox,
+        .out_dir = outbox_abs,
         .by = "nightly",
         .run_id = run_id,
     };

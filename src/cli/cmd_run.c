@@ -111,6 +111,11 @@ int cmd_run(int argc, char **argv)
     }
     if (by == NULL)
         by = rb_login_name();
+    char out_abs[4096];
+    if (rb_absolute_path(out_dir, out_abs, sizeof out_abs) != 0) {
+        status = rb_usage_error("run", "--out '%s' is too long a path", out_dir);
+        goto out;
+    }
 
     rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
     /* The same lock as nightly: a run by staff while the nightly job works
@@ -127,7 +132,7 @@ int cmd_run(int argc, char **argv)
     rb_run_options opts = {
         .policy_year = year,
         .as_of = as_of,
-        .out_dir = out_dir,
+        .out_dir = out_abs,
         .usccs = usccs,
         .n_usccs = n_usccs,
         .dry_run = dry_run,
