@@ -7,7 +7,7 @@
 # test (tests/reliability/test_kill.c) run longer, on a Release build in
 # build-kill (no sanitizers: speed).
 #
-#   sh scripts/kill_test.sh                 # 300 kills on 3000 firms
+#   sh scripts/kill_test.sh                 # 300 kills on 20000 firms
 #   REBATE_KILLS=1000 REBATE_KILL_FIRMS=5000 sh scripts/kill_test.sh
 #   REBATE_KILL_SEED=12345 sh scripts/kill_test.sh   # replay a run's delays
 set -eu
@@ -17,7 +17,7 @@ build=${BUILD_DIR:-build-kill}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DREBATE_SANITIZE=OFF -DREBATE_TESTS=ON >/dev/null
 cmake --build "$build" --target rebate gen_extracts reliability_test_kill -j "$(nproc)" >/dev/null
 export REBATE_KILLS="${REBATE_KILLS:-300}"
-export REBATE_KILL_FIRMS="${REBATE_KILL_FIRMS:-3000}"
+export REBATE_KILL_FIRMS="${REBATE_KILL_FIRMS:-20000}"
 start=$(date +%s)
 "$build/reliability_test_kill"
 echo "kill_test.sh: wall time $(($(date +%s) - start)) s"

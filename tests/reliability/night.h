@@ -157,7 +157,8 @@ NIGHT_HELPER int night_wait(pid_t pid)
     return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* True when some process holds the run lock of the database. */
+/* True when some process holds the run lock of the database. Probing takes
+ * a shared lock for an instant, so only while no rebate may start. */
 NIGHT_HELPER bool night_lock_held(const char *db)
 {
     char path[NIGHT_PATH + 8];
@@ -173,12 +174,19 @@ NIGHT_HELPER bool night_lock_held(const char *db)
 }
 
 /* Waits (up to limit seconds) until the child holds the lock; false when it
- * exited or the time ran out first. */
+ * exited or the time ran out first. The holder writes its process id into
+ * the lock file once it has the lock: reading it never gets in the way of
+ * the child taking the lock, as a probe with flock could. */
 NIGHT_HELPER bool night_wait_for_lock(pid_t pid, const char *db, double limit)
 {
+    char path[NIGHT_PATH + 8];
+    snprintf(path, sizeof path, "%s.lock", db);
     double end = night_now() + limit;
     while (night_now() < end) {
-        if (night_lock_held(db))
+        char *text = ts_read_file(path, NULL);
+        bool holds = text != NULL && atol(text) == (long)pid;
+        free(text);
+        if (holds)
             return true;
         if (waitpid(pid, NULL, WNOHANG) == pid)
             return false;
