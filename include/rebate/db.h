@@ -14,9 +14,13 @@ typedef enum rb_db_mode {
 } rb_db_mode;
 
 /* Opens path, sets the connection's pragmas (WAL, synchronous=FULL,
- * foreign keys, busy timeout) and applies every migration of sql/ whose
- * number is above PRAGMA user_version, each in its own transaction.
- * On success *out is the open connection, to be closed with rb_db_close. */
+ * foreign keys, busy timeout), applies every migration of sql/ whose
+ * number is above PRAGMA user_version, each in its own transaction, and
+ * attaches the snapshot file <path>.snapshot as schema "snapshot" (empty
+ * when nothing was imported yet; see rebate/snapshot.h), recording its
+ * import in the history if a crash left it out. The connection is for one
+ * thread at a time. On success *out is the open connection, to be closed
+ * with rb_db_close. */
 rb_status rb_db_open(const char *path, rb_db_mode mode, sqlite3 **out, rb_error *err);
 
 /* Closes a connection opened by rb_db_open (NULL is fine). */

@@ -69,10 +69,18 @@ static void on_field(void *data, size_t len, void *vr)
         r->spans = grown;
         r->spans_cap = cap;
     }
-    size_t start = r->record_text.len;
-    if (len > 0 && !rb_strbuf_add(&r->record_text, data, len)) {
+    /* Called for every field of every row: the copy is inlined and grows
+     * the buffer only when it must. */
+    rb_strbuf *text = &r->record_text;
+    size_t start = text->len;
+    if (start + len + 1 > text->alloc && !rb_strbuf_grow(text, len)) {
         r->status = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", r->name);
         return;
+    }
+    if (len > 0) {
+        memcpy(text->buf + start, data, len);
+        text->len += len;
+        text->buf[text->len] = '\0';
     }
     r->spans[r->n_spans].start = start;
     r->spans[r->n_spans].len = len;
@@ -201,6 +209,38 @@ static size_t utf8_incomplete_tail(const unsigned char *buf, size_t len)
     return 0;
 }
 
+/* rb_utf8_valid with a fast path for ASCII, which is nearly all of an
+ * extract: eight bytes at a time until a byte >= 0x80, then the run of such
+ * bytes through rb_utf8_valid (a UTF-8 sequence never holds an ASCII byte,
+ * so runs are checked apart exactly). */
+static bool utf8_valid(const unsigned char *text, size_t len, size_t *bad)
+{
+    size_t i = 0;
+    while (i < len) {
+        while (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, text + i, sizeof w);
+            if (w & 0x8080808080808080u)
+                break;
+            i += 8;
+        }
+        while (i < len && text[i] < 0x80)
+            i++;
+        if (i == len)
+            break;
+        size_t end = i;
+        while (end < len && text[end] >= 0x80)
+            end++;
+        size_t at = 0;
+        if (!rb_utf8_valid((const char *)text + i, end - i, &at)) {
+            *bad = i + at;
+            return false;
+        }
+        i = end;
+    }
+    return true;
+}
+
 static rb_status read_failed(reader *r, const char *path)
 {
     return rb_fail(r->err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
@@ -229,7 +269,7 @@ static rb_status file_is_utf8(FILE *f, const char *path, reader *r, bool *is_utf
         size_t n = carry + got;
         size_t tail = utf8_incomplete_tail(buf, n);
         size_t bad = 0;
-        if (!rb_utf8_valid((const char *)buf, n - tail, &bad)) {
+        if (!utf8_valid(buf, n - tail, &bad)) {
             *is_utf8 = false;
             *bad_line = line + count_newlines(buf, bad);
             break;
@@ -242,42 +282,91 @@ static rb_status file_is_utf8(FILE *f, const char *path, reader *r, bool *is_utf
     return st;
 }
 
-/* Pass 2 for UTF-8: validates and feeds. */
-static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sha, unsigned char *raw)
+/* Reads the file as UTF-8: validates and feeds. In `auto` mode (guess
+ * true) the file may turn out not to be UTF-8: then *not_utf8 is set, with
+ * *bad_line the line of the first byte that is not, and the caller starts
+ * again as GB18030. A failure met before that (a broken quote, a refused
+ * header, a NUL) is only the file's failure if the whole file is UTF-8, as
+ * when `auto` checked the whole file first: the rest is then read through
+ * to find out. */
+static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sha, unsigned char *raw, bool guess,
+                             bool *not_utf8, int64_t *bad_line)
 {
     size_t carry = 0;
+    rb_status failed = RB_OK; /* a failure kept until the file is known to be UTF-8 */
+    rb_error kept;
+    int64_t line = 0;         /* after a kept failure: the line raw[0] is on */
+    rb_error_clear(&kept);
     for (;;) {
         size_t got = fread(raw + carry, 1, CHUNK, f);
         if (got == 0) {
             if (ferror(f))
                 return read_failed(r, path);
+            if (carry > 0 && guess) {
+                *not_utf8 = true;
+                *bad_line = failed != RB_OK ? line : r->line;
+                return RB_OK;
+            }
+            if (failed != RB_OK) {
+                *r->err = kept;
+                return failed;
+            }
             if (carry > 0)
                 return rb_fail(r->err, RB_E_DATA,
                                "cannot decode '%s' line %lld: the file ends inside a UTF-8 character", r->name,
                                (long long)r->line);
             return RB_OK;
         }
-        if (!rb_sha256_update(sha, raw + carry, got))
-            return rb_fail(r->err, RB_E_INTERNAL, "cannot hash '%s'", path);
-        const unsigned char *nul = memchr(raw + carry, '\0', got);
-        if (nul != NULL)
-            return rb_fail(r->err, RB_E_DATA,
-                           "cannot decode '%s' line %lld: it holds a NUL byte, so it is not UTF-8 or GB18030 "
-                           "text (UTF-16?)",
-                           r->name, (long long)(r->line + count_newlines(raw, (size_t)(nul - raw))));
         size_t n = carry + got;
         size_t tail = utf8_incomplete_tail(raw, n);
         size_t bad = 0;
-        if (!rb_utf8_valid((const char *)raw, n - tail, &bad)) {
-            rb_status st = feed(r, (const char *)raw, bad);
-            if (st != RB_OK)
-                return st;
-            return rb_fail(r->err, RB_E_DATA, "cannot decode '%s' line %lld: it is not valid UTF-8 (encoding utf-8)",
-                           r->name, (long long)r->line);
+        bool valid = utf8_valid(raw, n - tail, &bad);
+        if (failed != RB_OK) {
+            /* Reading through after a failure: only validity matters. */
+            if (!valid) {
+                *not_utf8 = true;
+                *bad_line = line + count_newlines(raw, bad);
+                return RB_OK;
+            }
+            line += count_newlines(raw, n - tail);
+            memmove(raw, raw + n - tail, tail);
+            carry = tail;
+            continue;
         }
-        rb_status st = feed(r, (const char *)raw, n - tail);
-        if (st != RB_OK)
+        if (!rb_sha256_update(sha, raw + carry, got))
+            return rb_fail(r->err, RB_E_INTERNAL, "cannot hash '%s'", path);
+        int64_t chunk_line = r->line;
+        rb_status st;
+        const unsigned char *nul = memchr(raw + carry, '\0', got);
+        if (!valid && guess) {
+            /* Not UTF-8: whatever else is wrong, it is read again as GB18030. */
+            *not_utf8 = true;
+            *bad_line = r->line + count_newlines(raw, bad);
+            return RB_OK;
+        } else if (nul != NULL) {
+            st = rb_fail(r->err, RB_E_DATA,
+                         "cannot decode '%s' line %lld: it holds a NUL byte, so it is not UTF-8 or GB18030 "
+                         "text (UTF-16?)",
+                         r->name, (long long)(r->line + count_newlines(raw, (size_t)(nul - raw))));
+        } else if (!valid) {
+            st = feed(r, (const char *)raw, bad);
+            if (st == RB_OK)
+                st = rb_fail(r->err, RB_E_DATA,
+                             "cannot decode '%s' line %lld: it is not valid UTF-8 (encoding utf-8)", r->name,
+                             (long long)r->line);
             return st;
+        } else {
+            st = feed(r, (const char *)raw, n - tail);
+        }
+        if (st != RB_OK) {
+            if (!guess)
+                return st;
+            /* Kept: whether it is the file's failure depends on the rest. */
+            failed = st;
+            kept = *r->err;
+            rb_error_clear(r->err);
+            line = chunk_line + count_newlines(raw, n - tail);
+        }
         memmove(raw, raw + n - tail, tail);
         carry = tail;
     }
@@ -365,8 +454,32 @@ out:
     return st;
 }
 
+/* Back to the state before the first byte, for a second reading. */
+static rb_status reader_restart(reader *r, const char *path)
+{
+    csv_free(&r->parser);
+    if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return rb_fail(r->err, RB_E_INTERNAL, "cannot set up the CSV parser for '%s'", path);
+    csv_set_blk_size(&r->parser, CHUNK);
+    r->status = RB_OK;
+    r->line = 1;
+    r->fed = r->line_start = 0;
+    r->in_record = r->stream_started = r->had_bom = r->after_cr = false;
+    r->record_line = 0;
+    r->record_start = 0;
+    rb_strbuf_reset(&r->record_text);
+    r->n_spans = 0;
+    return RB_OK;
+}
+
 rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
                       void *ctx, rb_csv_info *info, rb_error *err)
+{
+    return rb_csv_read_once(path, name, encoding, fn, NULL, ctx, info, err);
+}
+
+rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
+                           rb_csv_restart_fn restart, void *ctx, rb_csv_info *info, rb_error *err)
 {
     rb_status st = RB_OK;
     reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .line = 1};
@@ -409,17 +522,43 @@ rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, 
 
     bool utf8 = encoding == RB_ENCODING_UTF8;
     int64_t utf8_bad_line = 0;
-    if (encoding == RB_ENCODING_AUTO) {
-        if ((st = file_is_utf8(f, path, &r, &utf8, &utf8_bad_line)) != RB_OK)
+    if (encoding == RB_ENCODING_AUTO && restart != NULL) {
+        /* One reading as UTF-8, and a second as GB18030 only if need be. */
+        bool not_utf8 = false;
+        if ((st = decode_utf8(&r, f, path, sha, raw, true, &not_utf8, &utf8_bad_line)) != RB_OK)
             goto out;
-        if (fseek(f, 0, SEEK_SET) != 0) {
-            st = read_failed(&r, path);
-            goto out;
+        utf8 = !not_utf8;
+        if (not_utf8) {
+            rb_sha256_free(sha);
+            sha = rb_sha256_new();
+            if (sha == NULL) {
+                st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+                goto out;
+            }
+            if ((st = restart(ctx, err)) != RB_OK || (st = reader_restart(&r, path)) != RB_OK)
+                goto out;
+            if (fseek(f, 0, SEEK_SET) != 0) {
+                st = read_failed(&r, path);
+                goto out;
+            }
+            if ((st = decode_gb18030(&r, f, path, sha, raw, utf8_bad_line)) != RB_OK)
+                goto out;
         }
+    } else {
+        if (encoding == RB_ENCODING_AUTO) {
+            if ((st = file_is_utf8(f, path, &r, &utf8, &utf8_bad_line)) != RB_OK)
+                goto out;
+            if (fseek(f, 0, SEEK_SET) != 0) {
+                st = read_failed(&r, path);
+                goto out;
+            }
+        }
+        bool unused = false;
+        st = utf8 ? decode_utf8(&r, f, path, sha, raw, false, &unused, &utf8_bad_line)
+                  : decode_gb18030(&r, f, path, sha, raw, utf8_bad_line);
+        if (st != RB_OK)
+            goto out;
     }
-    st = utf8 ? decode_utf8(&r, f, path, sha, raw) : decode_gb18030(&r, f, path, sha, raw, utf8_bad_line);
-    if (st != RB_OK)
-        goto out;
     int64_t open_line = r.in_record ? r.record_line : r.line;
     if (csv_fini(&r.parser, on_field, on_record, &r) != 0) {
         if (r.status != RB_OK)

@@ -45,4 +45,17 @@ typedef struct rb_csv_info {
 rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
                       void *ctx, rb_csv_info *info, rb_error *err);
 
+/* Called by rb_csv_read_once when an `auto` file turns out not to be UTF-8,
+ * before its records are read again from the first, as GB18030: whatever
+ * was done with the records seen so far is to be undone. */
+typedef rb_status (*rb_csv_restart_fn)(void *ctx, rb_error *err);
+
+/* rb_csv_read reading an `auto` file only once when it is UTF-8 (the usual
+ * case): fn sees its records as the file is read, and restart is called if
+ * a byte that is not UTF-8 comes, after which every record comes again.
+ * The outcome is the same as rb_csv_read's, which checks the whole file
+ * before its first record. */
+rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
+                           rb_csv_restart_fn restart, void *ctx, rb_csv_info *info, rb_error *err);
+
 #endif

@@ -80,11 +80,6 @@ const rb_extract rb_extracts[] = {
          " (SELECT uscc, period FROM temp.import_conflict_keys)"},
 };
 
-size_t rb_column_stored_count(const rb_column *column)
-{
-    return column->kind == RB_COL_REG_STATUS || column->kind == RB_COL_UI_STATUS ? 2 : 1;
-}
-
 static bool all_ascii_digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -56,7 +56,10 @@ typedef struct rb_extract {
 extern const rb_extract rb_extracts[];
 
 /* Number of stored values a column yields (2 for the status columns). */
-size_t rb_column_stored_count(const rb_column *column);
+static inline size_t rb_column_stored_count(const rb_column *column)
+{
+    return column->kind == RB_COL_REG_STATUS || column->kind == RB_COL_UI_STATUS ? 2 : 1;
+}
 
 /* A value as it is bound to the INSERT and compared for duplicates. */
 typedef enum rb_value_type { RB_VALUE_NULL, RB_VALUE_INT, RB_VALUE_TEXT } rb_value_type;

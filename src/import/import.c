@@ -1,9 +1,18 @@
-/* The import: the three extracts replace the snapshot in one transaction.
- * Each record is trimmed, checked column by column, inserted with one
- * reused statement, and accounted for: loaded, rejected (row_errors),
- * exact duplicate (duplicate_rows) or conflicting (row_errors,
- * DATA_CONFLICT). Only a primary-key clash costs more SQL than the insert. */
+/* The import: the three extracts become a new snapshot file, renamed over
+ * the old one only once complete (rebate/snapshot.h), and the import is
+ * recorded in the history of the main database.
+ *
+ * Three threads share the work, so that both cores are busy: this one reads
+ * the files (decoding, CSV, the check of every field) and passes each good
+ * row as a compact record (src/import/rows.h) to a sorting thread, and each
+ * rejected row to a loading thread; the sorting thread sorts the rows of an
+ * extract by key and line in runs on disk (src/import/sorter.h); once an
+ * extract is read, the loading thread merges its runs and writes the rows in
+ * key order, where duplicates and conflicts of a key are next to each other
+ * (src/import/load.h). Queues between them are bounded, so memory does not
+ * depend on the size of the extracts. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +22,27 @@
 
 #include "import/csv_reader.h"
 #include "import/extracts.h"
+#include "import/import_internal.h"
+#include "import/load.h"
+#include "import/rows.h"
+#include "import/sorter.h"
+#include "rebate/batch.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
-#include "rebate/money.h"
+#include "rebate/snapshot.h"
 #include "rebate/strbuf.h"
 #include "rebate/text.h"
 #include "rebate/uscc.h"
+
+/* Memory: the sorter's block is most of it; a few chunks of records are in
+ * flight between the threads. */
+#define SORT_MEMORY ((size_t)96 * 1024 * 1024)
+#define ROWS_CHUNK ((size_t)2 * 1024 * 1024)
+#define ERRORS_CHUNK ((size_t)256 * 1024)
+#define ROW_CHUNKS 6
+#define ERROR_CHUNKS 4
+#define SNAPSHOT_CACHE_KIB (16 * 1024)
+#define RECORD_HEADER (sizeof(rb_sort_key) + sizeof(uint32_t))
 
 bool rb_encoding_parse(const char *text, rb_encoding *out)
 {
@@ -50,348 +74,278 @@ const char *rb_import_file_name(int file)
     return file >= 0 && file < RB_IMPORT_FILE_COUNT ? rb_extracts[file].file : NULL;
 }
 
-/* Keys of conflicting duplicates in the file being read: their rows are
- * removed from the snapshot once the file is read (period 0 outside
- * contributions). A temporary table, so memory stays flat however many. */
-static const char conflict_table_sql[] =
-    "CREATE TEMP TABLE IF NOT EXISTS import_conflict_keys ("
-    " uscc TEXT NOT NULL, period INTEGER NOT NULL, PRIMARY KEY (uscc, period)) WITHOUT ROWID;"
-    "DELETE FROM temp.import_conflict_keys;";
+/* ------------------------------------------------------------- pipeline */
 
-static const char clear_snapshot_sql[] =
-    "DELETE FROM row_errors;"
-    "DELETE FROM duplicate_rows;"
-    "DELETE FROM contributions;"
-    "DELETE FROM insured_units;"
-    "DELETE FROM registration;";
+typedef enum item_kind {
+    ITEM_ROWS,     /* good rows of `file`: key, length, record, back to back */
+    ITEM_ERRORS,   /* rejected rows of `file` (rb_error_row_encode) */
+    ITEM_END_FILE, /* `file` is read whole */
+    ITEM_RESET,    /* forget what came of `file`: it is read again */
+    ITEM_SORTED,   /* the sorter of `file`, finished */
+    ITEM_DONE      /* every file is read */
+} item_kind;
 
-/* The state of reading one extract. */
+typedef struct item {
+    struct item *next;
+    item_kind kind;
+    int file;
+    rb_strbuf data;
+    rb_sorter *sorter;
+} item;
+
+typedef struct queue {
+    item *head, *tail;
+} queue;
+
+typedef struct pipeline {
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    queue to_sorter, to_loader, free_rows, free_errors;
+    bool failed;
+    rb_error error;                 /* the first failure of any thread */
+    char temp_template[4200];
+    size_t sort_memory;             /* the sorter's block of memory */
+    rb_loader *loader;
+    rb_import_file_report loaded[RB_IMPORT_FILE_COUNT]; /* the loader's counts */
+    item rows[ROW_CHUNKS], errors[ERROR_CHUNKS];
+    item ends[RB_IMPORT_FILE_COUNT], done;
+    item resets[2][RB_IMPORT_FILE_COUNT]; /* to the sorter, to the loader */
+} pipeline;
+
+static void push(queue *q, item *it)
+{
+    it->next = NULL;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+}
+
+static item *pop(queue *q)
+{
+    item *it = q->head;
+    if (it) {
+        q->head = it->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+    }
+    return it;
+}
+
+/* Records the first failure and wakes every thread, which then stop. */
+static void pipeline_fail(pipeline *p, const rb_error *err)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!p->failed) {
+        p->failed = true;
+        p->error = *err;
+    }
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The next item of q, waiting for one; NULL once anything failed. */
+static item *take(pipeline *p, queue *q)
+{
+    pthread_mutex_lock(&p->mu);
+    while (q->head == NULL && !p->failed)
+        pthread_cond_wait(&p->changed, &p->mu);
+    item *it = p->failed ? NULL : pop(q);
+    pthread_mutex_unlock(&p->mu);
+    return it;
+}
+
+static void give(pipeline *p, queue *q, item *it)
+{
+    pthread_mutex_lock(&p->mu);
+    push(q, it);
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The sorting thread: rows into the extract's sorter; a finished sorter on
+ * to the loading thread. */
+static void *sorter_main(void *arg)
+{
+    pipeline *p = arg;
+    rb_sorter *sorter = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = RB_OK;
+    for (item *it; st == RB_OK && (it = take(p, &p->to_sorter)) != NULL;) {
+        if (it->kind == ITEM_DONE) {
+            give(p, &p->to_loader, it);
+            break;
+        }
+        if (it->kind == ITEM_RESET) {
+            rb_sorter_close(sorter);
+            sorter = NULL;
+            continue;
+        }
+        if (sorter == NULL && (st = rb_sorter_open(p->temp_template, p->sort_memory, &sorter, &err)) != RB_OK)
+            break;
+        if (it->kind == ITEM_ROWS) {
+            const unsigned char *at = (const unsigned char *)it->data.buf, *end = at + it->data.len;
+            while (st == RB_OK && at < end) {
+                rb_sort_key key;
+                uint32_t len;
+                memcpy(&key, at, sizeof key);
+                memcpy(&len, at + sizeof key, sizeof len);
+                at += RECORD_HEADER;
+                st = rb_sorter_add(sorter, &key, at, len, &err);
+                at += len;
+            }
+            rb_strbuf_reset(&it->data);
+            give(p, &p->free_rows, it);
+        } else { /* ITEM_END_FILE */
+            if ((st = rb_sorter_finish(sorter, &err)) != RB_OK)
+                break;
+            it->kind = ITEM_SORTED;
+            it->sorter = sorter;
+            sorter = NULL;
+            give(p, &p->to_loader, it);
+        }
+    }
+    if (st != RB_OK)
+        pipeline_fail(p, &err);
+    rb_sorter_close(sorter);
+    return NULL;
+}
+
+/* The loading thread: the only user of the new snapshot's connection
+ * while the files are read. */
+static void *loader_main(void *arg)
+{
+    pipeline *p = arg;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = RB_OK;
+    for (item *it; st == RB_OK && (it = take(p, &p->to_loader)) != NULL;) {
+        if (it->kind == ITEM_DONE)
+            break;
+        if (it->kind == ITEM_RESET) {
+            st = rb_loader_forget(p->loader, it->file, &err);
+        } else if (it->kind == ITEM_ERRORS) {
+            st = rb_loader_errors(p->loader, it->file, (const unsigned char *)it->data.buf, it->data.len, &err);
+            rb_strbuf_reset(&it->data);
+            give(p, &p->free_errors, it);
+        } else { /* ITEM_SORTED */
+            st = rb_loader_rows(p->loader, it->file, it->sorter, &p->loaded[it->file], &err);
+            rb_sorter_close(it->sorter);
+            it->sorter = NULL;
+        }
+    }
+    if (st != RB_OK)
+        pipeline_fail(p, &err);
+    return NULL;
+}
+
+/* ---------------------------------------------------------- reading a file */
+
+/* The state of reading one extract (this thread). */
 typedef struct file_import {
-    sqlite3 *db;
+    pipeline *p;
+    int which;
     const rb_extract *x;
     rb_import_file_report *report;
 
     bool have_header;
     size_t header_fields;                       /* fields of the header record */
-    int64_t header_line;
     long position[RB_EXTRACT_MAX_COLUMNS];      /* field index of each column, -1 when absent */
-    size_t column_of_slot[RB_EXTRACT_MAX_STORED]; /* which column made each stored value */
 
-    sqlite3_stmt *insert_row;       /* the extract's INSERT */
-    sqlite3_stmt *select_row;       /* the loaded row with a key */
-    sqlite3_stmt *insert_error;     /* into row_errors */
-    sqlite3_stmt *insert_duplicate; /* into duplicate_rows */
-    sqlite3_stmt *conflict_find;    /* is a key known to conflict? */
-    sqlite3_stmt *conflict_add;
-    sqlite3_stmt *duplicates_of;    /* exact duplicates of a loaded row */
-    sqlite3_stmt *duplicates_drop;
+    item *rows;                     /* the chunk being filled, or NULL */
+    item *errors;
 
     /* Buffers reused from record to record: no allocation per row. */
     rb_csv_field *trimmed;
     size_t trimmed_cap;
-    rb_value values[RB_EXTRACT_MAX_STORED];
+    rb_row row;
     rb_field_scratch scratch[RB_EXTRACT_MAX_COLUMNS];
     rb_strbuf account;              /* the bank account without spaces and '-' */
     rb_strbuf message;              /* the Chinese sentence of a row error */
-    rb_strbuf prefix;               /* uscc_prefix */
-    rb_strbuf loaded_value;         /* a value of the loaded row, in a conflict */
 } file_import;
-
-static void bind_value(sqlite3_stmt *stmt, int index, const rb_value *v)
-{
-    /* Binding cannot fail for a valid index and these sizes; the step reports
-     * any trouble. */
-    switch (v->type) {
-    case RB_VALUE_NULL:
-        sqlite3_bind_null(stmt, index);
-        break;
-    case RB_VALUE_INT:
-        sqlite3_bind_int64(stmt, index, v->integer);
-        break;
-    case RB_VALUE_TEXT:
-        sqlite3_bind_text(stmt, index, v->text, (int)v->len, SQLITE_STATIC);
-        break;
-    }
-}
-
-static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text, size_t len)
-{
-    if (text == NULL || len == 0)
-        sqlite3_bind_null(stmt, index);
-    else
-        sqlite3_bind_text(stmt, index, text, (int)len, SQLITE_STATIC);
-}
-
-/* Runs a statement that returns no rows, then resets it. */
-static rb_status step_done(file_import *fi, sqlite3_stmt *stmt, const char *what, int64_t line, rb_error *err)
-{
-    int rc = sqlite3_step(stmt);
-    rb_status st = RB_OK;
-    if (rc != SQLITE_DONE) {
-        char where[160];
-        snprintf(where, sizeof where, "%s for '%s' line %lld", what, fi->x->file, (long long)line);
-        st = rb_db_fail(fi->db, where, err);
-    }
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    return st;
-}
 
 static rb_status out_of_memory(file_import *fi, rb_error *err)
 {
     return rb_fail(err, RB_E_INTERNAL, "out of memory importing '%s'", fi->x->file);
 }
 
-/* Records one row of row_errors; the sentence is in fi->message. The uscc
- * field as read gives uscc_prefix; code is the valid code, or NULL. */
-static rb_status add_row_error(file_import *fi, int64_t line, const rb_column *column, const char *value,
-                               size_t value_len, const char *rule, const char *uscc_field, size_t uscc_field_len,
-                               const char *code, rb_error *err)
+/* The pipeline failed in another thread: its error becomes this one's. */
+static rb_status pipeline_error(file_import *fi, rb_error *err)
 {
-    if (uscc_field != NULL && !rb_uscc_field_prefix(uscc_field, uscc_field_len, &fi->prefix))
+    pthread_mutex_lock(&fi->p->mu);
+    rb_error copy = fi->p->error;
+    pthread_mutex_unlock(&fi->p->mu);
+    return rb_fail(err, copy.status, "%s", copy.message);
+}
+
+/* Sends the chunk on and takes an empty one (NULL on failure). */
+static item *next_chunk(file_import *fi, item *full, queue *to, queue *pool)
+{
+    if (full != NULL)
+        give(fi->p, to, full);
+    item *it = take(fi->p, pool);
+    if (it != NULL)
+        it->file = fi->which;
+    return it;
+}
+
+static rb_status add_row_error(file_import *fi, int64_t line, int column, const char *value, size_t value_len,
+                               const char *rule, const char *uscc_field, size_t uscc_field_len, const char *code,
+                               rb_error *err)
+{
+    rb_error_row e = {
+        .line = line,
+        .column = column,
+        .value = value,
+        .value_len = value_len,
+        .rule = rule,
+        .rule_len = strlen(rule),
+        .message = fi->message.buf,
+        .message_len = fi->message.len,
+        .uscc_field = uscc_field,
+        .uscc_field_len = uscc_field_len,
+        .code = code,
+    };
+    fi->report->rows_rejected++;
+    if (fi->errors == NULL || fi->errors->data.len >= ERRORS_CHUNK) {
+        fi->errors = next_chunk(fi, fi->errors, &fi->p->to_loader, &fi->p->free_errors);
+        if (fi->errors == NULL)
+            return pipeline_error(fi, err);
+    }
+    if (!rb_error_row_encode(&e, &fi->errors->data))
         return out_of_memory(fi, err);
-    sqlite3_stmt *s = fi->insert_error;
-    sqlite3_bind_text(s, 1, fi->x->file, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, line);
-    bind_text_or_null(s, 3, column ? column->name : NULL, column ? strlen(column->name) : 0);
-    if (value == NULL)
-        sqlite3_bind_null(s, 4);
-    else
-        sqlite3_bind_text(s, 4, value, (int)value_len, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, rule, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, fi->message.buf, (int)fi->message.len, SQLITE_STATIC);
-    bind_text_or_null(s, 7, uscc_field, uscc_field_len);
-    bind_text_or_null(s, 8, code, code ? strlen(code) : 0);
-    bind_text_or_null(s, 9, uscc_field ? fi->prefix.buf : NULL, uscc_field ? fi->prefix.len : 0);
-    return step_done(fi, s, "recording a row error", line, err);
-}
-
-/* The key of the current row, in words, for the conflict sentences. */
-static bool describe_key(file_import *fi, rb_strbuf *msg)
-{
-    const rb_value *code = &fi->values[0];
-    bool ok = rb_strbuf_adds(msg, "统一社会信用代码") && rb_strbuf_add(msg, code->text, code->len);
-    if (ok && fi->x->n_key == 2)
-        ok = rb_strbuf_addf(msg, "、缴费年月%lld", (long long)fi->values[1].integer);
-    return ok;
-}
-
-/* The sentence of a DATA_CONFLICT: row `line` against row `other`, which
- * differ in column (NULL when these two are equal but the key conflicts
- * elsewhere), with value of `line` and other_value of `other`. */
-static bool conflict_message(file_import *fi, int64_t line, int64_t other, const rb_column *column,
-                             const char *value, size_t value_len, const char *other_value, size_t other_len)
-{
-    rb_strbuf *msg = &fi->message;
-    rb_strbuf_reset(msg);
-    bool ok = rb_strbuf_addf(msg, "第%lld行与第%lld行的", (long long)line, (long long)other) &&
-              describe_key(fi, msg);
-    if (ok && column != NULL)
-        ok = rb_strbuf_addf(msg, "相同，但“%s”不同（“", column->alias) && rb_message_quote(msg, value, value_len) &&
-             rb_strbuf_adds(msg, "”与“") && rb_message_quote(msg, other_value, other_len) &&
-             rb_strbuf_adds(msg, "”），数据冲突，同键各行均未导入");
-    else if (ok)
-        ok = rb_strbuf_adds(msg, "相同，而同键的各行数据不一致，数据冲突，同键各行均未导入");
-    return ok;
-}
-
-/* Index of the first stored value where the selected row differs from
- * fi->values, or -1 when they are equal. */
-static long first_difference(file_import *fi, sqlite3_stmt *sel)
-{
-    for (size_t s = 0; s < fi->x->n_stored; s++) {
-        const rb_value *v = &fi->values[s];
-        int type = sqlite3_column_type(sel, (int)s);
-        bool same;
-        switch (v->type) {
-        case RB_VALUE_NULL:
-            same = type == SQLITE_NULL;
-            break;
-        case RB_VALUE_INT:
-            same = type == SQLITE_INTEGER && sqlite3_column_int64(sel, (int)s) == v->integer;
-            break;
-        default:
-            same = type == SQLITE_TEXT && (size_t)sqlite3_column_bytes(sel, (int)s) == v->len &&
-                   memcmp(sqlite3_column_text(sel, (int)s), v->text, v->len) == 0;
-            break;
-        }
-        if (!same)
-            return (long)s;
-    }
-    return -1;
-}
-
-/* Copies stored value `slot` of the selected row into out as text
- * (money as yuan). */
-static bool stored_as_text(file_import *fi, sqlite3_stmt *sel, long slot, rb_strbuf *out)
-{
-    rb_strbuf_reset(out);
-    int type = sqlite3_column_type(sel, (int)slot);
-    if (type == SQLITE_NULL)
-        return true;
-    const rb_column *column = &fi->x->columns[fi->column_of_slot[slot]];
-    if (type == SQLITE_INTEGER && column->kind == RB_COL_MONEY) {
-        char buf[RB_MONEY_BUFSZ];
-        return rb_strbuf_adds(out, rb_money_format(sqlite3_column_int64(sel, (int)slot), buf));
-    }
-    const unsigned char *text = sqlite3_column_text(sel, (int)slot);
-    return text == NULL || rb_strbuf_add(out, text, (size_t)sqlite3_column_bytes(sel, (int)slot));
-}
-
-static void bind_key(file_import *fi, sqlite3_stmt *stmt)
-{
-    bind_value(stmt, 1, &fi->values[0]);
-    if (fi->x->n_key == 2)
-        bind_value(stmt, 2, &fi->values[1]);
-    else
-        sqlite3_bind_int64(stmt, 2, 0);
-}
-
-/* A row whose key is already loaded: an exact duplicate, or a conflict
- * that takes every row with that key out of the snapshot. */
-static rb_status same_key(file_import *fi, int64_t line, const char *uscc_field, size_t uscc_field_len,
-                          rb_error *err)
-{
-    rb_import_file_report *report = fi->report;
-    const char *code = fi->scratch[0].small; /* the key's valid code */
-    sqlite3_stmt *sel = fi->select_row;
-    rb_status st = RB_OK;
-
-    bind_value(sel, 1, &fi->values[0]);
-    if (fi->x->n_key == 2)
-        bind_value(sel, 2, &fi->values[1]);
-    int rc = sqlite3_step(sel);
-    if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? rb_fail(err, RB_E_INTERNAL, "the row clashing with '%s' line %lld was not found",
-                                         fi->x->file, (long long)line)
-                               : rb_db_fail(fi->db, "looking up a duplicate key", err);
-        sqlite3_reset(sel);
-        sqlite3_clear_bindings(sel);
-        return st;
-    }
-    int64_t first_line = sqlite3_column_int64(sel, (int)fi->x->n_stored);
-    long slot = first_difference(fi, sel);
-    bool ok = slot < 0 || stored_as_text(fi, sel, slot, &fi->loaded_value);
-    sqlite3_reset(sel);
-    sqlite3_clear_bindings(sel);
-    if (!ok)
-        return out_of_memory(fi, err);
-
-    bind_key(fi, fi->conflict_find);
-    rc = sqlite3_step(fi->conflict_find);
-    bool known_conflict = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = rb_db_fail(fi->db, "looking up a conflicting key", err);
-    sqlite3_reset(fi->conflict_find);
-    sqlite3_clear_bindings(fi->conflict_find);
-    if (st != RB_OK)
-        return st;
-
-    if (!known_conflict && slot < 0) {
-        sqlite3_stmt *d = fi->insert_duplicate;
-        sqlite3_bind_text(d, 1, fi->x->file, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(d, 2, line);
-        sqlite3_bind_int64(d, 3, first_line);
-        if ((st = step_done(fi, d, "recording a duplicate", line, err)) == RB_OK)
-            report->rows_duplicate++;
-        return st;
-    }
-
-    const rb_column *column = slot >= 0 ? &fi->x->columns[fi->column_of_slot[slot]] : NULL;
-    const char *value = NULL;
-    size_t value_len = 0;
-    if (column != NULL) {
-        long pos = fi->position[fi->column_of_slot[slot]];
-        value = pos >= 0 ? fi->trimmed[pos].text : "";
-        value_len = pos >= 0 ? fi->trimmed[pos].len : 0;
-    }
-    const char *loaded = fi->loaded_value.buf;
-    size_t loaded_len = fi->loaded_value.len;
-
-    if (!known_conflict) {
-        /* First conflict on this key: the loaded row and its exact duplicates
-         * become conflicting too. */
-        bind_key(fi, fi->conflict_add);
-        if ((st = step_done(fi, fi->conflict_add, "recording a conflicting key", line, err)) != RB_OK)
-            return st;
-        if (!conflict_message(fi, first_line, line, column, loaded, loaded_len, value, value_len))
-            return out_of_memory(fi, err);
-        if ((st = add_row_error(fi, first_line, column, column ? loaded : NULL, loaded_len, RB_ROW_DATA_CONFLICT,
-                                code, RB_USCC_LEN, code, err)) != RB_OK)
-            return st;
-        report->rows_loaded--;
-        report->rows_conflicting++;
-
-        sqlite3_stmt *dups = fi->duplicates_of;
-        sqlite3_bind_text(dups, 1, fi->x->file, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(dups, 2, first_line);
-        while ((rc = sqlite3_step(dups)) == SQLITE_ROW) {
-            int64_t dup_line = sqlite3_column_int64(dups, 0);
-            if (!conflict_message(fi, dup_line, line, column, loaded, loaded_len, value, value_len)) {
-                st = out_of_memory(fi, err);
-                break;
-            }
-            if ((st = add_row_error(fi, dup_line, column, column ? loaded : NULL, loaded_len,
-                                    RB_ROW_DATA_CONFLICT, code, RB_USCC_LEN, code, err)) != RB_OK)
-                break;
-            report->rows_duplicate--;
-            report->rows_conflicting++;
-        }
-        if (st == RB_OK && rc != SQLITE_DONE)
-            st = rb_db_fail(fi->db, "reading duplicates", err);
-        sqlite3_reset(dups);
-        sqlite3_clear_bindings(dups);
-        if (st != RB_OK)
-            return st;
-        sqlite3_stmt *drop = fi->duplicates_drop;
-        sqlite3_bind_text(drop, 1, fi->x->file, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(drop, 2, first_line);
-        if ((st = step_done(fi, drop, "reclassifying duplicates", line, err)) != RB_OK)
-            return st;
-    }
-
-    if (!conflict_message(fi, line, first_line, column, value, value_len, loaded, loaded_len))
-        return out_of_memory(fi, err);
-    if ((st = add_row_error(fi, line, column, value, value_len, RB_ROW_DATA_CONFLICT, uscc_field, uscc_field_len,
-                            code, err)) != RB_OK)
-        return st;
-    report->rows_conflicting++;
     return RB_OK;
 }
 
-static rb_status insert_row(file_import *fi, int64_t line, const char *uscc_field, size_t uscc_field_len,
-                            rb_error *err)
+static rb_status add_row(file_import *fi, int64_t line, rb_error *err)
 {
-    sqlite3_stmt *ins = fi->insert_row;
-    size_t n = fi->x->n_stored;
-    for (size_t s = 0; s < n; s++)
-        bind_value(ins, (int)s + 1, &fi->values[s]);
-    sqlite3_bind_int64(ins, (int)n + 1, line);
-    int rc = sqlite3_step(ins);
-    rb_status st = RB_OK;
-    bool clash = false;
-    if (rc == SQLITE_DONE) {
-        fi->report->rows_loaded++;
-    } else if (sqlite3_extended_errcode(fi->db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        clash = true;
-    } else {
-        char where[160];
-        snprintf(where, sizeof where, "loading '%s' line %lld", fi->x->file, (long long)line);
-        st = rb_db_fail(fi->db, where, err);
+    rb_row *row = &fi->row;
+    row->line = line;
+    memcpy(row->code, fi->scratch[0].small, sizeof row->code);
+    for (size_t c = 0; c < fi->x->n_columns; c++) {
+        long pos = fi->position[c];
+        row->raw[c] = pos >= 0 ? fi->trimmed[pos].text : "";
+        row->raw_len[c] = pos >= 0 ? fi->trimmed[pos].len : 0;
     }
-    sqlite3_reset(ins);
-    if (clash)
-        st = same_key(fi, line, uscc_field, uscc_field_len, err);
-    return st;
-}
-
-static rb_status take_header(file_import *fi, int64_t line, const rb_csv_field *fields, size_t count,
-                             rb_error *err)
-{
-    fi->have_header = true;
-    fi->header_fields = count;
-    fi->header_line = line;
-    return rb_header_match(fi->x, fields, count, line, fi->position, err);
+    rb_sort_key key = rb_row_key(fi->x, row);
+    if (fi->rows == NULL || fi->rows->data.len >= ROWS_CHUNK) {
+        fi->rows = next_chunk(fi, fi->rows, &fi->p->to_sorter, &fi->p->free_rows);
+        if (fi->rows == NULL)
+            return pipeline_error(fi, err);
+    }
+    /* Key, length, record: the record is encoded in place and its length
+     * filled in after. */
+    rb_strbuf *data = &fi->rows->data;
+    size_t header_at = data->len;
+    uint32_t len = 0;
+    if (!rb_strbuf_add(data, &key, sizeof key) || !rb_strbuf_add(data, &len, sizeof len) ||
+        !rb_row_encode(fi->x, row, data))
+        return out_of_memory(fi, err);
+    len = (uint32_t)(data->len - header_at - RECORD_HEADER);
+    memcpy(data->buf + header_at + sizeof key, &len, sizeof len);
+    return RB_OK;
 }
 
 static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, size_t count, rb_error *err)
@@ -414,8 +368,11 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
     }
     if (blank)
         return RB_OK; /* `,,,` as Excel writes an empty line: not a row */
-    if (!fi->have_header)
-        return take_header(fi, line, fields, count, err);
+    if (!fi->have_header) {
+        fi->have_header = true;
+        fi->header_fields = count;
+        return rb_header_match(fi->x, fields, count, line, fi->position, err);
+    }
 
     fi->report->rows_read++;
     const char *uscc_field = NULL;
@@ -425,15 +382,16 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
         uscc_field = fi->trimmed[uscc_pos].text;
         uscc_field_len = fi->trimmed[uscc_pos].len;
     }
+    /* The row's valid code, wanted only for a row error (a good row's code
+     * is its first stored value). */
     char code_buf[RB_USCC_LEN + 1];
-    const char *code = uscc_field && rb_uscc_normalize(uscc_field, uscc_field_len, code_buf) ? code_buf : NULL;
+#define ROW_CODE (uscc_field && rb_uscc_normalize(uscc_field, uscc_field_len, code_buf) ? code_buf : NULL)
 
     rb_strbuf_reset(&fi->message);
     if (count != fi->header_fields) {
         if (!rb_row_error_message(&fi->message, RB_ROW_FIELD_COUNT, line, NULL, NULL, 0, count, fi->header_fields))
             return out_of_memory(fi, err);
-        fi->report->rows_rejected++;
-        return add_row_error(fi, line, NULL, NULL, 0, RB_ROW_FIELD_COUNT, uscc_field, uscc_field_len, code, err);
+        return add_row_error(fi, line, -1, NULL, 0, RB_ROW_FIELD_COUNT, uscc_field, uscc_field_len, ROW_CODE, err);
     }
 
     size_t slot = 0;
@@ -443,103 +401,93 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
         const char *text = pos >= 0 ? fi->trimmed[pos].text : "";
         size_t len = pos >= 0 ? fi->trimmed[pos].len : 0;
         bool oom = false;
-        const char *rule = rb_field_parse(column, text, len, &fi->values[slot], &fi->scratch[c], &oom);
+        const char *rule = rb_field_parse(column, text, len, &fi->row.values[slot], &fi->scratch[c], &oom);
         if (oom)
             return out_of_memory(fi, err);
         if (rule != NULL) {
             if (!rb_row_error_message(&fi->message, rule, line, column, text, len, 0, 0))
                 return out_of_memory(fi, err);
-            fi->report->rows_rejected++;
-            return add_row_error(fi, line, column, text, len, rule, uscc_field, uscc_field_len, code, err);
+            return add_row_error(fi, line, (int)c, text, len, rule, uscc_field, uscc_field_len, ROW_CODE, err);
         }
         slot += rb_column_stored_count(column);
     }
-    return insert_row(fi, line, uscc_field, uscc_field_len, err);
+#undef ROW_CODE
+    return add_row(fi, line, err);
 }
 
-static rb_status prepare(file_import *fi, sqlite3_stmt **stmt, const char *sql, rb_error *err)
+/* The file was read as UTF-8 up to a byte that is not: it is read again
+ * as GB18030 from the first line, so what came of it so far goes. */
+static rb_status restart_file(void *ctx, rb_error *err)
 {
-    if (sqlite3_prepare_v2(fi->db, sql, -1, stmt, NULL) != SQLITE_OK)
-        return rb_db_fail(fi->db, "preparing the import statements", err);
+    (void)err;
+    file_import *fi = ctx;
+    pipeline *p = fi->p;
+    if (fi->rows != NULL)
+        rb_strbuf_reset(&fi->rows->data);
+    if (fi->errors != NULL)
+        rb_strbuf_reset(&fi->errors->data);
+    for (int to = 0; to < 2; to++) {
+        item *reset = &p->resets[to][fi->which];
+        reset->kind = ITEM_RESET;
+        reset->file = fi->which;
+        give(p, to == 0 ? &p->to_sorter : &p->to_loader, reset);
+    }
+    fi->have_header = false;
+    fi->header_fields = 0;
+    fi->report->rows_read = fi->report->rows_rejected = 0;
     return RB_OK;
 }
 
-static rb_status import_file(sqlite3 *db, const char *dir, int which, rb_encoding encoding,
+static rb_status import_file(pipeline *p, const char *dir, int which, rb_encoding encoding,
                              rb_import_file_report *report, rb_error *err)
 {
-    file_import fi = {.db = db, .x = &rb_extracts[which], .report = report};
+    file_import fi = {.p = p, .which = which, .x = &rb_extracts[which], .report = report};
     rb_strbuf path = RB_STRBUF_INIT;
     rb_strbuf_init(&fi.account);
     rb_strbuf_init(&fi.message);
-    rb_strbuf_init(&fi.prefix);
-    rb_strbuf_init(&fi.loaded_value);
     for (size_t c = 0; c < RB_EXTRACT_MAX_COLUMNS; c++)
         fi.scratch[c].account = &fi.account;
-    for (size_t c = 0, slot = 0; c < fi.x->n_columns; c++)
-        for (size_t k = 0; k < rb_column_stored_count(&fi.x->columns[c]); k++)
-            fi.column_of_slot[slot++] = c;
 
     memset(report, 0, sizeof *report);
     report->file = fi.x->file;
 
     rb_status st = RB_OK;
+    rb_csv_info info;
     if (!rb_strbuf_addf(&path, "%s/%s", dir, fi.x->file)) {
         st = out_of_memory(&fi, err);
         goto out;
     }
-    if ((st = prepare(&fi, &fi.insert_row, fi.x->insert_sql, err)) != RB_OK ||
-        (st = prepare(&fi, &fi.select_row, fi.x->select_sql, err)) != RB_OK ||
-        (st = prepare(&fi, &fi.insert_error,
-                      "INSERT INTO row_errors (file, line, column_name, value, rule, message, uscc_field, uscc,"
-                      " uscc_prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                      err)) != RB_OK ||
-        (st = prepare(&fi, &fi.insert_duplicate,
-                      "INSERT INTO duplicate_rows (file, line, first_line) VALUES (?1, ?2, ?3)", err)) != RB_OK ||
-        (st = prepare(&fi, &fi.conflict_find,
-                      "SELECT 1 FROM temp.import_conflict_keys WHERE uscc = ?1 AND period = ?2", err)) != RB_OK ||
-        (st = prepare(&fi, &fi.conflict_add, "INSERT INTO temp.import_conflict_keys (uscc, period) VALUES (?1, ?2)",
-                      err)) != RB_OK ||
-        (st = prepare(&fi, &fi.duplicates_of,
-                      "SELECT line FROM duplicate_rows WHERE file = ?1 AND first_line = ?2 ORDER BY line",
-                      err)) != RB_OK ||
-        (st = prepare(&fi, &fi.duplicates_drop, "DELETE FROM duplicate_rows WHERE file = ?1 AND first_line = ?2",
-                      err)) != RB_OK)
-        goto out;
-
-    rb_csv_info info;
-    if ((st = rb_csv_read(path.buf, fi.x->file, encoding, on_record, &fi, &info, err)) != RB_OK)
+    if ((st = rb_csv_read_once(path.buf, fi.x->file, encoding, on_record, restart_file, &fi, &info, err)) != RB_OK)
         goto out;
     if (!fi.have_header) {
         st = rb_fail(err, RB_E_DATA, "cannot import '%s': it has no header (the file is empty or blank)", fi.x->file);
         goto out;
     }
-    char what[128];
-    snprintf(what, sizeof what, "removing the conflicting rows of '%s'", fi.x->file);
-    if ((st = rb_db_exec(db, fi.x->delete_conflicts_sql, what, err)) != RB_OK ||
-        (st = rb_db_exec(db, "DELETE FROM temp.import_conflict_keys", what, err)) != RB_OK)
-        goto out;
     memcpy(report->encoding, info.encoding, sizeof report->encoding);
     memcpy(report->sha256, info.sha256, sizeof report->sha256);
-    if (report->rows_read !=
-        report->rows_loaded + report->rows_rejected + report->rows_duplicate + report->rows_conflicting)
-        st = rb_fail(err, RB_E_INTERNAL, "the rows of '%s' do not add up (a bug)", fi.x->file);
+    /* What is left goes on, then the end of the file. */
+    if (fi.errors != NULL)
+        give(p, &p->to_loader, fi.errors);
+    if (fi.rows != NULL)
+        give(p, &p->to_sorter, fi.rows);
+    fi.errors = fi.rows = NULL;
+    p->ends[which].file = which;
+    p->ends[which].kind = ITEM_END_FILE;
+    give(p, &p->to_sorter, &p->ends[which]);
 out:
-    sqlite3_finalize(fi.insert_row);
-    sqlite3_finalize(fi.select_row);
-    sqlite3_finalize(fi.insert_error);
-    sqlite3_finalize(fi.insert_duplicate);
-    sqlite3_finalize(fi.conflict_find);
-    sqlite3_finalize(fi.conflict_add);
-    sqlite3_finalize(fi.duplicates_of);
-    sqlite3_finalize(fi.duplicates_drop);
+    /* On failure a chunk still held goes back to its pool. */
+    if (fi.errors != NULL)
+        give(p, &p->free_errors, fi.errors);
+    if (fi.rows != NULL)
+        give(p, &p->free_rows, fi.rows);
     free(fi.trimmed);
     rb_strbuf_release(&fi.account);
     rb_strbuf_release(&fi.message);
-    rb_strbuf_release(&fi.prefix);
-    rb_strbuf_release(&fi.loaded_value);
     rb_strbuf_release(&path);
     return st;
 }
+
+/* ------------------------------------------------------------ the import */
 
 static void utc_now(char buf[32])
 {
@@ -571,37 +519,44 @@ rb_status rb_import_check(const char *dir, rb_error *err)
     return RB_OK;
 }
 
-static rb_status record_import(sqlite3 *db, const char *dir, rb_encoding encoding, const char *started_at,
-                               rb_import_report *report, rb_error *err)
+/* Writes the import's record into `schema` (main: imports/import_files, the
+ * history; snapshot: the new file's own snapshot_import/_files). */
+static rb_status record_import(sqlite3 *db, bool history, const char *dir, rb_encoding encoding,
+                               const char *started_at, const char *finished_at, const rb_import_report *report,
+                               rb_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     rb_status st = RB_OK;
-    char finished_at[32];
-    utc_now(finished_at);
+    const char *what = history ? "recording the import" : "recording the import in the new snapshot";
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO imports (started_at, finished_at, source_dir, encoding)"
-                           " VALUES (?1, ?2, ?3, ?4)",
+                           history ? "INSERT INTO main.imports (import_id, started_at, finished_at, source_dir, encoding)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5)"
+                                   : "INSERT INTO snapshot_import (import_id, started_at, finished_at, source_dir,"
+                                     " encoding) VALUES (?1, ?2, ?3, ?4, ?5)",
                            -1, &stmt, NULL) != SQLITE_OK) {
-        st = rb_db_fail(db, "recording the import", err);
+        st = rb_db_fail(db, what, err);
         goto out;
     }
-    sqlite3_bind_text(stmt, 1, started_at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, finished_at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, dir, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, rb_encoding_name(encoding), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 1, report->import_id);
+    sqlite3_bind_text(stmt, 2, started_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, finished_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, dir, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, rb_encoding_name(encoding), -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = rb_db_fail(db, "recording the import", err);
+        st = rb_db_fail(db, what, err);
         goto out;
     }
-    report->import_id = sqlite3_last_insert_rowid(db);
     sqlite3_finalize(stmt);
     stmt = NULL;
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO import_files (import_id, file, sha256, encoding, rows_read, rows_loaded,"
-                           " rows_rejected, rows_duplicate, rows_conflicting)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           history ? "INSERT INTO main.import_files (import_id, file, sha256, encoding, rows_read,"
+                                     " rows_loaded, rows_rejected, rows_duplicate, rows_conflicting)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                                   : "INSERT INTO snapshot_import_files (import_id, file, sha256, encoding, rows_read,"
+                                     " rows_loaded, rows_rejected, rows_duplicate, rows_conflicting)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                            -1, &stmt, NULL) != SQLITE_OK) {
-        st = rb_db_fail(db, "recording the imported files", err);
+        st = rb_db_fail(db, what, err);
         goto out;
     }
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
@@ -616,7 +571,7 @@ static rb_status record_import(sqlite3 *db, const char *dir, rb_encoding encodin
         sqlite3_bind_int64(stmt, 8, f->rows_duplicate);
         sqlite3_bind_int64(stmt, 9, f->rows_conflicting);
         if (sqlite3_step(stmt) != SQLITE_DONE) {
-            st = rb_db_fail(db, "recording the imported files", err);
+            st = rb_db_fail(db, what, err);
             goto out;
         }
         sqlite3_reset(stmt);
@@ -626,30 +581,172 @@ out:
     return st;
 }
 
+static rb_status next_import_id(sqlite3 *db, int64_t *id, rb_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    rb_status st = RB_OK;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(import_id), 0) + 1 FROM main.imports", -1, &q, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW)
+        st = rb_db_fail(db, "numbering the import", err);
+    else
+        *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Reads the three files through the pipeline into the builder's file. */
+static rb_status load_files(pipeline *p, const char *dir, rb_encoding encoding, rb_import_report *report,
+                            rb_error *err)
+{
+    pthread_t sorter_thread, loader_thread;
+    bool sorter_started = false, loader_started = false;
+    rb_status st = RB_OK;
+    if (pthread_create(&sorter_thread, NULL, sorter_main, p) == 0)
+        sorter_started = true;
+    if (sorter_started && pthread_create(&loader_thread, NULL, loader_main, p) == 0)
+        loader_started = true;
+    if (!loader_started)
+        st = rb_fail(err, RB_E_INTERNAL, "cannot start the threads of the import");
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT && st == RB_OK; i++)
+        st = import_file(p, dir, i, encoding, &report->files[i], err);
+    if (st == RB_OK) {
+        p->done.kind = ITEM_DONE;
+        give(p, &p->to_sorter, &p->done);
+    } else {
+        pipeline_fail(p, err);
+    }
+    if (sorter_started)
+        pthread_join(sorter_thread, NULL);
+    if (loader_started)
+        pthread_join(loader_thread, NULL);
+    if (st == RB_OK && p->failed)
+        st = rb_fail(err, p->error.status, "%s", p->error.message);
+    if (st != RB_OK)
+        return st;
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
+        rb_import_file_report *f = &report->files[i];
+        f->rows_loaded = p->loaded[i].rows_loaded;
+        f->rows_duplicate = p->loaded[i].rows_duplicate;
+        f->rows_conflicting = p->loaded[i].rows_conflicting;
+        if (f->rows_read != f->rows_loaded + f->rows_rejected + f->rows_duplicate + f->rows_conflicting)
+            return rb_fail(err, RB_E_INTERNAL, "the rows of '%s' do not add up (a bug)", f->file);
+    }
+    return RB_OK;
+}
+
+static rb_status pipeline_init(pipeline *p, sqlite3 *db, rb_error *err)
+{
+    memset(p, 0, sizeof *p);
+    if (pthread_mutex_init(&p->mu, NULL) != 0)
+        return rb_fail(err, RB_E_INTERNAL, "cannot set up the import");
+    if (pthread_cond_init(&p->changed, NULL) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        return rb_fail(err, RB_E_INTERNAL, "cannot set up the import");
+    }
+    for (int i = 0; i < ROW_CHUNKS; i++) {
+        p->rows[i].kind = ITEM_ROWS;
+        rb_strbuf_init(&p->rows[i].data);
+        push(&p->free_rows, &p->rows[i]);
+    }
+    for (int i = 0; i < ERROR_CHUNKS; i++) {
+        p->errors[i].kind = ITEM_ERRORS;
+        rb_strbuf_init(&p->errors[i].data);
+        push(&p->free_errors, &p->errors[i]);
+    }
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
+        rb_strbuf_init(&p->ends[i].data);
+        rb_strbuf_init(&p->resets[0][i].data);
+        rb_strbuf_init(&p->resets[1][i].data);
+    }
+    rb_strbuf_init(&p->done.data);
+    return rb_snapshot_path(db, ".sort-XXXXXX", p->temp_template, sizeof p->temp_template, err);
+}
+
+static void pipeline_free(pipeline *p)
+{
+    for (int i = 0; i < ROW_CHUNKS; i++)
+        rb_strbuf_release(&p->rows[i].data);
+    for (int i = 0; i < ERROR_CHUNKS; i++)
+        rb_strbuf_release(&p->errors[i].data);
+    /* A sorter handed on but never loaded (a failure in between). */
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
+        rb_sorter_close(p->ends[i].sorter);
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->mu);
+}
+
 rb_status rb_import(sqlite3 *db, const char *dir, rb_encoding encoding, rb_import_report *out, rb_error *err)
+{
+    return rb_import_sized(db, dir, encoding, SORT_MEMORY, out, err);
+}
+
+rb_status rb_import_sized(sqlite3 *db, const char *dir, rb_encoding encoding, size_t sort_memory,
+                          rb_import_report *out, rb_error *err)
 {
     rb_import_report report;
     memset(&report, 0, sizeof report);
     rb_status st = rb_import_check(dir, err);
     if (st != RB_OK)
         return st;
-    char started_at[32];
+    char started_at[32], finished_at[32];
     utc_now(started_at);
-    if ((st = rb_db_begin(db, err)) != RB_OK)
+    pipeline *p = malloc(sizeof *p);
+    if (p == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory starting the import");
+    if ((st = pipeline_init(p, db, err)) != RB_OK) {
+        free(p);
         return st;
-    if ((st = rb_db_exec(db, conflict_table_sql, "preparing the import", err)) != RB_OK ||
-        (st = rb_db_exec(db, clear_snapshot_sql, "clearing the previous snapshot", err)) != RB_OK)
+    }
+    p->sort_memory = sort_memory;
+    rb_snapshot_builder *builder = NULL;
+    bool published = false;
+
+    /* The write transaction of the main database is the lock: no other
+     * import or run works meanwhile. A connection re-attaches the snapshot
+     * outside a transaction, so it is detached first. */
+    rb_snapshot_detach(db);
+    if ((st = rb_db_begin(db, err)) != RB_OK ||
+        (st = next_import_id(db, &report.import_id, err)) != RB_OK ||
+        (st = rb_snapshot_create(db, SNAPSHOT_CACHE_KIB, &builder, err)) != RB_OK ||
+        (st = rb_loader_open(builder, &p->loader, err)) != RB_OK)
         goto out;
-    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
-        if ((st = import_file(db, dir, i, encoding, &report.files[i], err)) != RB_OK)
-            goto out;
-    if ((st = record_import(db, dir, encoding, started_at, &report, err)) != RB_OK ||
-        (st = rb_db_commit(db, err)) != RB_OK)
+    if ((st = load_files(p, dir, encoding, &report, err)) != RB_OK)
         goto out;
-    if (out != NULL)
-        *out = report;
+    rb_loader_close(p->loader);
+    p->loader = NULL;
+    utc_now(finished_at);
+    if ((st = record_import(rb_snapshot_builder_db(builder), false, dir, encoding, started_at, finished_at, &report,
+                            err)) != RB_OK)
+        goto out;
+    st = rb_snapshot_publish(builder, &published, err);
+    builder = NULL;
+    if (!published)
+        goto out;
+    /* A crash here leaves a snapshot whose import the history lacks:
+     * rb_db_open copies the snapshot's own record (rb_snapshot_repair_history). */
+    rb_crash_point("snapshot-published");
+    rb_error history_err;
+    rb_error_clear(&history_err);
+    rb_status history = record_import(db, true, dir, encoding, started_at, finished_at, &report, &history_err);
+    if (history == RB_OK)
+        history = rb_db_commit(db, &history_err);
+    if (st == RB_OK && history != RB_OK)
+        st = rb_fail(err, history, "%s", history_err.message);
 out:
-    if (st != RB_OK)
-        rb_db_rollback(db);
+    rb_loader_close(p->loader);
+    rb_snapshot_abandon(builder);
+    rb_db_rollback(db);
+    pipeline_free(p);
+    free(p);
+    rb_error attach_err;
+    rb_error_clear(&attach_err);
+    rb_status attached = rb_snapshot_attach(db, &attach_err);
+    if (attached == RB_OK && published)
+        attached = rb_snapshot_repair_history(db, &attach_err);
+    if (st == RB_OK && attached != RB_OK)
+        st = rb_fail(err, attached, "%s", attach_err.message);
+    if (st == RB_OK && out != NULL)
+        *out = report;
     return st;
 }

@@ -13,6 +13,7 @@
 
 #include "rebate/db.h"
 #include "rebate/rules.h"
+#include "rebate/snapshot.h"
 #include "rebate/strbuf.h"
 #include "rules/rules_internal.h"
 
@@ -22,8 +23,9 @@
 #define UNIT_COLS                                                                                  \
     "uscc, unit_name, ui_status, ui_status_class, account_name, bank_name, bank_account, account_source, " \
     "bank_code, line"
-#define CONTRIB_COLS                                                                               \
-    "uscc, period, insured_count, employer_due, employer_paid, employee_due, employee_paid, new_claimants, line"
+/* A firm's months are one row, packed (sql/snapshot.sql): a million firms
+ * are a million rows to step through, not twenty million. */
+#define CONTRIB_COLS "uscc, months, packed"
 /* Per uscc: conflicting duplicates (DATA_CONFLICT, any file) and whether a
  * rejected row of insured_units.csv or contributions.csv puts the code in
  * the population. */
@@ -36,8 +38,8 @@ const rb_reader_query rb_reader_queries[RB_Q_COUNT] = {
                            "SELECT " REG_COLS " FROM registration WHERE uscc = :uscc"},
     [RB_Q_UNITS] = {"insured_units", "SELECT " UNIT_COLS " FROM insured_units ORDER BY uscc",
                     "SELECT " UNIT_COLS " FROM insured_units WHERE uscc = :uscc"},
-    [RB_Q_CONTRIBUTIONS] = {"contributions", "SELECT " CONTRIB_COLS " FROM contributions ORDER BY uscc, period",
-                            "SELECT " CONTRIB_COLS " FROM contributions WHERE uscc = :uscc ORDER BY period"},
+    [RB_Q_CONTRIBUTIONS] = {"contributions", "SELECT " CONTRIB_COLS " FROM contribution_months ORDER BY uscc",
+                            "SELECT " CONTRIB_COLS " FROM contribution_months WHERE uscc = :uscc"},
     [RB_Q_ERRORS_BY_USCC] = {"row_errors by uscc",
                              "SELECT " ERR_COLS " FROM row_errors INDEXED BY row_errors_by_uscc"
                              " WHERE uscc IS NOT NULL GROUP BY uscc ORDER BY uscc",
@@ -61,7 +63,7 @@ const rb_reader_query rb_reader_queries[RB_Q_COUNT] = {
 
 static const char population_sql[] =
     "SELECT EXISTS (SELECT 1 FROM insured_units WHERE uscc = :uscc)"
-    " OR EXISTS (SELECT 1 FROM contributions WHERE uscc = :uscc)"
+    " OR EXISTS (SELECT 1 FROM contribution_months WHERE uscc = :uscc)"
     " OR EXISTS (SELECT 1 FROM row_errors WHERE uscc = :uscc"
     "            AND file IN ('insured_units.csv', 'contributions.csv'))";
 
@@ -215,25 +217,18 @@ static rb_status take_unit(rb_firm_reader *r, sqlite3_stmt *s, rb_error *err)
     return RB_OK;
 }
 
-static rb_status take_month(rb_firm_reader *r, sqlite3_stmt *s, rb_error *err)
+/* The firm's months, unpacked into the reader's array. */
+static rb_status take_months(rb_firm_reader *r, sqlite3_stmt *s, rb_error *err)
 {
-    if (r->firm.n_months == r->months_cap) {
-        size_t cap = r->months_cap ? r->months_cap * 2 : 64;
-        rb_month *grown = realloc(r->months, cap * sizeof *grown);
-        if (grown == NULL)
-            return rb_fail(err, RB_E_INTERNAL, "out of memory reading the contributions of %s", r->firm.uscc);
-        r->months = grown;
-        r->months_cap = cap;
-    }
-    rb_month *m = &r->months[r->firm.n_months++];
-    m->period = (int32_t)sqlite3_column_int64(s, 1);
-    m->insured_count = sqlite3_column_int64(s, 2);
-    m->employer_due = sqlite3_column_int64(s, 3);
-    m->employer_paid = sqlite3_column_int64(s, 4);
-    m->employee_due = sqlite3_column_int64(s, 5);
-    m->employee_paid = sqlite3_column_int64(s, 6);
-    m->new_claimants = sqlite3_column_int64(s, 7);
-    m->line = sqlite3_column_int64(s, 8);
+    sqlite3_int64 n = sqlite3_column_int64(s, 1);
+    const void *packed = sqlite3_column_blob(s, 2);
+    int len = sqlite3_column_bytes(s, 2);
+    bool oom = false;
+    if (n < 0 || !rb_months_unpack(packed, (size_t)len, (size_t)n, &r->months, &r->months_cap, &oom))
+        return oom ? rb_fail(err, RB_E_INTERNAL, "out of memory reading the contributions of %s", r->firm.uscc)
+                   : rb_fail(err, RB_E_DATA, "the snapshot's months of %s are damaged; import the extracts again",
+                             r->firm.uscc);
+    r->firm.n_months = (size_t)n;
     return RB_OK;
 }
 
@@ -298,9 +293,9 @@ static rb_status assemble(rb_firm_reader *r, const char *uscc, rb_error *err)
     c = &r->cursors[RB_Q_CONTRIBUTIONS];
     if ((st = cursor_seek(r, c, uscc, err)) != RB_OK)
         return st;
-    while (cursor_cmp(c, uscc) == 0)
-        if ((st = take_month(r, c->stmt, err)) != RB_OK || (st = cursor_step(r, c, err)) != RB_OK)
-            return st;
+    if (cursor_cmp(c, uscc) == 0 &&
+        ((st = take_months(r, c->stmt, err)) != RB_OK || (st = cursor_step(r, c, err)) != RB_OK))
+        return st;
     f->months = r->months;
 
     c = &r->cursors[RB_Q_ERRORS_BY_USCC];

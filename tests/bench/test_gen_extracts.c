@@ -53,7 +53,7 @@ START_TEST(same_seed_same_bytes_and_shuffle_same_rows)
     ck_assert_int_eq(ts_run_rebate(&out, NULL, "import", "--db", db, dir, (char *)NULL), 0);
     free(out);
     sqlite3 *h = NULL;
-    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    h = ts_open_db(db); /* the snapshot attached */
     ck_assert_int_gt(ts_query_int(h, "SELECT count(*) FROM contributions"), 500 * 12);
     ck_assert_int_gt(ts_query_int(h, "SELECT count(*) FROM row_errors"), 0);
     ck_assert_int_eq(ts_query_int(h, "SELECT count(*) FROM import_files WHERE rows_read <> rows_loaded + "

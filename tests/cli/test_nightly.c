@@ -157,7 +157,7 @@ START_TEST(refused_extract_is_archived_as_refused_and_keeps_the_snapshot)
     ck_assert_int_eq(count_entries(archive, last, sizeof last), 2);
     ck_assert_msg(strstr(last, "-refused") != NULL, "archive %s", last);
     sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    db = ts_open_db(db_path); /* the snapshot attached */
     ck_assert_int_gt(ts_query_int(db, "SELECT count(*) FROM contributions"), 0);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 1);
     sqlite3_close(db);

@@ -158,7 +158,7 @@ START_TEST(refused_file_exits_65_and_keeps_the_snapshot)
     free(out);
     free(err);
     sqlite3 *db = NULL;
-    ck_assert(sqlite3_open(db_path, &db) == SQLITE_OK);
+    db = ts_open_db(db_path); /* the snapshot attached */
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 1);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM contributions"), 1);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM row_errors"), 3);
@@ -221,7 +221,7 @@ START_TEST(sample_extracts_import)
     free(out);
     free(err);
     sqlite3 *db = NULL;
-    ck_assert(sqlite3_open(db_path, &db) == SQLITE_OK);
+    db = ts_open_db(db_path); /* the snapshot attached */
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM row_errors WHERE file = 'registration.csv' AND line = 39 "
                                       "AND rule = 'DATE_INVALID'"),
                      1);
@@ -301,7 +301,7 @@ START_TEST(killed_import_leaves_the_snapshot)
     ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the import ended before it was killed");
 
     sqlite3 *db = NULL;
-    ck_assert(sqlite3_open(db_path, &db) == SQLITE_OK);
+    db = ts_open_db(db_path); /* the snapshot attached */
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 1);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM contributions"), 1);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM row_errors"), 3);

@@ -44,6 +44,30 @@ static void exec_sql(sqlite3 *db, const char *sql)
 static char db_path[4200], out_dir[4400];
 static const char *work;
 
+/* The snapshot of the four firms, made as an import makes it; account3 is
+ * the bank account of the fourth (invalid at first, corrected later). */
+static void write_snapshot(sqlite3 *db, const char *account3)
+{
+    ts_snapshot *s = ts_snapshot_begin(db);
+    for (int i = 0; i < 4; i++) {
+        ts_snapshot_exec(s,
+                         "INSERT INTO registration VALUES (%Q, %Q, '存续', 'active', '2015-03-01', NULL, '210302',"
+                         " 'F5191', 0, %d)",
+                         codes[i], names[i], i + 2);
+        ts_snapshot_exec(s,
+                         "INSERT INTO insured_units VALUES (%Q, 'U%d', %Q, '2015-04-01', '正常', 'active', %Q,"
+                         " '中国工商银行鞍山分行', %Q, '对公', '102223000011', %d)",
+                         codes[i], i, i == 2 ? "鞍山市立山区远航物流公司" : names[i], names[i],
+                         i == 3 ? account3 : "6222020708001234567", i + 2);
+        for (int p = 0; p <= 12; p++) {
+            int period = p == 0 ? 202012 : 202100 + p;
+            long long paid = (i == 1 && period == 202106) ? 14999 : 15000;
+            ts_snapshot_month(s, codes[i], period, 5, 15000, paid, 15000, 15000, 0, 2 + i * 13 + p);
+        }
+    }
+    ts_snapshot_publish(s, db);
+}
+
 static void make_db(void)
 {
     make_codes();
@@ -55,28 +79,7 @@ static void make_db(void)
     ck_assert_int_eq(rb_db_open(db_path, RB_DB_CREATE, &db, &err), RB_OK);
     exec_sql(db, "INSERT INTO imports VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'x', 'auto')");
     exec_sql(db, "INSERT INTO import_files VALUES (1, 'contributions.csv', 'ab', 'utf-8', 52, 52, 0, 0, 0)");
-    for (int i = 0; i < 4; i++) {
-        char sql[2048];
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO registration VALUES ('%s', '%s', '存续', 'active', '2015-03-01', NULL, '210302',"
-                 " 'F5191', 0, %d)",
-                 codes[i], names[i], i + 2);
-        exec_sql(db, sql);
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO insured_units VALUES ('%s', 'U%d', '%s', '2015-04-01', '正常', 'active', '%s',"
-                 " '中国工商银行鞍山分行', '%s', '对公', '102223000011', %d)",
-                 codes[i], i, i == 2 ? "鞍山市立山区远航物流公司" : names[i], names[i],
-                 i == 3 ? "12345" : "6222020708001234567", i + 2);
-        exec_sql(db, sql);
-        for (int p = 0; p <= 12; p++) {
-            int period = p == 0 ? 202012 : 202100 + p;
-            long long paid = (i == 1 && period == 202106) ? 14999 : 15000;
-            snprintf(sql, sizeof sql,
-                     "INSERT INTO contributions VALUES ('%s', %d, 5, 15000, %lld, 15000, 15000, 0, %d)", codes[i],
-                     period, paid, 2 + i * 13 + p);
-            exec_sql(db, sql);
-        }
-    }
+    write_snapshot(db, "12345");
     rb_db_close(db);
 }
 
@@ -234,12 +237,9 @@ END_TEST
 START_TEST(uscc_rerun_after_account_correction_pays_that_firm_only)
 {
     ck_assert_int_eq(run_rebate(NULL, NULL, NULL), 0);
-    sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-    char sql[512];
-    snprintf(sql, sizeof sql, "UPDATE insured_units SET bank_account = '6222020708009999999' WHERE uscc = '%s'",
-             codes[3]);
-    exec_sql(db, sql);
+    /* The corrected account arrives with the next snapshot. */
+    sqlite3 *db = ts_open_db(db_path);
+    write_snapshot(db, "6222020708009999999");
     sqlite3_close(db);
     ck_assert_int_eq(run_rebate(NULL, "--uscc", codes[3]), 0);
     ck_assert_int_eq(db_int("SELECT count(*) FROM payments"), 2);

@@ -27,13 +27,14 @@ static void setup(void)
     snap_exec(db, "BEGIN");
     snap_baseline_firm(db, code_paid, 2020);
     snap_baseline_firm(db, code_arrears, 2020);
-    snap_exec(db, "UPDATE contributions SET employee_paid = 4999 WHERE uscc = %Q AND period = 202004", code_arrears);
+    snap_exec_snapshot("UPDATE temp.months SET employee_paid = 4999 WHERE uscc = %Q AND period = 202004", code_arrears);
     /* for 2022 (90 %, data year 2021): base 1800.05 gives 1620.045 */
     snap_baseline_firm(db, code_half, 2021);
-    snap_exec(db, "UPDATE contributions SET employee_due = 5005, employee_paid = 5005 WHERE uscc = %Q AND period = 202101",
-              code_half);
+    snap_exec_snapshot("UPDATE temp.months SET employee_due = 5005, employee_paid = 5005 WHERE uscc = %Q AND period = 202101",
+                       code_half);
     snap_registration(db, code_reg_only, "只有登记的企业", "存续", "active", NULL, 0, 9);
     snap_exec(db, "COMMIT");
+    snap_publish(db);
     rb_db_close(db);
 }
 

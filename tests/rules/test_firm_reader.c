@@ -91,6 +91,7 @@ static sqlite3 *build_db(const char *dir)
     snap_payment(db, C(F_OTHER_YEAR), 2020, 1, "2020-20200601-001", "paid", "6222000000000012", "单位十二");
     snap_payment(db, C(F_REG_ONLY), YEAR, 1, "2021-20210601-001", "paid", "6222000000000005", "只有登记");
     snap_exec(db, "COMMIT");
+    snap_publish(db);
     return db;
 }
 

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rebate/db.h"
+#include "rebate/snapshot.h"
 #include "test_support.h"
 
 const char *ts_tmpdir(void)
@@ -165,6 +167,104 @@ long long ts_query_int(sqlite3 *db, const char *sql)
     long long v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+sqlite3 *ts_open_db(const char *db_path)
+{
+    sqlite3 *db = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_msg(rb_db_open(db_path, RB_DB_EXISTING, &db, &err) == RB_OK, "open %s: %s", db_path, err.message);
+    return db;
+}
+
+struct ts_snapshot {
+    rb_snapshot_builder *builder;
+};
+
+static void snapshot_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+    sqlite3_free(msg);
+}
+
+ts_snapshot *ts_snapshot_begin(sqlite3 *db)
+{
+    ts_snapshot *s = calloc(1, sizeof *s);
+    ck_assert(s != NULL);
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_msg(rb_snapshot_create(db, 0, &s->builder, &err) == RB_OK, "%s", err.message);
+    /* The months wait here until the publication packs them per firm. */
+    snapshot_sql(rb_snapshot_builder_db(s->builder),
+                 "CREATE TEMP TABLE months (uscc TEXT NOT NULL, period INTEGER NOT NULL, insured_count INTEGER,"
+                 " employer_due INTEGER, employer_paid INTEGER, employee_due INTEGER, employee_paid INTEGER,"
+                 " new_claimants INTEGER, line INTEGER, PRIMARY KEY (uscc, period))");
+    return s;
+}
+
+void ts_snapshot_exec(ts_snapshot *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    ck_assert(sql != NULL);
+    snapshot_sql(rb_snapshot_builder_db(s->builder), sql);
+    sqlite3_free(sql);
+}
+
+void ts_snapshot_month(ts_snapshot *s, const char *uscc, int period, long long insured_count, long long employer_due,
+                       long long employer_paid, long long employee_due, long long employee_paid,
+                       long long new_claimants, long long line)
+{
+    ts_snapshot_exec(s, "INSERT INTO temp.months VALUES (%Q, %d, %lld, %lld, %lld, %lld, %lld, %lld, %lld)", uscc,
+                     period, insured_count, employer_due, employer_paid, employee_due, employee_paid, new_claimants,
+                     line);
+}
+
+void ts_snapshot_publish(ts_snapshot *s, sqlite3 *db)
+{
+    sqlite3 *sdb = rb_snapshot_builder_db(s->builder);
+    sqlite3_stmt *q = NULL;
+    ck_assert(sqlite3_prepare_v2(sdb, "SELECT * FROM temp.months ORDER BY uscc, period", -1, &q, NULL) == SQLITE_OK);
+    rb_month months[512];
+    size_t n = 0;
+    char uscc[64] = "";
+    rb_error err;
+    rb_error_clear(&err);
+    for (;;) {
+        int rc = sqlite3_step(q);
+        ck_assert(rc == SQLITE_ROW || rc == SQLITE_DONE);
+        const char *code = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : "";
+        if (n > 0 && (rc == SQLITE_DONE || strcmp(code, uscc) != 0)) {
+            ck_assert_msg(rb_snapshot_add_months(s->builder, uscc, months, n, &err) == RB_OK, "%s", err.message);
+            n = 0;
+        }
+        if (rc == SQLITE_DONE)
+            break;
+        ck_assert(n < sizeof months / sizeof months[0]);
+        snprintf(uscc, sizeof uscc, "%s", code);
+        rb_month *m = &months[n++];
+        m->period = sqlite3_column_int(q, 1);
+        m->insured_count = sqlite3_column_int64(q, 2);
+        m->employer_due = sqlite3_column_int64(q, 3);
+        m->employer_paid = sqlite3_column_int64(q, 4);
+        m->employee_due = sqlite3_column_int64(q, 5);
+        m->employee_paid = sqlite3_column_int64(q, 6);
+        m->new_claimants = sqlite3_column_int64(q, 7);
+        m->line = sqlite3_column_int64(q, 8);
+    }
+    sqlite3_finalize(q);
+    snapshot_sql(sdb, "DROP TABLE temp.months");
+    ck_assert_msg(sqlite3_get_autocommit(db), "ts_snapshot_publish inside a transaction of the main database");
+    rb_snapshot_detach(db);
+    bool published = false;
+    ck_assert_msg(rb_snapshot_publish(s->builder, &published, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_snapshot_attach(db, &err) == RB_OK, "%s", err.message);
+    free(s);
 }
 
 int ts_main(Suite *(*make_suite)(void))

@@ -31,6 +31,27 @@ int ts_run_rebate(char **out, char **err, const char *arg, ...);
 /* Runs a query that returns one integer (e.g. SELECT count(*) ...). */
 long long ts_query_int(sqlite3 *db, const char *sql);
 
+/* Opens a database as the program does (rb_db_open on an existing one):
+ * the snapshot file <db_path>.snapshot attached, so that registration,
+ * row_errors ... and the view contributions read as before. Close with
+ * sqlite3_close. */
+sqlite3 *ts_open_db(const char *db_path);
+
+/* A snapshot made by hand, the way the import makes one
+ * (rebate/snapshot.h): ts_snapshot_begin starts <db>.snapshot.new beside
+ * db's file; rows go into its tables through ts_snapshot_exec (plain SQL,
+ * sqlite3_mprintf formats: %Q, %q) and months through ts_snapshot_month, in
+ * any order; ts_snapshot_publish packs the months, renames the file over
+ * <db>.snapshot and re-attaches it to db (which must not be inside a
+ * transaction). */
+typedef struct ts_snapshot ts_snapshot;
+ts_snapshot *ts_snapshot_begin(sqlite3 *db);
+void ts_snapshot_exec(ts_snapshot *s, const char *fmt, ...);
+void ts_snapshot_month(ts_snapshot *s, const char *uscc, int period, long long insured_count, long long employer_due,
+                       long long employer_paid, long long employee_due, long long employee_paid,
+                       long long new_claimants, long long line);
+void ts_snapshot_publish(ts_snapshot *s, sqlite3 *db);
+
 /* main() of a runner: runs the suite made by make_suite, returns non-zero
  * when any test failed. */
 int ts_main(Suite *(*make_suite)(void));

@@ -1,0 +1,256 @@
+/* Tests of the import's external sort (src/import/sorter.c): records come
+ * back complete and in key order whether they stayed in memory or went
+ * through many runs on disk, a record larger than the whole buffer, an
+ * empty input, and no temporary file left behind. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/sorter.h"
+#include "test_support.h"
+
+/* A record's bytes are derived from its key, so that a record coming back
+ * with another's bytes is seen. */
+static size_t fill_record(const rb_sort_key *key, unsigned char *out, size_t max)
+{
+    size_t len = (size_t)(key->k[2] % 41);
+    if (len > max)
+        len = max;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (unsigned char)(key->k[0] + key->k[1] * 7 + key->k[2] * 13 + i);
+    return len;
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+static int key_cmp(const rb_sort_key *a, const rb_sort_key *b)
+{
+    for (int i = 0; i < 3; i++)
+        if (a->k[i] != b->k[i])
+            return a->k[i] < b->k[i] ? -1 : 1;
+    return 0;
+}
+
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Adds n records with random keys (few distinct first words, as codes of
+ * one city share their first characters; the third word unique, as a line
+ * is) and checks they come back sorted and whole. Returns the runs used. */
+static int sort_random(size_t n, size_t buffer)
+{
+    char dir[4096], template[4200];
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir());
+    snprintf(template, sizeof template, "%s/sort-XXXXXX", dir);
+    rb_sorter *s = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_int_eq(rb_sorter_open(template, buffer, &s, &err), RB_OK);
+    uint64_t state = 88172645463325252u;
+    unsigned char bytes[64];
+    uint64_t sum_in = 0;
+    for (size_t i = 0; i < n; i++) {
+        rb_sort_key key = {{next_random(&state) % 5, next_random(&state), i + 1}};
+        size_t len = fill_record(&key, bytes, sizeof bytes);
+        sum_in += key.k[1] + len;
+        ck_assert_int_eq(rb_sorter_add(s, &key, bytes, len, &err), RB_OK);
+    }
+    ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
+    /* The temporary file has no name, even while the runs are read. */
+    ck_assert_int_eq(files_in(dir), 0);
+    rb_sort_key previous = {{0, 0, 0}};
+    uint64_t sum_out = 0;
+    size_t count = 0;
+    for (;;) {
+        rb_sort_key key;
+        const void *data;
+        size_t len;
+        bool got;
+        ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+        if (!got)
+            break;
+        ck_assert_msg(count == 0 || key_cmp(&previous, &key) < 0, "record %zu out of order", count);
+        size_t want = fill_record(&key, bytes, sizeof bytes);
+        ck_assert_uint_eq(len, want);
+        ck_assert(memcmp(data, bytes, len) == 0);
+        sum_out += key.k[1] + len;
+        previous = key;
+        count++;
+    }
+    ck_assert_uint_eq(count, n);
+    ck_assert_uint_eq(sum_out, sum_in);
+    ck_assert_uint_eq(rb_sorter_count(s), n);
+    int runs = rb_sorter_runs(s);
+    rb_sorter_close(s);
+    ck_assert_int_eq(files_in(dir), 0);
+    ts_rmtree(dir);
+    return runs;
+}
+
+START_TEST(records_in_memory_come_back_in_order)
+{
+    ck_assert_int_eq(sort_random(20000, 8 * 1024 * 1024), 0);
+}
+END_TEST
+
+START_TEST(records_through_many_runs_come_back_in_order)
+{
+    /* 200,000 records of about 56 bytes (index entry included) in 64 KiB
+     * at a time: about 170 runs. */
+    int runs = sort_random(200000, 64 * 1024);
+    ck_assert_int_gt(runs, 100);
+}
+END_TEST
+
+START_TEST(already_sorted_and_reversed_input)
+{
+    char dir[4096], template[4200];
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir());
+    snprintf(template, sizeof template, "%s/sort-XXXXXX", dir);
+    for (int reversed = 0; reversed < 2; reversed++) {
+        rb_sorter *s = NULL;
+        rb_error err;
+        rb_error_clear(&err);
+        ck_assert_int_eq(rb_sorter_open(template, 16 * 1024, &s, &err), RB_OK);
+        size_t n = 50000;
+        for (size_t i = 0; i < n; i++) {
+            rb_sort_key key = {{7, 7, reversed ? n - i : i + 1}};
+            ck_assert_int_eq(rb_sorter_add(s, &key, "", 0, &err), RB_OK);
+        }
+        ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
+        for (size_t i = 1; i <= n; i++) {
+            rb_sort_key key;
+            const void *data;
+            size_t len;
+            bool got;
+            ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+            ck_assert(got);
+            ck_assert_uint_eq(key.k[2], i);
+        }
+        rb_sorter_close(s);
+    }
+    ts_rmtree(dir);
+}
+END_TEST
+
+START_TEST(record_larger_than_the_buffer)
+{
+    char dir[4096], template[4200];
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir());
+    snprintf(template, sizeof template, "%s/sort-XXXXXX", dir);
+    rb_sorter *s = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_int_eq(rb_sorter_open(template, 4096, &s, &err), RB_OK);
+    size_t big_len = 300000;
+    unsigned char *big = malloc(big_len);
+    ck_assert(big != NULL);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = (unsigned char)(i * 31);
+    for (uint64_t i = 0; i < 300; i++) {
+        rb_sort_key key = {{0, 300 - i, i}};
+        if (i == 150)
+            ck_assert_int_eq(rb_sorter_add(s, &key, big, big_len, &err), RB_OK);
+        else
+            ck_assert_int_eq(rb_sorter_add(s, &key, &i, sizeof i, &err), RB_OK);
+    }
+    ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
+    ck_assert_int_gt(rb_sorter_runs(s), 1);
+    for (uint64_t k = 1; k <= 300; k++) {
+        rb_sort_key key;
+        const void *data;
+        size_t len;
+        bool got;
+        ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+        ck_assert(got);
+        ck_assert_uint_eq(key.k[1], k);
+        uint64_t i = 300 - k;
+        if (i == 150) {
+            ck_assert_uint_eq(len, big_len);
+            ck_assert(memcmp(data, big, big_len) == 0);
+        } else {
+            ck_assert_uint_eq(len, sizeof i);
+            ck_assert(memcmp(data, &i, sizeof i) == 0);
+        }
+    }
+    rb_sort_key key;
+    const void *data;
+    size_t len;
+    bool got = true;
+    ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+    ck_assert(!got);
+    rb_sorter_close(s);
+    free(big);
+    ts_rmtree(dir);
+}
+END_TEST
+
+START_TEST(empty_input)
+{
+    rb_sorter *s = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_int_eq(rb_sorter_open("/nonexistent/sort-XXXXXX", 4096, &s, &err), RB_OK);
+    ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
+    rb_sort_key key;
+    const void *data;
+    size_t len;
+    bool got = true;
+    ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+    ck_assert(!got);
+    ck_assert_int_eq(rb_sorter_runs(s), 0);
+    rb_sorter_close(s);
+}
+END_TEST
+
+START_TEST(unwritable_temporary_folder_is_cantwrite)
+{
+    rb_sorter *s = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_int_eq(rb_sorter_open("/nonexistent/sort-XXXXXX", 4096, &s, &err), RB_OK);
+    unsigned char bytes[100] = {0};
+    rb_status st = RB_OK;
+    for (uint64_t i = 0; i < 1000 && st == RB_OK; i++) {
+        rb_sort_key key = {{i, 0, 0}};
+        st = rb_sorter_add(s, &key, bytes, sizeof bytes, &err);
+    }
+    ck_assert_int_eq(st, RB_E_CANTWRITE);
+    ck_assert_msg(strstr(err.message, "cannot create the temporary file of the import '/nonexistent/sort-") != NULL,
+                  "%s", err.message);
+    rb_sorter_close(s);
+}
+END_TEST
+
+static Suite *sorter_suite(void)
+{
+    Suite *s = suite_create("import/sorter");
+    TCase *tc = tcase_create("sorter");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, records_in_memory_come_back_in_order);
+    tcase_add_test(tc, records_through_many_runs_come_back_in_order);
+    tcase_add_test(tc, already_sorted_and_reversed_input);
+    tcase_add_test(tc, record_larger_than_the_buffer);
+    tcase_add_test(tc, empty_input);
+    tcase_add_test(tc, unwritable_temporary_folder_is_cantwrite);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TS_MAIN(sorter_suite)
