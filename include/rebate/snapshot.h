@@ -36,6 +36,18 @@ rb_status rb_snapshot_attach(sqlite3 *db, rb_error *err);
 /* Detaches it again (outside a transaction; harmless when not attached). */
 void rb_snapshot_detach(sqlite3 *db);
 
+/* Whether the snapshot attached to db is the one of the last import in the
+ * history (call inside the write transaction, when no import can run): an
+ * import may have put a new one in place after db attached its own. A
+ * snapshot without a record of its own (never imported, or made by hand)
+ * counts as current unless a snapshot file appeared meanwhile. */
+rb_status rb_snapshot_is_current(sqlite3 *db, bool *current, rb_error *err);
+
+/* A second connection to db's database for reading in another thread:
+ * read-only, the same snapshot attached. RB_E_LOCKED when the snapshot
+ * file is not the one db has (changed meanwhile). Close with sqlite3_close. */
+rb_status rb_snapshot_open_reader(sqlite3 *db, sqlite3 **out, rb_error *err);
+
 /* After a crash between the rename of a new snapshot and the commit of its
  * history, the snapshot names an import that imports does not hold: copies
  * the snapshot's own record (snapshot_import, snapshot_import_files) into

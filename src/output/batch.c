@@ -10,6 +10,7 @@
  * that the next run renames into place (rb_batch_repair). */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "rebate/fsutil.h"
 #include "rebate/ledger.h"
 #include "rebate/sha256.h"
+#include "rebate/snapshot.h"
 #include "rebate/strbuf.h"
 #include "rebate/text.h"
 #include "rebate/words.h"
@@ -31,6 +33,8 @@
 
 #define STAGING_PREFIX ".staging-"
 #define RUN_CACHE_KIB "65536"
+#define LEDGER_CHUNK 2048 /* firms handed to the ledger's thread at a time */
+#define LEDGER_CHUNKS 4
 
 void rb_crash_point(const char *step)
 {
@@ -63,29 +67,201 @@ static rb_status join_path(char *out, size_t size, const char *dir, const char *
     return RB_OK;
 }
 
+/* What the ledger records of one firm: its decision and, for a PAY, the
+ * account its payment goes to (text in the chunk's buffer). */
+typedef struct ledger_entry {
+    char uscc[RB_USCC_LEN + 1];
+    rb_decision decision;
+    int32_t next_attempt;
+    size_t text[4]; /* account_name, bank_name, bank_code, bank_account: offset + 1, 0 for NULL */
+} ledger_entry;
+
+typedef struct ledger_chunk {
+    struct ledger_chunk *next;
+    size_t n;
+    bool last;                 /* no firm after these */
+    ledger_entry entries[LEDGER_CHUNK];
+    rb_strbuf text;
+} ledger_chunk;
+
+/* Firms decided on this thread are recorded by another, which owns the
+ * write transaction, while this one reads the snapshot through a second
+ * connection and writes the files: the two halves of a run take about as
+ * long as each other. */
+typedef struct ledger_thread {
+    batch_run *run;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    ledger_chunk *full, *full_tail, *free;
+    bool failed;
+    rb_error error;
+    ledger_chunk chunks[LEDGER_CHUNKS];
+} ledger_thread;
+
+static void ledger_fail(ledger_thread *t, const rb_error *err)
+{
+    pthread_mutex_lock(&t->mu);
+    if (!t->failed) {
+        t->failed = true;
+        t->error = *err;
+    }
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static const char *entry_text(const ledger_chunk *c, const ledger_entry *e, int i)
+{
+    return e->text[i] ? c->text.buf + e->text[i] - 1 : NULL;
+}
+
+static void *ledger_main(void *arg)
+{
+    ledger_thread *t = arg;
+    batch_run *run = t->run;
+    rb_error err;
+    rb_error_clear(&err);
+    rb_status st = RB_OK;
+    for (;;) {
+        pthread_mutex_lock(&t->mu);
+        while (t->full == NULL && !t->failed)
+            pthread_cond_wait(&t->changed, &t->mu);
+        ledger_chunk *c = t->failed ? NULL : t->full;
+        if (c != NULL) {
+            t->full = c->next;
+            if (t->full == NULL)
+                t->full_tail = NULL;
+        }
+        pthread_mutex_unlock(&t->mu);
+        if (c == NULL)
+            return NULL;
+        for (size_t i = 0; i < c->n && st == RB_OK; i++) {
+            const ledger_entry *e = &c->entries[i];
+            /* The fields of rb_firm_input the ledger reads. */
+            rb_firm_input firm;
+            memset(&firm, 0, sizeof firm);
+            memcpy(firm.uscc, e->uscc, sizeof firm.uscc);
+            firm.next_attempt = e->next_attempt;
+            firm.account_name = entry_text(c, e, 0);
+            firm.bank_name = entry_text(c, e, 1);
+            firm.bank_code = entry_text(c, e, 2);
+            firm.bank_account = entry_text(c, e, 3);
+            char reference[64];
+            st = rb_ledger_add_decision(&run->ledger, run->batch_id, &firm, &e->decision, &err);
+            if (st == RB_OK && e->decision.outcome == RB_OUTCOME_PAY)
+                st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, &firm,
+                                           e->decision.measures.amount, reference, &err);
+        }
+        bool last = c->last;
+        pthread_mutex_lock(&t->mu);
+        c->n = 0;
+        c->last = false;
+        rb_strbuf_reset(&c->text);
+        c->next = t->free;
+        t->free = c;
+        pthread_cond_broadcast(&t->changed);
+        pthread_mutex_unlock(&t->mu);
+        if (st != RB_OK) {
+            ledger_fail(t, &err);
+            return NULL;
+        }
+        if (last)
+            return NULL;
+    }
+}
+
+/* Hands the chunk on (NULL: nothing yet) and takes an empty one; NULL once
+ * the ledger's thread failed. */
+static ledger_chunk *ledger_hand_on(ledger_thread *t, ledger_chunk *full)
+{
+    pthread_mutex_lock(&t->mu);
+    if (full != NULL) {
+        full->next = NULL;
+        if (t->full_tail)
+            t->full_tail->next = full;
+        else
+            t->full = full;
+        t->full_tail = full;
+        pthread_cond_broadcast(&t->changed);
+    }
+    while (t->free == NULL && !t->failed)
+        pthread_cond_wait(&t->changed, &t->mu);
+    ledger_chunk *c = t->failed ? NULL : t->free;
+    if (c != NULL)
+        t->free = c->next;
+    pthread_mutex_unlock(&t->mu);
+    return c;
+}
+
+static bool add_text(ledger_chunk *c, ledger_entry *e, int i, const char *text)
+{
+    e->text[i] = 0;
+    if (text == NULL)
+        return true;
+    e->text[i] = c->text.len + 1;
+    return rb_strbuf_add(&c->text, text, strlen(text) + 1);
+}
+
 /* Evaluates every firm and writes its rows; records decisions and payments
- * unless this is a dry run. */
+ * unless this is a dry run (then on this thread alone, from db). */
 static rb_status decide_all(batch_run *run, rb_error *err)
 {
     rb_firm_reader *reader = NULL;
-    rb_status st = rb_firm_reader_open(run->db, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err);
-    if (st != RB_OK)
-        return st;
+    sqlite3 *reading = run->db;
+    ledger_thread *t = NULL;
+    ledger_chunk *chunk = NULL;
+    pthread_t thread;
+    bool started = false;
+    rb_status st = RB_OK;
+    if (!run->opts->dry_run) {
+        t = calloc(1, sizeof *t);
+        if (t == NULL)
+            return rb_fail(err, RB_E_INTERNAL, "out of memory starting the run");
+        t->run = run;
+        pthread_mutex_init(&t->mu, NULL);
+        pthread_cond_init(&t->changed, NULL);
+        for (int i = 0; i < LEDGER_CHUNKS; i++) {
+            rb_strbuf_init(&t->chunks[i].text);
+            t->chunks[i].next = t->free;
+            t->free = &t->chunks[i];
+        }
+        if ((st = rb_snapshot_open_reader(run->db, &reading, err)) != RB_OK)
+            goto out;
+        if (pthread_create(&thread, NULL, ledger_main, t) != 0) {
+            st = rb_fail(err, RB_E_INTERNAL, "cannot start the thread of the ledger");
+            goto out;
+        }
+        started = true;
+        chunk = ledger_hand_on(t, NULL);
+    }
+    if ((st = rb_firm_reader_open(reading, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err)) != RB_OK)
+        goto out;
     const rb_firm_input *firm = NULL;
     while ((st = rb_firm_reader_next(reader, &firm, err)) == RB_OK && firm != NULL) {
         rb_decision decision;
         rb_decide(run->params, firm, &decision);
         char reference[64] = "";
-        if (!run->opts->dry_run) {
-            if ((st = rb_ledger_add_decision(&run->ledger, run->batch_id, firm, &decision, err)) != RB_OK)
-                break;
-            if (decision.outcome == RB_OUTCOME_PAY &&
-                (st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, firm,
-                                            decision.measures.amount, reference, err)) != RB_OK)
-                break;
-        } else if (decision.outcome == RB_OUTCOME_PAY) {
+        if (decision.outcome == RB_OUTCOME_PAY)
             snprintf(reference, sizeof reference, "%d-%s-%d", (int)run->params->policy_year, firm->uscc,
                      firm->next_attempt > 0 ? firm->next_attempt : 1);
+        if (t != NULL) {
+            if (chunk == NULL || chunk->n == LEDGER_CHUNK) {
+                if ((chunk = ledger_hand_on(t, chunk)) == NULL) {
+                    st = rb_fail(err, t->error.status, "%s", t->error.message);
+                    break;
+                }
+            }
+            ledger_entry *e = &chunk->entries[chunk->n++];
+            memcpy(e->uscc, firm->uscc, sizeof e->uscc);
+            e->decision = decision;
+            e->next_attempt = firm->next_attempt;
+            bool pay = decision.outcome == RB_OUTCOME_PAY;
+            if (!add_text(chunk, e, 0, pay ? firm->account_name : NULL) ||
+                !add_text(chunk, e, 1, pay ? firm->bank_name : NULL) ||
+                !add_text(chunk, e, 2, pay ? firm->bank_code : NULL) ||
+                !add_text(chunk, e, 3, pay ? firm->bank_account : NULL)) {
+                st = rb_fail(err, RB_E_INTERNAL, "out of memory recording the decisions");
+                break;
+            }
         }
         if ((st = rb_batch_files_add(&run->files, firm, &decision, reference, err)) != RB_OK)
             break;
@@ -102,7 +278,37 @@ static rb_status decide_all(batch_run *run, rb_error *err)
                 r->largest = decision.measures.amount;
         }
     }
+out:
     rb_firm_reader_close(reader);
+    if (t != NULL) {
+        if (started) {
+            if (st == RB_OK && chunk != NULL) {
+                /* The last firms, and the end. */
+                chunk->last = true;
+                pthread_mutex_lock(&t->mu);
+                chunk->next = NULL;
+                if (t->full_tail)
+                    t->full_tail->next = chunk;
+                else
+                    t->full = chunk;
+                t->full_tail = chunk;
+                pthread_cond_broadcast(&t->changed);
+                pthread_mutex_unlock(&t->mu);
+            } else if (st != RB_OK) {
+                ledger_fail(t, err);
+            }
+            pthread_join(thread, NULL);
+            if (st == RB_OK && t->failed)
+                st = rb_fail(err, t->error.status, "%s", t->error.message);
+        }
+        for (int i = 0; i < LEDGER_CHUNKS; i++)
+            rb_strbuf_release(&t->chunks[i].text);
+        pthread_cond_destroy(&t->changed);
+        pthread_mutex_destroy(&t->mu);
+        free(t);
+        if (reading != run->db)
+            sqlite3_close(reading);
+    }
     return st;
 }
 
@@ -182,6 +388,33 @@ static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
     return RB_OK;
 }
 
+/* BEGIN IMMEDIATE with the snapshot of the last import attached: an import
+ * may have renamed a new one into place after this connection attached its
+ * own and before it took the write lock. */
+static rb_status begin_with_current_snapshot(sqlite3 *db, rb_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        rb_snapshot_detach(db);
+        rb_status st = rb_snapshot_attach(db, err);
+        if (st == RB_OK)
+            st = rb_snapshot_repair_history(db, err);
+        if (st == RB_OK)
+            st = rb_db_begin(db, err);
+        if (st != RB_OK)
+            return st;
+        bool current = false;
+        if ((st = rb_snapshot_is_current(db, &current, err)) != RB_OK) {
+            rb_db_rollback(db);
+            return st;
+        }
+        if (current)
+            return RB_OK;
+        rb_db_rollback(db);
+        if (attempt == 2)
+            return rb_fail(err, RB_E_LOCKED, "imports keep replacing the snapshot; run again later");
+    }
+}
+
 static rb_status publish(batch_run *run, rb_error *err)
 {
     const rb_run_options *opts = run->opts;
@@ -195,9 +428,8 @@ static rb_status publish(batch_run *run, rb_error *err)
      * default 2 MB page cache, pages would go to the WAL before the commit
      * and again each time they change after (the right edge of every
      * index). */
-    if ((st = rb_db_exec(run->db, "PRAGMA main.cache_size = -" RUN_CACHE_KIB, "setting up the run", err)) != RB_OK)
-        return st;
-    if ((st = rb_db_begin(run->db, err)) != RB_OK)
+    if ((st = rb_db_exec(run->db, "PRAGMA main.cache_size = -" RUN_CACHE_KIB, "setting up the run", err)) != RB_OK ||
+        (st = begin_with_current_snapshot(run->db, err)) != RB_OK)
         return st;
     /* Inside the write transaction no other run is under way, so whatever
      * staging folder is left in OUT belongs to an interrupted run. */

@@ -458,6 +458,80 @@ void rb_snapshot_detach(sqlite3 *db)
     sqlite3_exec(db, "DETACH " SCHEMA, NULL, NULL, NULL);
 }
 
+/* The import id recorded in the snapshot attached to db (0 for none). */
+static rb_status snapshot_import_id(sqlite3 *db, int64_t *id, rb_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    rb_status st = RB_OK;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(import_id), 0) FROM " SCHEMA ".snapshot_import", -1, &q, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW)
+        st = rb_db_fail(db, "reading the snapshot's import", err);
+    else
+        *id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return st;
+}
+
+rb_status rb_snapshot_is_current(sqlite3 *db, bool *current, rb_error *err)
+{
+    *current = false;
+    int64_t attached = 0, last = 0;
+    rb_status st = snapshot_import_id(db, &attached, err);
+    if (st != RB_OK)
+        return st;
+    if (attached == 0) {
+        /* An in-memory (empty) snapshot is stale once a file exists. */
+        const char *file = sqlite3_db_filename(db, SCHEMA);
+        char path[4200];
+        struct stat sb;
+        if ((st = rb_snapshot_path(db, "", path, sizeof path, err)) != RB_OK)
+            return st;
+        *current = (file != NULL && file[0] != '\0') || lstat(path, &sb) != 0;
+        return RB_OK;
+    }
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(import_id), 0) FROM main.imports", -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW)
+        st = rb_db_fail(db, "reading the import history", err);
+    else
+        last = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    *current = st == RB_OK && attached == last;
+    return st;
+}
+
+rb_status rb_snapshot_open_reader(sqlite3 *db, sqlite3 **out, rb_error *err)
+{
+    *out = NULL;
+    const char *path = sqlite3_db_filename(db, "main");
+    if (path == NULL || path[0] == '\0')
+        return rb_fail(err, RB_E_INTERNAL, "an in-memory database has no second connection");
+    sqlite3 *reader = NULL;
+    if (sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                        NULL) != SQLITE_OK) {
+        rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
+                               reader ? sqlite3_errmsg(reader) : "out of memory");
+        sqlite3_close(reader);
+        return st;
+    }
+    sqlite3_busy_timeout(reader, 10000);
+    int64_t mine = 0, theirs = 0;
+    rb_status st = rb_snapshot_attach(reader, err);
+    if (st == RB_OK)
+        st = snapshot_import_id(db, &mine, err);
+    if (st == RB_OK)
+        st = snapshot_import_id(reader, &theirs, err);
+    if (st == RB_OK && mine != theirs)
+        st = rb_fail(err, RB_E_LOCKED, "the snapshot of '%s' changed during the run; run again", path);
+    if (st != RB_OK) {
+        sqlite3_close(reader);
+        return st;
+    }
+    *out = reader;
+    return RB_OK;
+}
+
 rb_status rb_snapshot_repair_history(sqlite3 *db, rb_error *err)
 {
     static const char missing_sql[] =
