@@ -1,10 +1,13 @@
 /* Reading one extract as CSV records: bytes -> SHA-256 -> decoding to
  * UTF-8 -> libcsv, fed one physical line at a time so that the line where
- * each record starts is known exactly (extracts.md, "row errors"). */
+ * each record starts is known exactly (extracts.md, "row errors"). The
+ * bytes are read and hashed by a thread of their own (byte_source), a few
+ * chunks ahead of the parsing. */
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +212,183 @@ static size_t utf8_incomplete_tail(const unsigned char *buf, size_t len)
     return 0;
 }
 
+/* ------------------------------------------------------------ byte source */
+
+#define SOURCE_BUFFERS 4
+
+/* The file's bytes in order, read (and hashed) by a thread a few chunks
+ * ahead; source_read hands them out as fread would. */
+typedef struct byte_source {
+    int fd;
+    const char *path;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    unsigned char *buf[SOURCE_BUFFERS];
+    size_t len[SOURCE_BUFFERS];
+    int head, count;          /* filled buffers, in file order */
+    bool eof;                 /* the last byte is in a buffer */
+    int error_number;         /* a read failed: its errno */
+    bool quit;
+    uint64_t offset;          /* where the thread reads next */
+    int restarts_asked, restarts_done;
+    bool hash;                /* hash what is read (not during the `auto` check) */
+    rb_sha256 *sha;           /* of every byte read since the last restart */
+    bool sha_failed;
+} byte_source;
+
+static void *source_main(void *arg)
+{
+    byte_source *src = arg;
+    pthread_mutex_lock(&src->mu);
+    for (;;) {
+        if (src->quit)
+            break;
+        if (src->restarts_asked != src->restarts_done) {
+            src->head = src->count = 0;
+            src->eof = false;
+            src->error_number = 0;
+            src->offset = 0;
+            if (src->sha != NULL)
+                rb_sha256_free(src->sha);
+            src->sha = src->hash ? rb_sha256_new() : NULL;
+            src->sha_failed = src->hash && src->sha == NULL;
+            src->restarts_done = src->restarts_asked;
+            pthread_cond_broadcast(&src->changed);
+            continue;
+        }
+        if (src->eof || src->error_number != 0 || src->count == SOURCE_BUFFERS) {
+            pthread_cond_wait(&src->changed, &src->mu);
+            continue;
+        }
+        int slot = (src->head + src->count) % SOURCE_BUFFERS;
+        uint64_t offset = src->offset;
+        pthread_mutex_unlock(&src->mu);
+        ssize_t n;
+        do
+            n = pread(src->fd, src->buf[slot], CHUNK, (off_t)offset);
+        while (n < 0 && errno == EINTR);
+        int error_number = n < 0 ? errno : 0;
+        /* Only this thread touches the hash, outside the lock. */
+        if (n > 0 && src->sha != NULL && !rb_sha256_update(src->sha, src->buf[slot], (size_t)n))
+            src->sha_failed = true;
+        pthread_mutex_lock(&src->mu);
+        if (src->restarts_asked != src->restarts_done)
+            continue; /* read for a reading that was abandoned */
+        if (n < 0)
+            src->error_number = error_number ? error_number : EIO;
+        else if (n == 0)
+            src->eof = true;
+        else {
+            src->len[slot] = (size_t)n;
+            src->count++;
+            src->offset += (uint64_t)n;
+        }
+        pthread_cond_broadcast(&src->changed);
+    }
+    pthread_mutex_unlock(&src->mu);
+    return NULL;
+}
+
+/* Starts reading fd from its first byte, hashing when hash is set. */
+static bool source_open(byte_source *src, int fd, const char *path, bool hash)
+{
+    memset(src, 0, sizeof *src);
+    src->fd = fd;
+    src->path = path;
+    src->hash = hash;
+    src->restarts_asked = 1; /* the thread sets itself up as for a restart */
+    for (int i = 0; i < SOURCE_BUFFERS; i++)
+        if ((src->buf[i] = malloc(CHUNK)) == NULL)
+            return false;
+    if (pthread_mutex_init(&src->mu, NULL) != 0)
+        return false;
+    if (pthread_cond_init(&src->changed, NULL) != 0) {
+        pthread_mutex_destroy(&src->mu);
+        return false;
+    }
+    src->started = pthread_create(&src->thread, NULL, source_main, src) == 0;
+    if (!src->started) {
+        pthread_cond_destroy(&src->changed);
+        pthread_mutex_destroy(&src->mu);
+    }
+    return src->started;
+}
+
+/* Like fread(dest, 1, CHUNK, f): the next bytes of the file, 0 at its end
+ * or on a failure (source_error then says which). */
+static size_t source_read(byte_source *src, unsigned char *dest)
+{
+    pthread_mutex_lock(&src->mu);
+    while (src->count == 0 && !src->eof && src->error_number == 0)
+        pthread_cond_wait(&src->changed, &src->mu);
+    if (src->count == 0) {
+        pthread_mutex_unlock(&src->mu);
+        return 0;
+    }
+    int slot = src->head;
+    size_t n = src->len[slot];
+    pthread_mutex_unlock(&src->mu);
+    memcpy(dest, src->buf[slot], n); /* the slot stays filled until released */
+    pthread_mutex_lock(&src->mu);
+    src->head = (src->head + 1) % SOURCE_BUFFERS;
+    src->count--;
+    pthread_cond_broadcast(&src->changed);
+    pthread_mutex_unlock(&src->mu);
+    return n;
+}
+
+/* The errno of a failed read, or 0. */
+static int source_error(byte_source *src)
+{
+    pthread_mutex_lock(&src->mu);
+    int e = src->error_number;
+    pthread_mutex_unlock(&src->mu);
+    return e;
+}
+
+/* Back to the first byte, with a new hash. */
+static void source_restart(byte_source *src, bool hash)
+{
+    pthread_mutex_lock(&src->mu);
+    src->hash = hash;
+    src->restarts_asked++;
+    pthread_cond_broadcast(&src->changed);
+    while (src->restarts_done != src->restarts_asked)
+        pthread_cond_wait(&src->changed, &src->mu);
+    pthread_mutex_unlock(&src->mu);
+}
+
+/* Stops the thread and frees everything; with hex non-NULL, first writes
+ * the hash of the bytes read (all of them: called at the end). */
+static bool source_close(byte_source *src, char hex[RB_SHA256_HEX])
+{
+    bool ok = true;
+    if (src->started) {
+        pthread_mutex_lock(&src->mu);
+        src->quit = true;
+        pthread_cond_broadcast(&src->changed);
+        pthread_mutex_unlock(&src->mu);
+        pthread_join(src->thread, NULL);
+        pthread_cond_destroy(&src->changed);
+        pthread_mutex_destroy(&src->mu);
+        src->started = false;
+    }
+    if (hex != NULL) {
+        ok = !src->sha_failed && src->sha != NULL && rb_sha256_finish(src->sha, hex);
+        src->sha = NULL; /* rb_sha256_finish frees it */
+    }
+    if (src->sha != NULL)
+        rb_sha256_free(src->sha);
+    src->sha = NULL;
+    for (int i = 0; i < SOURCE_BUFFERS; i++) {
+        free(src->buf[i]);
+        src->buf[i] = NULL;
+    }
+    return ok;
+}
+
 /* rb_utf8_valid with a fast path for ASCII, which is nearly all of an
  * extract: eight bytes at a time until a byte >= 0x80, then the run of such
  * bytes through rb_utf8_valid (a UTF-8 sequence never holds an ASCII byte,
@@ -289,7 +469,7 @@ static rb_status file_is_utf8(FILE *f, const char *path, reader *r, bool *is_utf
  * header, a NUL) is only the file's failure if the whole file is UTF-8, as
  * when `auto` checked the whole file first: the rest is then read through
  * to find out. */
-static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sha, unsigned char *raw, bool guess,
+static rb_status decode_utf8(reader *r, byte_source *src, const char *path, unsigned char *raw, bool guess,
                              bool *not_utf8, int64_t *bad_line)
 {
     size_t carry = 0;
@@ -298,9 +478,9 @@ static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sh
     int64_t line = 0;         /* after a kept failure: the line raw[0] is on */
     rb_error_clear(&kept);
     for (;;) {
-        size_t got = fread(raw + carry, 1, CHUNK, f);
+        size_t got = source_read(src, raw + carry);
         if (got == 0) {
-            if (ferror(f))
+            if ((errno = source_error(src)) != 0)
                 return read_failed(r, path);
             if (carry > 0 && guess) {
                 *not_utf8 = true;
@@ -333,8 +513,6 @@ static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sh
             carry = tail;
             continue;
         }
-        if (!rb_sha256_update(sha, raw + carry, got))
-            return rb_fail(r->err, RB_E_INTERNAL, "cannot hash '%s'", path);
         int64_t chunk_line = r->line;
         rb_status st;
         const unsigned char *nul = memchr(raw + carry, '\0', got);
@@ -374,7 +552,7 @@ static rb_status decode_utf8(reader *r, FILE *f, const char *path, rb_sha256 *sh
 
 /* Pass 2 for GB18030: converts to UTF-8 with iconv and feeds. utf8_bad_line
  * (0 when not known) is where the `auto` check found the file not UTF-8. */
-static rb_status decode_gb18030(reader *r, FILE *f, const char *path, rb_sha256 *sha, unsigned char *raw,
+static rb_status decode_gb18030(reader *r, byte_source *src, const char *path, unsigned char *raw,
                                 int64_t utf8_bad_line)
 {
     rb_status st = RB_OK;
@@ -393,17 +571,13 @@ static rb_status decode_gb18030(reader *r, FILE *f, const char *path, rb_sha256 
     size_t carry = 0;
     bool bad = false;
     for (;;) {
-        size_t got = fread(raw + carry, 1, CHUNK, f);
+        size_t got = source_read(src, raw + carry);
         if (got == 0) {
-            if (ferror(f))
+            if ((errno = source_error(src)) != 0)
                 st = read_failed(r, path);
             else if (carry > 0)
                 bad = true; /* ends inside a character */
             break;
-        }
-        if (!rb_sha256_update(sha, raw + carry, got)) {
-            st = rb_fail(r->err, RB_E_INTERNAL, "cannot hash '%s'", path);
-            goto out;
         }
         const unsigned char *nul = memchr(raw + carry, '\0', got);
         if (nul != NULL) {
@@ -484,8 +658,8 @@ rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encod
     rb_status st = RB_OK;
     reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .line = 1};
     rb_strbuf_init(&r.record_text);
-    bool parser_ready = false;
-    rb_sha256 *sha = NULL;
+    bool parser_ready = false, source_ready = false;
+    byte_source src;
     unsigned char *raw = NULL;
 
     /* A symlink planted in the inbox is not followed, and a FIFO in place of
@@ -513,49 +687,43 @@ rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encod
     /* libcsv grows its field buffer by this much at a time (128 bytes by
      * default): a long field would otherwise cost many reallocations. */
     csv_set_blk_size(&r.parser, CHUNK);
-    sha = rb_sha256_new();
     raw = malloc(CHUNK + CARRY_MAX);
-    if (sha == NULL || raw == NULL) {
+    if (raw == NULL) {
         st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
         goto out;
     }
 
     bool utf8 = encoding == RB_ENCODING_UTF8;
     int64_t utf8_bad_line = 0;
+    if (encoding == RB_ENCODING_AUTO && restart == NULL) {
+        /* rb_csv_read: the whole file checked first. */
+        if ((st = file_is_utf8(f, path, &r, &utf8, &utf8_bad_line)) != RB_OK)
+            goto out;
+    }
+    /* The byte source reads with pread from the first byte, whatever the
+     * stream's position. */
+    if (!(source_ready = source_open(&src, fileno(f), path, true))) {
+        source_close(&src, NULL);
+        st = rb_fail(err, RB_E_INTERNAL, "cannot start reading '%s'", path);
+        goto out;
+    }
     if (encoding == RB_ENCODING_AUTO && restart != NULL) {
         /* One reading as UTF-8, and a second as GB18030 only if need be. */
         bool not_utf8 = false;
-        if ((st = decode_utf8(&r, f, path, sha, raw, true, &not_utf8, &utf8_bad_line)) != RB_OK)
+        if ((st = decode_utf8(&r, &src, path, raw, true, &not_utf8, &utf8_bad_line)) != RB_OK)
             goto out;
         utf8 = !not_utf8;
         if (not_utf8) {
-            rb_sha256_free(sha);
-            sha = rb_sha256_new();
-            if (sha == NULL) {
-                st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
-                goto out;
-            }
             if ((st = restart(ctx, err)) != RB_OK || (st = reader_restart(&r, path)) != RB_OK)
                 goto out;
-            if (fseek(f, 0, SEEK_SET) != 0) {
-                st = read_failed(&r, path);
-                goto out;
-            }
-            if ((st = decode_gb18030(&r, f, path, sha, raw, utf8_bad_line)) != RB_OK)
+            source_restart(&src, true);
+            if ((st = decode_gb18030(&r, &src, path, raw, utf8_bad_line)) != RB_OK)
                 goto out;
         }
     } else {
-        if (encoding == RB_ENCODING_AUTO) {
-            if ((st = file_is_utf8(f, path, &r, &utf8, &utf8_bad_line)) != RB_OK)
-                goto out;
-            if (fseek(f, 0, SEEK_SET) != 0) {
-                st = read_failed(&r, path);
-                goto out;
-            }
-        }
         bool unused = false;
-        st = utf8 ? decode_utf8(&r, f, path, sha, raw, false, &unused, &utf8_bad_line)
-                  : decode_gb18030(&r, f, path, sha, raw, utf8_bad_line);
+        st = utf8 ? decode_utf8(&r, &src, path, raw, false, &unused, &utf8_bad_line)
+                  : decode_gb18030(&r, &src, path, raw, utf8_bad_line);
         if (st != RB_OK)
             goto out;
     }
@@ -572,17 +740,16 @@ rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encod
     }
     if ((st = r.status) != RB_OK)
         goto out;
-    if (!rb_sha256_finish(sha, info->sha256)) {
-        sha = NULL;
+    source_ready = false;
+    if (!source_close(&src, info->sha256)) {
         st = rb_fail(err, RB_E_INTERNAL, "cannot finish the SHA-256 of '%s'", path);
         goto out;
     }
-    sha = NULL;
     snprintf(info->encoding, sizeof info->encoding, "%s",
              !utf8 ? "gb18030" : r.had_bom ? "utf-8-bom" : "utf-8");
 out:
-    if (sha != NULL)
-        rb_sha256_free(sha);
+    if (source_ready)
+        source_close(&src, NULL);
     free(raw);
     if (parser_ready)
         csv_free(&r.parser);
