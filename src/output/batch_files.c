@@ -298,12 +298,34 @@ static rb_status write_row_errors(rb_batch_files *files, const rb_batch_summary 
 {
     sqlite3_stmt *st = NULL;
     *count = 0;
-    if (sqlite3_prepare_v2(summary->db,
-                           "SELECT e.uscc_field, r.name, e.rule, e.message, e.file, e.line, e.uscc, e.uscc_prefix"
-                           " FROM row_errors e LEFT JOIN registration r ON r.uscc = e.uscc"
-                           " ORDER BY e.file, e.line",
-                           -1, &st, NULL) != SQLITE_OK)
+    /* A --uscc rerun reads only the rows of its firms, through the indexes
+     * of row_errors (the placeholders ?1..?n are the codes, ?n+1..?2n their
+     * first 17 characters), rather than every rejected row of a province. */
+    rb_strbuf sql = RB_STRBUF_INIT;
+    bool ok = rb_strbuf_adds(&sql, "SELECT e.uscc_field, r.name, e.rule, e.message, e.file, e.line, e.uscc,"
+                                   " e.uscc_prefix FROM row_errors e LEFT JOIN registration r ON r.uscc = e.uscc");
+    if (summary->selected) {
+        ok = ok && rb_strbuf_adds(&sql, " WHERE e.uscc IN (");
+        for (size_t i = 0; i < summary->n_usccs; i++)
+            ok = ok && rb_strbuf_addf(&sql, "%s?%zu", i ? ", " : "", i + 1);
+        ok = ok && rb_strbuf_adds(&sql, ") OR e.uscc_prefix IN (");
+        for (size_t i = 0; i < summary->n_usccs; i++)
+            ok = ok && rb_strbuf_addf(&sql, "%s?%zu", i ? ", " : "", summary->n_usccs + i + 1);
+        ok = ok && rb_strbuf_adds(&sql, ")");
+    }
+    ok = ok && rb_strbuf_adds(&sql, " ORDER BY e.file, e.line");
+    if (!ok) {
+        rb_strbuf_release(&sql);
+        return rb_fail(err, RB_E_INTERNAL, "out of memory reading the rejected rows");
+    }
+    int prepared = sqlite3_prepare_v2(summary->db, sql.buf, -1, &st, NULL);
+    rb_strbuf_release(&sql);
+    if (prepared != SQLITE_OK)
         return rb_db_fail(summary->db, "reading the rejected rows", err);
+    for (size_t i = 0; summary->selected && i < summary->n_usccs; i++) {
+        sqlite3_bind_text(st, (int)i + 1, summary->usccs[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, (int)(summary->n_usccs + i) + 1, summary->usccs[i], 17, SQLITE_STATIC);
+    }
     rb_csv_writer *w = &files->exceptions;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
