@@ -568,32 +568,45 @@ static bool has_sql_word(const char *begin, const char *end, bool pragma_too)
     return false;
 }
 
-/* True when every printf conversion in the text is an integer one (%d, %i,
- * %u, with l/ll/z, or %%). */
-static bool integer_conversions_only(const char *begin, const char *end)
+/* Whether the text's printf conversions are all integer ones (%d, %i, %u,
+ * with l/ll/z; %% is no conversion), and whether each of those follows a
+ * '?' (a numbered placeholder, "?%zu"). */
+static void conversions(const char *begin, const char *end, bool *integers_only, bool *placeholders_only)
 {
+    *integers_only = *placeholders_only = true;
     for (const char *p = begin; p < end; p++) {
         if (*p != '%')
             continue;
+        bool after_mark = p > begin && p[-1] == '?';
         p++;
         if (p < end && *p == '%')
             continue;
         while (p < end && strchr("-+ #0123456789.*lhz", *p) != NULL)
             p++;
         if (p >= end || strchr("diu", *p) == NULL)
-            return false;
+            *integers_only = false;
+        if (!after_mark)
+            *placeholders_only = false;
     }
-    return true;
 }
 
-/* The rule: a call that builds a string must not be given SQL. The one
- * exception is a PRAGMA, which takes no bound parameter, filled in with
- * integers only (a number of the program cannot inject anything). */
+/* The rule: SQL is fixed text with bound parameters. It may be assembled
+ * from string literals (an IN list of numbered placeholders "?%zu" for a
+ * variable number of values, say), but never given text by a conversion
+ * (%s, %c, %Q ...), never open a quoted SQL string for data to follow,
+ * and never take a number except as a placeholder's number, or in a
+ * PRAGMA, which takes no bound parameter (a number of the program cannot
+ * inject anything). */
 static bool builds_sql(const char *literals, size_t len)
 {
-    if (!has_sql_word(literals, literals + len, true))
+    const char *end = literals + len;
+    if (!has_sql_word(literals, end, true))
         return false;
-    return has_sql_word(literals, literals + len, false) || !integer_conversions_only(literals, literals + len);
+    bool integers_only, placeholders_only;
+    conversions(literals, end, &integers_only, &placeholders_only);
+    if (!integers_only || memchr(literals, '\'', len) != NULL)
+        return true;
+    return has_sql_word(literals, end, false) && !placeholders_only;
 }
 
 /* Scans C source for a call of a string builder whose arguments hold a
@@ -733,6 +746,8 @@ START_TEST(sql_check_catches_statements_built_with_formatting)
         "strcat(sql, \" WHERE name = '\");",
         "snprintf(sql, sizeof sql, \"PRAGMA key = '%s'\", passphrase);",
         "snprintf(sql, n, \"PRAGMA cache_size = %d; SELECT %d\", a, b);",
+        "snprintf(sql, n, \"SELECT * FROM payments WHERE attempt = %d\", attempt);",
+        "rb_strbuf_adds(&sql, \"SELECT * FROM payments WHERE state = 'x\");",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(sql_built_by_formatting(bad[i], found, sizeof found) == 1, "missed: %s", bad[i]);
@@ -744,6 +759,9 @@ START_TEST(sql_check_catches_statements_built_with_formatting)
         "snprintf(p, sizeof p, \"PRAGMA page_size = 16384;\"\n \"PRAGMA cache_size = -%lld;\", kib);",
         "snprintf(msg, sizeof msg, \"cannot read 'SELECTED.csv'\");",
         "snprintf(buf, n, \"%c\", ')'); sqlite3_prepare_v2(db, \"SELECT 1\", -1, &st, NULL);",
+        "rb_strbuf_adds(&sql, \"SELECT uscc FROM row_errors WHERE uscc IN (\");",
+        "rb_strbuf_addf(&sql, \"%s?%zu\", i ? \", \" : \"\", i + 1);",
+        "rb_strbuf_addf(&sql, \" WHERE uscc IN (?%zu\", i + 1);",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         ck_assert_msg(sql_built_by_formatting(good[i], found, sizeof found) == 0, "wrongly flagged: %s", good[i]);
