@@ -313,8 +313,9 @@ out:
 }
 
 /* Re-reads payout.csv as written and checks its row count and sum against
- * what was decided and, for a real run, what the ledger holds. */
-static rb_status verify_payout(batch_run *run, rb_error *err)
+ * what was decided and, for a real run, what the ledger holds; its digest
+ * comes with the reading. */
+static rb_status verify_payout(batch_run *run, char sha[RB_SHA256_HEX], rb_error *err)
 {
     char path[4200];
     rb_status st = join_path(path, sizeof path, run->staging, "payout.csv", err);
@@ -322,7 +323,7 @@ static rb_status verify_payout(batch_run *run, rb_error *err)
         return st;
     int64_t rows = 0;
     rb_fen sum = 0;
-    if ((st = rb_batch_files_read_payout_totals(path, &rows, &sum, err)) != RB_OK)
+    if ((st = rb_batch_files_read_payout_totals(path, &rows, &sum, sha, err)) != RB_OK)
         return st;
     if (rows != run->result->payments || sum != run->result->total)
         return rb_fail(err, RB_E_INTERNAL,
@@ -386,6 +387,47 @@ static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
                        "'%s' already exists but the ledger has no batch %s; move it away and run again",
                        run->final_dir, run->batch_id);
     return RB_OK;
+}
+
+/* The digests of the files other than payout.csv, computed on a thread
+ * of their own while payout.csv is read back. */
+typedef struct hash_job {
+    const char *dir;
+    char (*digests)[RB_SHA256_HEX];
+    rb_status status;
+    rb_error error;
+} hash_job;
+
+static void *hash_others(void *arg)
+{
+    hash_job *job = arg;
+    rb_error_clear(&job->error);
+    job->status = RB_OK;
+    for (int i = 0; i < RB_BATCH_FILES && job->status == RB_OK; i++)
+        if (i != RB_FILE_PAYOUT)
+            job->status = rb_batch_files_hash(job->dir, i, job->digests[i], &job->error);
+    return NULL;
+}
+
+/* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md). */
+static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], rb_error *err)
+{
+    char digests[RB_BATCH_FILES][RB_SHA256_HEX];
+    hash_job job = {.dir = run->staging, .digests = digests};
+    pthread_t thread;
+    bool threaded = pthread_create(&thread, NULL, hash_others, &job) == 0;
+    rb_status st = verify_payout(run, digests[RB_FILE_PAYOUT], err);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else
+        hash_others(&job);
+    if (st == RB_OK && job.status != RB_OK)
+        st = rb_fail(err, job.status, "%s", job.error.message);
+    if (st == RB_OK)
+        st = rb_batch_files_write_sums(run->staging, digests, err);
+    if (st == RB_OK)
+        memcpy(payout_sha, digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
+    return st;
 }
 
 /* BEGIN IMMEDIATE with the snapshot of the last import attached: an import
@@ -488,8 +530,7 @@ static rb_status publish(batch_run *run, rb_error *err)
         goto fail;
     run->files_open = false;
     rb_crash_point("files-written");
-    if ((st = verify_payout(run, err)) != RB_OK ||
-        (st = rb_batch_files_write_sums(run->staging, payout_sha, err)) != RB_OK)
+    if ((st = check_and_sum(run, payout_sha, err)) != RB_OK)
         goto fail;
     rb_crash_point("sums-written");
     if (!opts->dry_run) {

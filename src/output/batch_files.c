@@ -484,7 +484,8 @@ static void payout_row(int c, void *ctx)
     r->field = 0;
 }
 
-rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_fen *sum, rb_error *err)
+rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_fen *sum, char sha[RB_SHA256_HEX],
+                                            rb_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
@@ -494,11 +495,15 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
         fclose(f);
         return rb_fail(err, RB_E_INTERNAL, "out of memory reading back '%s'", path);
     }
+    /* The bytes read back are hashed on the way: payout.csv, the largest
+     * file of a batch, is read once for its totals and its SHA256SUMS line. */
+    rb_sha256 *h = sha != NULL ? rb_sha256_new() : NULL;
     payout_reader r = {0};
     char buf[65536];
     size_t got;
-    bool first = true, parse_ok = true;
+    bool first = true, parse_ok = true, hash_ok = sha == NULL || h != NULL;
     while (parse_ok && (got = fread(buf, 1, sizeof buf, f)) > 0) {
+        hash_ok = hash_ok && (h == NULL || rb_sha256_update(h, buf, got));
         const char *p = buf;
         if (first && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
             p += 3, got -= 3;
@@ -509,41 +514,42 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
     fclose(f);
     parse_ok = parse_ok && csv_fini(&parser, payout_field, payout_row, &r) == 0;
     csv_free(&parser);
+    if (h != NULL) {
+        hash_ok = hash_ok && parse_ok && !read_error && rb_sha256_finish(h, sha);
+        if (!(parse_ok && !read_error))
+            rb_sha256_free(h);
+    }
     if (read_error || !parse_ok || r.bad)
         return rb_fail(err, RB_E_CANTWRITE, "'%s' does not read back as written", path);
+    if (!hash_ok)
+        return rb_fail(err, RB_E_INTERNAL, "cannot hash '%s'", path);
     *rows = r.rows;
     *sum = r.sum;
     return RB_OK;
 }
 
-static int compare_names(const void *a, const void *b)
+const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "payout.csv",
+                                                          "summary.txt"};
+
+rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX], rb_error *err)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, rb_batch_files_names[which]);
+    rb_status st = rb_sha256_file(path, hex, err);
+    return st == RB_E_NOINPUT ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s'", path) : st;
 }
 
-rb_status rb_batch_files_write_sums(const char *dir, char payout_sha[RB_SHA256_HEX], rb_error *err)
+rb_status rb_batch_files_write_sums(const char *dir, char digests[RB_BATCH_FILES][RB_SHA256_HEX], rb_error *err)
 {
-    static const char *const names[] = {"decisions.csv", "exceptions.csv", "payout.csv", "summary.txt"};
-    const char *sorted[COUNT(names)];
-    memcpy(sorted, names, sizeof names);
-    qsort(sorted, COUNT(sorted), sizeof sorted[0], compare_names);
     FILE *f = NULL;
     char sums_path[4200];
     snprintf(sums_path, sizeof sums_path, "%s/SHA256SUMS", dir);
     rb_status st = rb_fs_create(dir, "SHA256SUMS", &f, err);
     if (st != RB_OK)
         return st;
-    for (size_t i = 0; i < COUNT(sorted); i++) {
-        char path[4200], hex[RB_SHA256_HEX];
-        snprintf(path, sizeof path, "%s/%s", dir, sorted[i]);
-        if ((st = rb_sha256_file(path, hex, err)) != RB_OK) {
-            fclose(f);
-            return st == RB_E_NOINPUT ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s'", path) : st;
-        }
-        fprintf(f, "%s  %s\n", hex, sorted[i]);
-        if (strcmp(sorted[i], "payout.csv") == 0)
-            memcpy(payout_sha, hex, RB_SHA256_HEX);
-    }
+    /* The names are in sorted order already. */
+    for (int i = 0; i < RB_BATCH_FILES; i++)
+        fprintf(f, "%s  %s\n", digests[i], rb_batch_files_names[i]);
     if ((st = rb_fs_close_synced(f, sums_path, err)) != RB_OK)
         return st;
     return rb_fs_sync_dir(dir, err);
