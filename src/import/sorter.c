@@ -256,6 +256,15 @@ static rb_status spill(rb_sorter *s, rb_error *err)
     for (size_t i = 0; i < s->n_entries && st == RB_OK; i++) {
         const entry *e = &s->entries[i];
         uint32_t len = entry_len(s->arena, e);
+        if (s->write_len + RUN_HEADER + len <= WRITE_BUFFER) {
+            /* The usual small record: straight into the buffer. */
+            unsigned char *to = s->write_buf + s->write_len;
+            memcpy(to, &e->key, sizeof e->key);
+            memcpy(to + sizeof e->key, &len, sizeof len);
+            memcpy(to + RUN_HEADER, s->arena + e->offset, len);
+            s->write_len += RUN_HEADER + len;
+            continue;
+        }
         unsigned char header[RUN_HEADER];
         memcpy(header, &e->key, sizeof e->key);
         memcpy(header + sizeof e->key, &len, sizeof len);

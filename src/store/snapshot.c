@@ -28,18 +28,6 @@ rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, char *out, size_t si
 
 /* ------------------------------------------------------------------ months */
 
-static bool put_varint(rb_strbuf *out, uint64_t v)
-{
-    unsigned char buf[10];
-    size_t n = 0;
-    do {
-        unsigned char byte = v & 0x7f;
-        v >>= 7;
-        buf[n++] = v ? byte | 0x80 : byte;
-    } while (v);
-    return rb_strbuf_add(out, buf, n);
-}
-
 /* The zigzag of a - b computed modulo 2^64: exact for any two int64 values,
  * and small when they are close. */
 static uint64_t zigzag_diff(int64_t a, int64_t b)
@@ -58,22 +46,39 @@ static int64_t add_unzigzag(int64_t base, uint64_t z)
     return out;
 }
 
+static unsigned char *write_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
 bool rb_months_pack(const rb_month *months, size_t n, rb_strbuf *out)
 {
+    /* Eight varints of at most 10 bytes a month, written in place. */
+    if (n > ((size_t)-1 - out->len - 1) / 80 || !rb_strbuf_grow(out, n * 80))
+        return false;
+    unsigned char *start = (unsigned char *)out->buf + out->len, *p = start;
     int64_t period = 0, employer_due = 0, line = 0;
     for (size_t i = 0; i < n; i++) {
         const rb_month *m = &months[i];
-        if (!put_varint(out, zigzag_diff(m->period, period)) || !put_varint(out, zigzag_diff(m->insured_count, 0)) ||
-            !put_varint(out, zigzag_diff(m->employer_due, employer_due)) ||
-            !put_varint(out, zigzag_diff(m->employer_paid, m->employer_due)) ||
-            !put_varint(out, zigzag_diff(m->employee_due, m->employer_due)) ||
-            !put_varint(out, zigzag_diff(m->employee_paid, m->employee_due)) ||
-            !put_varint(out, zigzag_diff(m->new_claimants, 0)) || !put_varint(out, zigzag_diff(m->line, line)))
-            return false;
+        p = write_varint(p, zigzag_diff(m->period, period));
+        p = write_varint(p, zigzag_diff(m->insured_count, 0));
+        p = write_varint(p, zigzag_diff(m->employer_due, employer_due));
+        p = write_varint(p, zigzag_diff(m->employer_paid, m->employer_due));
+        p = write_varint(p, zigzag_diff(m->employee_due, m->employer_due));
+        p = write_varint(p, zigzag_diff(m->employee_paid, m->employee_due));
+        p = write_varint(p, zigzag_diff(m->new_claimants, 0));
+        p = write_varint(p, zigzag_diff(m->line, line));
         period = m->period;
         employer_due = m->employer_due;
         line = m->line;
     }
+    out->len += (size_t)(p - start);
+    out->buf[out->len] = '\0';
     return true;
 }
 
