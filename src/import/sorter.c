@@ -9,7 +9,11 @@
 
 #include "import/sorter.h"
 
-#define RUN_HEADER (sizeof(rb_sort_key) + sizeof(uint32_t)) /* key, then payload length */
+/* A record in a run: a flag byte, its key as differences from the previous
+ * record's (the keys of a run ascend, and neighbours share the code), its
+ * length, its bytes; at most this many bytes before the record's own. */
+#define RUN_HEADER_MAX (1 + 8 + 10 + 10 + 5)
+#define SAME_K0 1
 #define WRITE_BUFFER (1024 * 1024)
 #define MERGE_MEMORY (32u * 1024 * 1024) /* read buffers of all runs together */
 #define MERGE_MIN_BUFFER (32u * 1024)
@@ -225,6 +229,84 @@ static rb_status buffered_write(rb_sorter *s, const void *data, size_t len, rb_e
     return RB_OK;
 }
 
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+/* The header of a record with key after one with key previous (the first
+ * of a run: after zeros): k0 only when it changed; k1 and k2 as their rise
+ * from the previous record's when the higher words are the same, else
+ * whole; then the length. */
+static size_t encode_header(const rb_sort_key *previous, const rb_sort_key *key, uint32_t len,
+                            unsigned char out[RUN_HEADER_MAX])
+{
+    unsigned char *p = out + 1;
+    bool same0 = key->k[0] == previous->k[0];
+    out[0] = same0 ? SAME_K0 : 0;
+    if (!same0) {
+        memcpy(p, &key->k[0], 8);
+        p += 8;
+    }
+    p = put_varint(p, same0 ? key->k[1] - previous->k[1] : key->k[1]);
+    bool same1 = same0 && key->k[1] == previous->k[1];
+    p = put_varint(p, same1 ? key->k[2] - previous->k[2] : key->k[2]);
+    p = put_varint(p, len);
+    return (size_t)(p - out);
+}
+
+static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*p == end)
+            return false;
+        unsigned char byte = *(*p)++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The reverse of encode_header; *used is the header's length. */
+static bool decode_header(const rb_sort_key *previous, const unsigned char *in, size_t avail, rb_sort_key *key,
+                          uint32_t *len, size_t *used)
+{
+    const unsigned char *p = in + 1, *end = in + avail;
+    if (avail < 1)
+        return false;
+    bool same0 = in[0] & SAME_K0;
+    if (same0) {
+        key->k[0] = previous->k[0];
+    } else {
+        if (end - p < 8)
+            return false;
+        memcpy(&key->k[0], p, 8);
+        p += 8;
+    }
+    uint64_t v, length;
+    if (!get_varint(&p, end, &v))
+        return false;
+    key->k[1] = same0 ? previous->k[1] + v : v;
+    bool same1 = same0 && key->k[1] == previous->k[1];
+    if (!get_varint(&p, end, &v))
+        return false;
+    key->k[2] = same1 ? previous->k[2] + v : v;
+    if (!get_varint(&p, end, &length) || length > UINT32_MAX)
+        return false;
+    *len = (uint32_t)length;
+    *used = (size_t)(p - in);
+    return true;
+}
+
 /* Sorts the memory buffer and writes it as one run. */
 static rb_status spill(rb_sorter *s, rb_error *err)
 {
@@ -253,22 +335,21 @@ static rb_status spill(rb_sorter *s, rb_error *err)
     }
     sort_entries(s->entries, s->n_entries);
     uint64_t start = s->file_size;
+    rb_sort_key previous = {{0, 0, 0}};
     for (size_t i = 0; i < s->n_entries && st == RB_OK; i++) {
         const entry *e = &s->entries[i];
         uint32_t len = entry_len(s->arena, e);
-        if (s->write_len + RUN_HEADER + len <= WRITE_BUFFER) {
+        unsigned char header[RUN_HEADER_MAX];
+        size_t n = encode_header(&previous, &e->key, len, header);
+        previous = e->key;
+        if (s->write_len + n + len <= WRITE_BUFFER) {
             /* The usual small record: straight into the buffer. */
-            unsigned char *to = s->write_buf + s->write_len;
-            memcpy(to, &e->key, sizeof e->key);
-            memcpy(to + sizeof e->key, &len, sizeof len);
-            memcpy(to + RUN_HEADER, s->arena + e->offset, len);
-            s->write_len += RUN_HEADER + len;
+            memcpy(s->write_buf + s->write_len, header, n);
+            memcpy(s->write_buf + s->write_len + n, s->arena + e->offset, len);
+            s->write_len += n + len;
             continue;
         }
-        unsigned char header[RUN_HEADER];
-        memcpy(header, &e->key, sizeof e->key);
-        memcpy(header + sizeof e->key, &len, sizeof len);
-        if ((st = buffered_write(s, header, sizeof header, err)) == RB_OK)
+        if ((st = buffered_write(s, header, n, err)) == RB_OK)
             st = buffered_write(s, s->arena + e->offset, len, err);
     }
     if (st == RB_OK && s->write_len > 0) {
@@ -402,16 +483,22 @@ static rb_status advance(rb_sorter *s, source *src, bool *more, rb_error *err)
     }
     src->pos += src->len; /* past the record returned last (0 at the start) */
     src->len = 0;
-    *more = src->pos < src->fill || src->file_pos < src->file_end;
+    uint64_t left = (uint64_t)(src->fill - src->pos) + (src->file_end - src->file_pos);
+    *more = left > 0;
     if (!*more)
         return RB_OK;
-    rb_status st = fill(s, src, RUN_HEADER, err);
+    rb_status st = fill(s, src, left < RUN_HEADER_MAX ? (size_t)left : RUN_HEADER_MAX, err);
     if (st != RB_OK)
         return st;
     uint32_t len;
-    memcpy(&src->key, src->buf + src->pos, sizeof src->key);
-    memcpy(&len, src->buf + src->pos + sizeof src->key, sizeof len);
-    src->pos += RUN_HEADER;
+    size_t used;
+    rb_sort_key previous = src->key;
+    if (!decode_header(&previous, src->buf + src->pos, src->fill - src->pos, &src->key, &len, &used)) {
+        errno = 0;
+        return rb_fail(err, RB_E_INTERNAL, "the temporary file of the import '%s' reads back damaged (a bug)",
+                       s->temp_path);
+    }
+    src->pos += used;
     if ((st = fill(s, src, len, err)) != RB_OK)
         return st;
     src->data = src->buf + src->pos;
