@@ -264,6 +264,8 @@ typedef struct file_import {
     rb_field_scratch scratch[RB_EXTRACT_MAX_COLUMNS];
     rb_strbuf account;              /* the bank account without spaces and '-' */
     rb_strbuf message;              /* the Chinese sentence of a row error */
+    char last_code[RB_USCC_LEN];    /* the uscc field of the last row, when valid */
+    bool last_code_valid;
 } file_import;
 
 static rb_status out_of_memory(file_import *fi, rb_error *err)
@@ -340,8 +342,11 @@ static rb_status add_row(file_import *fi, int64_t line, rb_error *err)
     rb_strbuf *data = &fi->rows->data;
     size_t header_at = data->len;
     uint32_t len = 0;
-    if (!rb_strbuf_add(data, &key, sizeof key) || !rb_strbuf_add(data, &len, sizeof len) ||
-        !rb_row_encode(fi->x, row, data))
+    if (!rb_strbuf_grow(data, RECORD_HEADER))
+        return out_of_memory(fi, err);
+    memcpy(data->buf + header_at, &key, sizeof key);
+    data->len += RECORD_HEADER;
+    if (!rb_row_encode(fi->x, row, data))
         return out_of_memory(fi, err);
     len = (uint32_t)(data->len - header_at - RECORD_HEADER);
     memcpy(data->buf + header_at + sizeof key, &len, sizeof len);
@@ -400,10 +405,24 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
         long pos = fi->position[c];
         const char *text = pos >= 0 ? fi->trimmed[pos].text : "";
         size_t len = pos >= 0 ? fi->trimmed[pos].len : 0;
+        if (c == 0 && len == RB_USCC_LEN && fi->last_code_valid && memcmp(fi->last_code, text, len) == 0) {
+            /* The same code as the row before (a firm's rows usually come
+             * together): checked already. */
+            fi->row.values[0].type = RB_VALUE_TEXT;
+            fi->row.values[0].text = fi->scratch[0].small;
+            fi->row.values[0].len = RB_USCC_LEN;
+            slot++;
+            continue;
+        }
         bool oom = false;
         const char *rule = rb_field_parse(column, text, len, &fi->row.values[slot], &fi->scratch[c], &oom);
         if (oom)
             return out_of_memory(fi, err);
+        if (c == 0) {
+            fi->last_code_valid = rule == NULL && len == RB_USCC_LEN;
+            if (fi->last_code_valid)
+                memcpy(fi->last_code, text, len);
+        }
         if (rule != NULL) {
             if (!rb_row_error_message(&fi->message, rule, line, column, text, len, 0, 0))
                 return out_of_memory(fi, err);
@@ -434,6 +453,7 @@ static rb_status restart_file(void *ctx, rb_error *err)
     }
     fi->have_header = false;
     fi->header_fields = 0;
+    fi->last_code_valid = false;
     fi->report->rows_read = fi->report->rows_rejected = 0;
     return RB_OK;
 }
