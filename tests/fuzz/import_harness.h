@@ -15,6 +15,7 @@
 #ifndef REBATE_FUZZ_IMPORT_HARNESS_H
 #define REBATE_FUZZ_IMPORT_HARNESS_H
 
+#include <ftw.h>
 #include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,20 +75,18 @@ static void fuzz_write(const char *path, const void *data, size_t len)
         fuzz_die("cannot write", path);
 }
 
+static int fuzz_remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* The folder with whatever the import left in it (the database, its WAL,
+ * the snapshot file beside it). */
 static void fuzz_remove_all(void)
 {
-    char path[4400];
-    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
-        snprintf(path, sizeof path, "%s/%s", fuzz_in_dir, rb_import_file_name(i));
-        unlink(path);
-    }
-    rmdir(fuzz_in_dir);
-    static const char *const db_files[] = {"rebate.db", "rebate.db-wal", "rebate.db-shm", "rebate.db-journal"};
-    for (size_t i = 0; i < sizeof db_files / sizeof db_files[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", fuzz_root, db_files[i]);
-        unlink(path);
-    }
-    rmdir(fuzz_root);
+    nftw(fuzz_root, fuzz_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void fuzz_cleanup(void)
