@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -169,6 +170,7 @@ static void give(pipeline *p, queue *q, item *it)
 static void *sorter_main(void *arg)
 {
     pipeline *p = arg;
+    prctl(PR_SET_NAME, "rebate-sort"); /* as top -H and perf show it */
     rb_sorter *sorter = NULL;
     rb_error err;
     rb_error_clear(&err);
@@ -218,6 +220,7 @@ static void *sorter_main(void *arg)
 static void *loader_main(void *arg)
 {
     pipeline *p = arg;
+    prctl(PR_SET_NAME, "rebate-load");
     rb_error err;
     rb_error_clear(&err);
     rb_status st = RB_OK;

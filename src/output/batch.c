@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,6 +118,7 @@ static const char *entry_text(const ledger_chunk *c, const ledger_entry *e, int 
 static void *ledger_main(void *arg)
 {
     ledger_thread *t = arg;
+    prctl(PR_SET_NAME, "rebate-ledger"); /* as top -H and perf show it */
     batch_run *run = t->run;
     rb_error err;
     rb_error_clear(&err);
@@ -401,6 +403,7 @@ typedef struct hash_job {
 static void *hash_others(void *arg)
 {
     hash_job *job = arg;
+    prctl(PR_SET_NAME, "rebate-hash");
     rb_error_clear(&job->error);
     job->status = RB_OK;
     for (int i = 0; i < RB_BATCH_FILES && job->status == RB_OK; i++)
