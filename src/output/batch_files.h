@@ -73,9 +73,4 @@ rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX
  * rb_batch_files_names), then fsyncs it and the folder. */
 rb_status rb_batch_files_write_sums(const char *dir, char digests[RB_BATCH_FILES][RB_SHA256_HEX], rb_error *err);
 
-/* One Chinese sentence per reason of a REVIEW/REJECT decision, with the
- * values involved, joined by "；" (the detail column of exceptions.csv). */
-bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, const rb_decision *decision,
-                        rb_strbuf *out);
-
 #endif
