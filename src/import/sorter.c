@@ -8,11 +8,12 @@
 #include <unistd.h>
 
 #include "import/sorter.h"
+#include "rebate/varint.h"
 
 /* A record in a run: a flag byte, its key as differences from the previous
  * record's (the keys of a run ascend, and neighbours share the code), its
  * length, its bytes; at most this many bytes before the record's own. */
-#define RUN_HEADER_MAX (1 + 8 + 10 + 10 + 5)
+#define RUN_HEADER_MAX (1 + 8 + 2 * RB_VARINT_MAX + 5)
 #define SAME_K0 1
 #define WRITE_BUFFER (1024 * 1024)
 #define MERGE_MEMORY (32u * 1024 * 1024) /* read buffers of all runs together */
@@ -229,16 +230,6 @@ static rb_status buffered_write(rb_sorter *s, const void *data, size_t len, rb_e
     return RB_OK;
 }
 
-static unsigned char *put_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
 /* The header of a record with key after one with key previous (the first
  * of a run: after zeros): k0 only when it changed; k1 and k2 as their rise
  * from the previous record's when the higher words are the same, else
@@ -253,27 +244,11 @@ static size_t encode_header(const rb_sort_key *previous, const rb_sort_key *key,
         memcpy(p, &key->k[0], 8);
         p += 8;
     }
-    p = put_varint(p, same0 ? key->k[1] - previous->k[1] : key->k[1]);
+    p = rb_varint_put(p, same0 ? key->k[1] - previous->k[1] : key->k[1]);
     bool same1 = same0 && key->k[1] == previous->k[1];
-    p = put_varint(p, same1 ? key->k[2] - previous->k[2] : key->k[2]);
-    p = put_varint(p, len);
+    p = rb_varint_put(p, same1 ? key->k[2] - previous->k[2] : key->k[2]);
+    p = rb_varint_put(p, len);
     return (size_t)(p - out);
-}
-
-static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p == end)
-            return false;
-        unsigned char byte = *(*p)++;
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* The reverse of encode_header; *used is the header's length. */
@@ -293,14 +268,14 @@ static bool decode_header(const rb_sort_key *previous, const unsigned char *in, 
         p += 8;
     }
     uint64_t v, length;
-    if (!get_varint(&p, end, &v))
+    if (!rb_varint_get(&p, end, &v))
         return false;
     key->k[1] = same0 ? previous->k[1] + v : v;
     bool same1 = same0 && key->k[1] == previous->k[1];
-    if (!get_varint(&p, end, &v))
+    if (!rb_varint_get(&p, end, &v))
         return false;
     key->k[2] = same1 ? previous->k[2] + v : v;
-    if (!get_varint(&p, end, &length) || length > UINT32_MAX)
+    if (!rb_varint_get(&p, end, &length) || length > UINT32_MAX)
         return false;
     *len = (uint32_t)length;
     *used = (size_t)(p - in);
