@@ -22,7 +22,10 @@ bool rb_utf8_valid(const char *text, size_t len, size_t *bad_offset);
  * be valid UTF-8. Returns false when memory ran out. */
 bool rb_name_fold(const char *name, size_t len, rb_strbuf *out);
 
-/* True when two names are equal after rb_name_fold. */
+/* True when two names are equal after rb_name_fold; the second also
+ * ignores ASCII case. Both compare as they fold, without allocating, so
+ * they cannot fail (a failure here once turned into a false "differ"). */
 bool rb_names_equal(const char *a, const char *b);
+bool rb_names_equal_ignoring_case(const char *a, const char *b);
 
 #endif

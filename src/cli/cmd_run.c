@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "rebate/alloc.h"
 #include "rebate/batch.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
@@ -51,8 +52,8 @@ int cmd_run(int argc, char **argv)
     int64_t run_id = 0;
     rb_lock *lock = NULL;
 
-    codes = calloc((size_t)argc + 1, sizeof *codes);
-    usccs = calloc((size_t)argc + 1, sizeof *usccs);
+    codes = rb_calloc((size_t)argc + 1, sizeof *codes);
+    usccs = rb_calloc((size_t)argc + 1, sizeof *usccs);
     if (codes == NULL || usccs == NULL) {
         status = rb_exit(rb_fail(&err, RB_E_INTERNAL, "out of memory"), &err);
         goto out;

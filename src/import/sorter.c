@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "import/sorter.h"
+#include "rebate/alloc.h"
 #include "rebate/varint.h"
 
 /* A record in a run: a flag byte, its key as differences from the previous
@@ -292,17 +293,17 @@ static rb_status spill(rb_sorter *s, rb_error *err)
             return temp_failed(s, "create", err);
         /* Nobody else needs its name, and a crash then leaves nothing. */
         unlink(s->temp_path);
-        s->write_buf = malloc(WRITE_BUFFER);
+        s->write_buf = rb_malloc(WRITE_BUFFER);
         if (s->write_buf == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     }
     if (s->n_runs == s->runs_cap) {
         int cap = s->runs_cap ? s->runs_cap * 2 : 16;
-        uint64_t *starts = realloc(s->run_start, (size_t)cap * sizeof *starts);
+        uint64_t *starts = rb_realloc(s->run_start, (size_t)cap * sizeof *starts);
         if (starts == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
         s->run_start = starts;
-        uint64_t *ends = realloc(s->run_end, (size_t)cap * sizeof *ends);
+        uint64_t *ends = rb_realloc(s->run_end, (size_t)cap * sizeof *ends);
         if (ends == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
         s->run_end = ends;
@@ -344,7 +345,7 @@ static rb_status spill(rb_sorter *s, rb_error *err)
 rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sorter **out, rb_error *err)
 {
     *out = NULL;
-    rb_sorter *s = calloc(1, sizeof *s);
+    rb_sorter *s = rb_calloc(1, sizeof *s);
     if (s == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     s->fd = -1;
@@ -378,7 +379,7 @@ rb_status rb_sorter_add(rb_sorter *s, const rb_sort_key *key, const void *data, 
          * many long fields): make room. The arena is empty here. */
         size_t size = arena_need(len) > s->arena_size ? arena_need(len) : s->arena_size;
         free(s->arena);
-        s->arena = malloc(size);
+        s->arena = rb_malloc(size);
         if (s->arena == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
         s->arena_size = size;
@@ -414,7 +415,7 @@ static rb_status fill(rb_sorter *s, source *src, size_t need, rb_error *err)
     src->fill -= src->pos;
     src->pos = 0;
     if (need > src->cap) {
-        unsigned char *grown = realloc(src->buf, need);
+        unsigned char *grown = rb_realloc(src->buf, need);
         if (grown == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory merging the import");
         src->buf = grown;
@@ -522,8 +523,8 @@ rb_status rb_sorter_finish(rb_sorter *s, rb_error *err)
     free(s->write_buf);
     s->write_buf = NULL;
     int n = s->n_runs + 1;
-    s->sources = calloc((size_t)n, sizeof *s->sources);
-    s->heap = calloc((size_t)n, sizeof *s->heap);
+    s->sources = rb_calloc((size_t)n, sizeof *s->sources);
+    s->heap = rb_calloc((size_t)n, sizeof *s->heap);
     if (s->sources == NULL || s->heap == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory merging the import");
     size_t each = s->n_runs > 0 ? MERGE_MEMORY / (size_t)s->n_runs : 0;
@@ -534,7 +535,7 @@ rb_status rb_sorter_finish(rb_sorter *s, rb_error *err)
         src->file_pos = s->run_start[i];
         src->file_end = s->run_end[i];
         src->cap = each;
-        src->buf = malloc(each);
+        src->buf = rb_malloc(each);
         if (src->buf == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory merging the import");
     }

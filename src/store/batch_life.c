@@ -20,6 +20,7 @@
 
 #include <csv.h>
 
+#include "rebate/alloc.h"
 #include "rebate/bank.h"
 #include "rebate/batch.h"
 #include "rebate/batch_life.h"
@@ -94,16 +95,9 @@ static void trimmed(const char *text, char *out, size_t size)
 
 bool rb_same_person(const char *a, const char *b)
 {
-    rb_strbuf fa = RB_STRBUF_INIT, fb = RB_STRBUF_INIT;
-    bool same;
-    if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL) ||
-        !rb_name_fold(a, strlen(a), &fa) || !rb_name_fold(b, strlen(b), &fb))
-        same = strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
-    else
-        same = strcasecmp(fa.buf, fb.buf) == 0;
-    rb_strbuf_release(&fa);
-    rb_strbuf_release(&fb);
-    return same;
+    if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL))
+        return strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
+    return rb_names_equal_ignoring_case(a, b);
 }
 
 /* ---- the batch record ---- */
@@ -391,6 +385,10 @@ static rb_status write_payout_xml(sqlite3 *db, const rb_batch_record *b, const c
         st = rb_bank_file_end(writer, err);
         writer = NULL;
     }
+    /* A writer left by a failure flushes into the stream as it is freed:
+     * free it before the stream is closed. */
+    rb_bank_file_abandon(writer);
+    writer = NULL;
     FILE *closing = file;
     file = NULL;
     rb_status closed = rb_fs_close_synced(closing, path, err);
@@ -477,7 +475,7 @@ rb_status rb_batch_approve(sqlite3 *db, const char *batch_id, const char *by_typ
                            rb_error *err)
 {
     memset(out, 0, sizeof *out);
-    rb_batch_record *b = calloc(1, sizeof *b);
+    rb_batch_record *b = rb_calloc(1, sizeof *b);
     char by[RB_LIFE_BY_MAX + 1], staging[4200];
     bool in_transaction = false, staging_written = false;
     rb_status st = check_typed("--by", by_typed, RB_LIFE_BY_MAX, err);
@@ -627,7 +625,7 @@ rb_status rb_batch_void(sqlite3 *db, const char *batch_id, const char *by_typed,
                         rb_void_result *out, rb_error *err)
 {
     memset(out, 0, sizeof *out);
-    rb_batch_record *b = calloc(1, sizeof *b);
+    rb_batch_record *b = rb_calloc(1, sizeof *b);
     char by[RB_LIFE_BY_MAX + 1], reason[RB_LIFE_REASON_MAX + 1], note[4200], note_staging[4200], bank_staging[4200];
     bool in_transaction = false, folder = false;
     rb_status st;
@@ -963,7 +961,7 @@ rb_status rb_batch_reconcile(sqlite3 *db, const char *batch_id, const char *path
                              rb_reconcile_result *out, rb_error *err)
 {
     memset(out, 0, sizeof *out);
-    rb_batch_record *b = calloc(1, sizeof *b);
+    rb_batch_record *b = rb_calloc(1, sizeof *b);
     reconcile r;
     memset(&r, 0, sizeof r);
     FILE *f = NULL;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
 #include "rebate/snapshot.h"
@@ -59,7 +60,7 @@ bool rb_months_unpack(const void *data, size_t len, size_t n, rb_month **months,
 {
     *oom = false;
     if (n > *cap) {
-        rb_month *grown = realloc(*months, n * sizeof *grown);
+        rb_month *grown = rb_realloc(*months, n * sizeof *grown);
         if (grown == NULL) {
             *oom = true;
             return false;
@@ -468,10 +469,14 @@ rb_status rb_snapshot_open_reader(sqlite3 *db, sqlite3 **out, rb_error *err)
     if (path == NULL || path[0] == '\0')
         return rb_fail(err, RB_E_INTERNAL, "an in-memory database has no second connection");
     sqlite3 *reader = NULL;
-    if (sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-                        NULL) != SQLITE_OK) {
-        rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
-                               reader ? sqlite3_errmsg(reader) : "out of memory");
+    int rc = sqlite3_open_v2(path, &reader,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        /* Out of memory is no missing input. */
+        rb_status st = reader == NULL || (rc & 0xff) == SQLITE_NOMEM
+                           ? rb_fail(err, RB_E_INTERNAL, "out of memory opening database '%s' for reading", path)
+                           : rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
+                                     sqlite3_errmsg(reader));
         sqlite3_close(reader);
         return st;
     }
@@ -548,7 +553,7 @@ static rb_status write_failed(const char *path, rb_error *err)
 rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err)
 {
     *out = NULL;
-    rb_snapshot_builder *b = calloc(1, sizeof *b);
+    rb_snapshot_builder *b = rb_calloc(1, sizeof *b);
     if (b == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting a snapshot");
     rb_strbuf_init(&b->packed);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rebate/alloc.h"
 #include "rebate/config.h"
 
 typedef enum setting_type {
@@ -143,7 +144,7 @@ static int apply_setting(parse_state *ps, const setting *s, const char *value)
     case SETTING_PATH: {
         if (value[0] == '\0')
             return setting_error(ps, s->name, "the value is empty; give a path");
-        char *copy = strdup(value);
+        char *copy = rb_strdup(value);
         if (copy == NULL) {
             ps->error_line = ps->line;
             rb_fail(&ps->error, RB_E_INTERNAL, "out of memory reading config '%s'", ps->path);
