@@ -19,6 +19,7 @@
  * all (some minutes), REBATE_ALLOC_STEP=k every k-th of rebate's own. */
 #include "night.h"
 
+#include "import/import_internal.h"
 #include "rebate/alloc.h"
 #include "rebate/batch.h"
 #include "rebate/batch_life.h"
@@ -158,8 +159,10 @@ static rb_status do_import(const char *dir, rb_error *err)
     night n = night_at(dir);
     sqlite3 *db = NULL;
     rb_status st = rb_db_open(n.db, RB_DB_CREATE, &db, err);
+    /* The import's own entry point with a sort block of 1 MiB instead of
+     * 96: the same code, without touching 96 MiB under ASan 600 times. */
     if (st == RB_OK)
-        st = rb_import(db, n.inbox, RB_ENCODING_AUTO, NULL, err);
+        st = rb_import_sized(db, n.inbox, RB_ENCODING_AUTO, (size_t)1 << 20, NULL, err);
     rb_db_close(db);
     return st;
 }
