@@ -15,6 +15,7 @@ typedef enum rb_status {
     RB_E_INTERNAL = 70, /* a bug or an unexpected library failure */
     RB_E_CANTWRITE = 73,/* an output could not be written; nothing published */
     RB_E_LOCKED = 75,   /* another run holds the lock */
+    RB_E_NOPERM = 77,   /* permission denied: the file and the access missing are named */
     RB_E_CONFIG = 78    /* the nightly config file is wrong */
 } rb_status;
 
