@@ -28,7 +28,7 @@
 #include "import/rows.h"
 #include "import/sorter.h"
 #include "rebate/alloc.h"
-#include "rebate/batch.h"
+#include "rebate/crash.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
 #include "rebate/snapshot.h"

@@ -21,10 +21,12 @@
 
 #include "import/import_internal.h"
 #include "rebate/alloc.h"
+#include "rebate/bank_answer.h"
 #include "rebate/batch.h"
-#include "rebate/batch_life.h"
+#include "rebate/batch_folder.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
+#include "rebate/life.h"
 #include "rebate/uscc.h"
 
 #define AS_OF 20261127
@@ -187,8 +189,17 @@ static rb_status do_approve(const char *dir, rb_error *err)
     sqlite3 *db = NULL;
     rb_status st = rb_db_open(n.db, RB_DB_EXISTING, &db, err);
     if (st == RB_OK) {
+        /* The folder steps as the command line wires them in. */
+        const rb_life_steps steps = {
+            .verify_folder = rb_batch_folder_verify,
+            .write_bank = rb_bank_folder_write,
+            .write_void_note = rb_void_note_write,
+            .read_answers = rb_bank_answer_read,
+        };
         rb_approve_result result;
-        st = rb_batch_approve(db, BATCH, "李四", &result, err);
+        memset(&result, 0, sizeof result);
+        st = rb_batch_approve(db, &steps, BATCH, "李四", &result, err);
+        rb_approve_result_free(&result);
     }
     rb_db_close(db);
     return st;

@@ -139,13 +139,10 @@ START_TEST(ledger_constraints_fail_exactly)
     /* The program's path: the next attempt of a firm already paid. */
     rb_ledger ledger;
     ck_assert_int_eq(rb_ledger_open(db, &ledger, &err), RB_OK);
-    rb_firm_input firm;
-    memset(&firm, 0, sizeof firm);
-    strcpy(firm.uscc, "91110000600037341L");
-    firm.bank_account = "6222000011112222";
-    firm.next_attempt = 2;
+    rb_payment_row payment = {.uscc = "91110000600037341L", .attempt = 2, .amount = 100,
+                              .bank_account = "6222000011112222"};
     char reference[64];
-    ck_assert_int_eq(rb_ledger_add_payment(&ledger, "2021-20210601-001", 2021, &firm, 100, reference, &err),
+    ck_assert_int_eq(rb_ledger_add_payment(&ledger, "2021-20210601-001", 2021, &payment, reference, &err),
                      RB_E_INTERNAL);
     ck_assert_str_eq(err.message, "the ledger refused a second live payment to 91110000600037341L for 2021 "
                                   "(reference 2021-91110000600037341L-2); nothing was recorded");
@@ -155,7 +152,7 @@ START_TEST(ledger_constraints_fail_exactly)
     /* Once the first is voided the same call records attempt 2. */
     rb_error_clear(&err);
     ck_assert_int_eq(sqlite3_exec(db, "UPDATE payments SET state='voided'", NULL, NULL, NULL), SQLITE_OK);
-    ck_assert_int_eq(rb_ledger_add_payment(&ledger, "2021-20210601-001", 2021, &firm, 100, reference, &err), RB_OK);
+    ck_assert_int_eq(rb_ledger_add_payment(&ledger, "2021-20210601-001", 2021, &payment, reference, &err), RB_OK);
     ck_assert_str_eq(reference, "2021-91110000600037341L-2");
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM payments WHERE state = 'published'"), 1);
     rb_ledger_close(&ledger);
