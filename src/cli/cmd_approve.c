@@ -31,41 +31,24 @@ static const char approve_footer[] =
 
 int cmd_approve(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *batch_id = NULL, *by = NULL;
+    const char *batch_id = NULL, *by = NULL;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"batch", "ID", RB_OPT_STRING, &batch_id, true, "the batch, e.g. 2022-20261127-001", NULL},
         {"by", "NAME", RB_OPT_STRING, &by, true, "who approves (not the person who ran the batch)", NULL},
         {NULL, NULL, 0, NULL, false, NULL, NULL},
     };
-    const rb_command_line line = {
-        .name = "approve",
-        .synopsis = "--db DB --batch ID --by NAME",
-        .description = approve_description,
-        .options = options,
-        .footer = approve_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config;
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
-        goto done;
-
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
-    rb_error err = {0};
-    rb_status st = rb_opts_open(db_path, RB_DB_EXISTING, &lock, &db, &err);
-    if (st != RB_OK) {
-        status = rb_exit(st, &err);
-        goto done;
-    }
-    rb_run_log log;
-    rb_run_log_start(&log, db, "approve", by);
+    const rb_command_line line = {.name = "approve", .synopsis = "--db DB --batch ID --by NAME",
+                                  .description = approve_description, .footer = approve_footer, .options = options,
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
     rb_approve_result result = {0};
-    if ((st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &err)) == RB_OK)
-        st = rb_batch_approve(db, &rb_cli_life_steps, batch_id, by, &result, &err);
     rb_strbuf detail = RB_STRBUF_INIT;
+    rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, "approve", by);
+    if (st == RB_OK && (st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &s.err)) == RB_OK)
+        st = rb_batch_approve(s.db, &rb_cli_life_steps, batch_id, by, &result, &s.err);
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
         rb_money_format(result.total, total);
@@ -79,15 +62,12 @@ int cmd_approve(int argc, char **argv)
                                             batch_id, result.approved_by, result.approved_at,
                                             (long long)result.payments, total);
         if (!written)
-            st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
         else
             printf("%s\n%s/payout.xml\n", detail.buf, result.bank_dir);
     }
+    status = rb_session_end(&s, st, detail.buf);
     rb_approve_result_free(&result);
-    status = rb_run_log_finish(&log, st, &err, detail.buf);
     rb_strbuf_release(&detail);
-    rb_opts_close(lock, db);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    return status;
 }

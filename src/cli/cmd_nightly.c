@@ -3,6 +3,7 @@
  * the policy year and publishes the batch in the outbox, logging one line
  * per step with counts and timings. */
 #include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
 #include "rebate/money.h"
+#include "rebate/strbuf.h"
 
 static const char nightly_description[] =
     "The job cron runs. Reads the database, inbox, outbox, archive folders, the\n"
@@ -187,69 +189,55 @@ static rb_status finish_interrupted_moves(const rb_config *cfg, const struct tim
 
 int cmd_nightly(int argc, char **argv)
 {
-    const char *config_path = NULL;
-    const rb_option options[] = {
-        {"config", "FILE", RB_OPT_STRING, &config_path, true, "the nightly config (docs/operations.md)", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
-    };
-    const rb_command_line line = {
-        .name = "nightly",
-        .synopsis = "--config FILE",
-        .description = nightly_description,
-        .options = options,
-    };
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    const rb_option options[] = {{NULL, NULL, 0, NULL, false, NULL, NULL}};
+    const rb_command_line line = {.name = "nightly", .synopsis = "--config FILE",
+                                  .description = nightly_description, .options = options, .config_only = true};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
     if (status >= 0)
         return status;
-
-    rb_error err = {0};
-    rb_config cfg;
-    rb_status st = rb_config_load(config_path, &cfg, &err);
-    if (st != RB_OK)
-        return rb_exit(st, &err);
-
+    const rb_config *cfg = &s.config;
+    const char *config_path = s.config_path;
+    rb_status st;
     struct timespec start, step;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    rb_lock *lock = NULL;
-    sqlite3 *db = NULL;
-    rb_run_log log = {NULL, 0};
-    char detail[1024] = "";
-    if ((st = rb_opts_open(cfg.database, RB_DB_CREATE, &lock, &db, &err)) != RB_OK)
+    rb_strbuf detail = RB_STRBUF_INIT;
+    char *outbox_abs = NULL;
+    if ((st = rb_session_open(&s, RB_DB_CREATE, true, "nightly", rb_login_name())) != RB_OK)
         goto out;
-    log_step("start", NULL, "config %s, policy year %d, database %s", config_path, (int)cfg.policy_year,
-             cfg.database);
-    rb_run_log_start(&log, db, "nightly", rb_login_name());
+    log_step("start", NULL, "config %s, policy year %d, database %s", config_path, (int)cfg->policy_year,
+             cfg->database);
 
     clock_gettime(CLOCK_MONOTONIC, &step);
     /* The outbox and the archive first: one that cannot be made (under a
      * file, a symlink, read-only) stops the night before the import, with
      * nothing changed, rather than after it. */
-    if ((st = rb_fs_mkdir(cfg.outbox, &err)) != RB_OK || (st = rb_fs_mkdir(cfg.archive, &err)) != RB_OK ||
-        (st = finish_interrupted_moves(&cfg, &step, &err)) != RB_OK)
+    if ((st = rb_fs_mkdir(cfg->outbox, &s.err)) != RB_OK || (st = rb_fs_mkdir(cfg->archive, &s.err)) != RB_OK ||
+        (st = finish_interrupted_moves(cfg, &step, &s.err)) != RB_OK)
         goto out;
     bool present[RB_IMPORT_FILE_COUNT];
-    int waiting = extracts_waiting(cfg.inbox, present);
+    int waiting = extracts_waiting(cfg->inbox, present);
     clock_gettime(CLOCK_MONOTONIC, &step);
     if (waiting == 0) {
-        log_step("import", NULL, "no new extracts in %s; evaluating the current snapshot", cfg.inbox);
+        log_step("import", NULL, "no new extracts in %s; evaluating the current snapshot", cfg->inbox);
     } else if (waiting < RB_IMPORT_FILE_COUNT) {
         for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
             if (!present[i]) {
-                st = rb_fail(&err, RB_E_NOINPUT,
+                st = rb_fail(&s.err, RB_E_NOINPUT,
                              "inbox '%s' holds only some of the extracts: '%s' is missing; nothing was imported",
-                             cfg.inbox, rb_import_file_name(i));
+                             cfg->inbox, rb_import_file_name(i));
                 break;
             }
         goto out;
     } else {
         rb_import_report report;
         rb_encoding encoding = RB_ENCODING_AUTO;
-        rb_encoding_parse(cfg.encoding, &encoding); /* validated by the config loader */
-        st = rb_import(db, cfg.inbox, encoding, &report, &err);
+        rb_encoding_parse(cfg->encoding, &encoding); /* validated by the config loader */
+        st = rb_import(s.db, cfg->inbox, encoding, &report, &s.err);
         if (st == RB_E_DATA) {
             char dest[8400];
             rb_error move_err = {0};
-            if (archive_extracts(&cfg, "-refused", dest, sizeof dest, &move_err) == RB_OK)
+            if (archive_extracts(cfg, "-refused", dest, sizeof dest, &move_err) == RB_OK)
                 log_step("import", &step, "refused; the extracts were moved to %s", dest);
             else
                 log_step("import", &step, "refused; the extracts stay in the inbox: %s", move_err.message);
@@ -266,50 +254,57 @@ int cmd_nightly(int argc, char **argv)
         log_step("import", &step, "import %lld loaded", (long long)report.import_id);
         char dest[8400];
         clock_gettime(CLOCK_MONOTONIC, &step);
-        if ((st = archive_extracts(&cfg, "", dest, sizeof dest, &err)) != RB_OK)
+        if ((st = archive_extracts(cfg, "", dest, sizeof dest, &s.err)) != RB_OK)
             goto out;
         log_step("archive", &step, "extracts moved to %s", dest);
     }
 
     clock_gettime(CLOCK_MONOTONIC, &step);
-    char outbox_abs[4096];
-    if (rb_absolute_path(cfg.outbox, outbox_abs, sizeof outbox_abs) != 0) {
-        st = rb_fail(&err, RB_E_CONFIG, "outbox '%s' of '%s' is too long a path", cfg.outbox, config_path);
+    if ((outbox_abs = rb_absolute_path(cfg->outbox)) == NULL) {
+        st = rb_fail(&s.err, RB_E_CONFIG, "outbox '%s' of '%s' cannot be made absolute (the working folder is unknown)",
+                     cfg->outbox, config_path);
         goto out;
     }
     rb_run_options opts = {
-        .policy_year = cfg.policy_year,
+        .policy_year = cfg->policy_year,
         .as_of = rb_date_today(),
         .out_dir = outbox_abs,
         .by = "nightly",
-        .run_id = log.run_id,
+        .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
     };
     rb_run_result result;
-    if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)
+    if ((st = rb_run(s.db, &opts, &result, &s.err)) != RB_OK)
         goto out;
     if (!result.published) {
-        snprintf(detail, sizeof detail, "no firm to decide: no batch published");
-        log_step("run", &step, "%s", detail);
+        if (!rb_strbuf_adds(&detail, "no firm to decide: no batch published")) {
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
+            goto out;
+        }
+        log_step("run", &step, "%s", detail.buf);
     } else {
         char total[RB_MONEY_BUFSZ];
-        snprintf(detail, sizeof detail,
+        if (!rb_strbuf_addf(&detail,
                  "batch %s: %lld firms: PAY %lld, REVIEW %lld, REJECT %lld, SKIP %lld; %lld payments totalling %s yuan",
                  result.batch_id, (long long)result.firms, (long long)result.by_outcome[RB_OUTCOME_PAY],
                  (long long)result.by_outcome[RB_OUTCOME_REVIEW], (long long)result.by_outcome[RB_OUTCOME_REJECT],
                  (long long)result.by_outcome[RB_OUTCOME_SKIP], (long long)result.payments,
-                 rb_money_format(result.total, total));
-        log_step("run", &step, "%s", detail);
+                 rb_money_format(result.total, total))) {
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
+            goto out;
+        }
+        log_step("run", &step, "%s", detail.buf);
         log_step("publish", NULL, "%s", result.folder);
     }
 
-out:
-    status = rb_run_log_finish(&log, st, &err, detail);
+out:;
+    rb_error failure = s.err; /* the session forgets it at its end */
+    status = rb_session_end(&s, st, detail.buf);
     if (st != RB_OK)
-        log_step("failed", NULL, "exit %d: %s", status, err.message);
+        log_step("failed", NULL, "exit %d: %s", status, failure.message);
     else
         log_step("done", &start, "exit 0");
-    rb_opts_close(lock, db);
-    rb_config_free(&cfg);
+    rb_strbuf_release(&detail);
+    free(outbox_abs);
     return status;
 }

@@ -30,44 +30,25 @@ static const char reconcile_footer[] =
 
 int cmd_reconcile(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *batch_id = NULL;
+    const char *batch_id = NULL;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"batch", "ID", RB_OPT_STRING, &batch_id, true, "the approved batch the answer is for", NULL},
         {NULL, NULL, 0, NULL, false, NULL, NULL},
     };
-    const rb_command_line line = {
-        .name = "reconcile",
-        .synopsis = "--db DB --batch ID FILE",
-        .description = reconcile_description,
-        .options = options,
-        .operand = "FILE",
-        .min_operands = 1,
-        .max_operands = 1,
-        .missing_operand = "the bank's answer FILE is required",
-        .footer = reconcile_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
-        goto done;
-    const char *file = argv[first];
-
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
-    rb_error err = {0};
-    rb_status st = rb_opts_open(db_path, RB_DB_EXISTING, &lock, &db, &err);
-    if (st != RB_OK) {
-        status = rb_exit(st, &err);
-        goto done;
-    }
-    rb_run_log log;
-    rb_run_log_start(&log, db, "reconcile", rb_login_name());
+    const rb_command_line line = {.name = "reconcile", .synopsis = "--db DB --batch ID FILE",
+                                  .description = reconcile_description, .footer = reconcile_footer,
+                                  .options = options, .operand = "FILE", .min_operands = 1, .max_operands = 1,
+                                  .missing_operand = "the bank's answer FILE is required",
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
     rb_reconcile_result r;
-    st = rb_batch_reconcile(db, &rb_cli_life_steps, batch_id, file, log.run_id, &r, &err);
     rb_strbuf detail = RB_STRBUF_INIT;
+    rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, "reconcile", rb_login_name());
+    if (st == RB_OK)
+        st = rb_batch_reconcile(s.db, &rb_cli_life_steps, batch_id, argv[s.first_operand], s.run_id, &r, &s.err);
     if (st == RB_OK) {
         if (!rb_strbuf_addf(&detail,
                             "batch %s: paid %lld (new %lld, already recorded %lld), returned %lld (new %lld, already "
@@ -75,14 +56,11 @@ int cmd_reconcile(int argc, char **argv)
                             batch_id, (long long)(r.paid + r.paid_again), (long long)r.paid, (long long)r.paid_again,
                             (long long)(r.returned + r.returned_again), (long long)r.returned,
                             (long long)r.returned_again, (long long)r.open))
-            st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
         else
             printf("%s\n", detail.buf);
     }
-    status = rb_run_log_finish(&log, st, &err, detail.buf);
+    status = rb_session_end(&s, st, detail.buf);
     rb_strbuf_release(&detail);
-    rb_opts_close(lock, db);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    return status;
 }

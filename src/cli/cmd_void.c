@@ -27,61 +27,41 @@ static const char void_footer[] =
 
 int cmd_void(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *batch_id = NULL, *by = NULL, *reason = NULL;
+    const char *batch_id = NULL, *by = NULL, *reason = NULL;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"batch", "ID", RB_OPT_STRING, &batch_id, true, "the batch, e.g. 2022-20261127-001", NULL},
         {"by", "NAME", RB_OPT_STRING, &by, true, "who voids it", NULL},
         {"reason", "TEXT", RB_OPT_STRING, &reason, true, "why (one line; kept in the ledger and in VOIDED.txt)", NULL},
         {NULL, NULL, 0, NULL, false, NULL, NULL},
     };
-    const rb_command_line line = {
-        .name = "void",
-        .synopsis = "--db DB --batch ID --by NAME --reason TEXT",
-        .description = void_description,
-        .options = options,
-        .footer = void_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
-        goto done;
-
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
-    rb_error err = {0};
-    rb_status st = rb_opts_open(db_path, RB_DB_EXISTING, &lock, &db, &err);
-    if (st != RB_OK) {
-        status = rb_exit(st, &err);
-        goto done;
-    }
-    rb_run_log log;
-    rb_run_log_start(&log, db, "void", by);
+    const rb_command_line line = {.name = "void", .synopsis = "--db DB --batch ID --by NAME --reason TEXT",
+                                  .description = void_description, .footer = void_footer, .options = options,
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
     rb_void_result result = {0};
-    if ((st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &err)) == RB_OK &&
-        (st = rb_cli_check_typed("--reason", reason, RB_LIFE_REASON_MAX, &err)) == RB_OK)
-        st = rb_batch_void(db, &rb_cli_life_steps, batch_id, by, reason, &result, &err);
     rb_strbuf detail = RB_STRBUF_INIT;
+    rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, "void", by);
+    if (st == RB_OK && (st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &s.err)) == RB_OK &&
+        (st = rb_cli_check_typed("--reason", reason, RB_LIFE_REASON_MAX, &s.err)) == RB_OK)
+        st = rb_batch_void(s.db, &rb_cli_life_steps, batch_id, by, reason, &result, &s.err);
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
         rb_money_format(result.total, total);
         if (!rb_strbuf_addf(&detail, "batch %s %s at %s: %lld payments totalling %s yuan voided", batch_id,
                             result.finished ? "was voided" : "voided", result.voided_at, (long long)result.payments,
                             total))
-            st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
         else
             printf("%s%s\n", detail.buf, result.finished ? " (finished: its VOIDED.txt is now in place)" : "");
         if (st == RB_OK && result.folder_missing)
             fprintf(stderr, "rebate: warning: the folder of batch %s is missing; no VOIDED.txt was written\n",
                     batch_id);
     }
+    status = rb_session_end(&s, st, detail.buf);
     rb_void_result_free(&result);
-    status = rb_run_log_finish(&log, st, &err, detail.buf);
     rb_strbuf_release(&detail);
-    rb_opts_close(lock, db);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    return status;
 }
