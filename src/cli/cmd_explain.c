@@ -32,7 +32,7 @@ int cmd_explain(int argc, char **argv)
          "the policy year (the year the rebate is paid in;\ndefault with --config: its policy_year)", NULL},
         {"uscc", "CODE", RB_OPT_STRING, &uscc_text, true, "the firm's unified social credit code (18 characters)",
          NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
     const rb_command_line line = {.name = "explain", .synopsis = "--db DB --year Y --uscc CODE",
                                   .description = explain_description, .footer = explain_footer, .options = options,

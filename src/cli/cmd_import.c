@@ -84,7 +84,7 @@ int cmd_import(int argc, char **argv)
          "auto (default): UTF-8 when the file is valid UTF-8, else\nGB18030; utf-8 (a BOM is allowed) or gb18030 to "
          "insist\n(default with --config: its encoding)",
          take_encoding},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
     const rb_command_line line = {.name = "import", .synopsis = "--db DB [--encoding auto|utf-8|gb18030] DIR",
                                   .description = import_description, .footer = import_footer, .options = options,

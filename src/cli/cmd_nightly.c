@@ -189,7 +189,7 @@ static rb_status finish_interrupted_moves(const rb_config *cfg, const struct tim
 
 int cmd_nightly(int argc, char **argv)
 {
-    const rb_option options[] = {{NULL, NULL, 0, NULL, false, NULL, NULL}};
+    const rb_option options[] = {RB_OPT_END};
     const rb_command_line line = {.name = "nightly", .synopsis = "--config FILE",
                                   .description = nightly_description, .options = options, .config_only = true};
     rb_session s;

@@ -63,7 +63,7 @@ int cmd_run(int argc, char **argv)
          take_uscc},
         {"dry-run", NULL, RB_OPT_FLAG, &dry_run, false, "write the batch as PREVIEW-<id> and record nothing", NULL},
         {"by", "NAME", RB_OPT_STRING, &by, false, "who runs it (default: the login name)", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
     const rb_command_line line = {
         .name = "run",

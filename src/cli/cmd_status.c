@@ -216,7 +216,7 @@ int cmd_status(int argc, char **argv)
     const rb_option options[] = {
         {"batch", "ID", RB_OPT_STRING, &batch_id, false, "one batch", NULL},
         {"uscc", "CODE", RB_OPT_STRING, &uscc_text, false, "one firm's payments", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
     const rb_command_line line = {.name = "status", .synopsis = "--db DB [--batch ID | --uscc CODE]",
                                   .description = status_description, .footer = status_footer, .options = options,

@@ -35,6 +35,9 @@ typedef struct rb_option {
     int (*call)(void *value, const char *arg);
 } rb_option;
 
+/* The end of a table. */
+#define RB_OPT_END {NULL, NULL, 0, NULL, false, NULL, NULL}
+
 /* A command's line: its table and the texts around it in --help. */
 typedef struct rb_command_line {
     const char *name;        /* "approve" */
