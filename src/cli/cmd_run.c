@@ -105,7 +105,7 @@ int cmd_run(int argc, char **argv)
         .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
     };
-    rb_run_result result;
+    rb_run_result result = {0};
     if (st == RB_OK)
         st = rb_run(s.db, &opts, &result, &s.err);
     rb_strbuf detail = RB_STRBUF_INIT;
@@ -130,6 +130,7 @@ int cmd_run(int argc, char **argv)
         st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
     status = rb_session_end(&s, st, detail.buf);
     rb_strbuf_release(&detail);
+    rb_run_result_free(&result);
 done:
     free(out_abs);
     free(list.codes);
