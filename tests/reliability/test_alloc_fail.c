@@ -178,8 +178,9 @@ static rb_status do_run(const char *dir, rb_error *err)
     rb_status st = rb_db_open(n.db, RB_DB_EXISTING, &db, err);
     if (st == RB_OK) {
         rb_run_options opts = {.policy_year = 2022, .as_of = AS_OF, .out_dir = n.outbox, .by = "张三"};
-        rb_run_result result;
+        rb_run_result result = {0};
         st = rb_run(db, &opts, &result, err);
+        rb_run_result_free(&result);
     }
     rb_db_close(db);
     return st;
