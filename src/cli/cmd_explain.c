@@ -86,7 +86,7 @@ int cmd_explain(int argc, char **argv)
 
     sqlite3 *db = NULL;
     rb_params params;
-    if ((st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err)) == RB_OK &&
+    if ((st = rb_db_open(db_path, RB_DB_READONLY, &db, &err)) == RB_OK &&
         (st = rb_params_load(db, year, &params, &err)) == RB_OK)
         st = rb_explain(db, &params, uscc, stdout, &err);
     rb_db_close(db);

@@ -119,7 +119,7 @@ int cmd_import(int argc, char **argv)
     if (st == RB_OK)
         st = rb_lock_database(db_path, &lock, &err);
     if (st == RB_OK)
-        st = rb_db_open(db_path, RB_DB_CREATE, &db, &err);
+        st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
     if (st == RB_OK)
         st = rb_import(db, dir, encoding, &report, &err);
     rb_db_close(db);

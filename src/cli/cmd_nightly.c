@@ -230,7 +230,7 @@ int cmd_nightly(int argc, char **argv)
     char detail[1024] = "";
     log_step("start", NULL, "config %s, policy year %d, database %s", config_path, (int)cfg.policy_year,
              cfg.database);
-    if ((st = rb_db_open(cfg.database, RB_DB_CREATE, &db, &err)) != RB_OK)
+    if ((st = rb_db_open(cfg.database, RB_DB_EXISTING, &db, &err)) != RB_OK)
         goto out;
     rb_runs_start(db, "nightly", rb_login_name(), &run_id, NULL);
 

@@ -251,7 +251,7 @@ int cmd_status(int argc, char **argv)
         status = rb_exit(RB_E_USAGE, &err);
         goto out;
     }
-    rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
+    rb_status st = rb_db_open(db_path, RB_DB_READONLY, &db, &err);
     if (st == RB_OK)
         st = batch_id ? show_batch(db, batch_id, &err) : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
     status = rb_exit(st, &err);

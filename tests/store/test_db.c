@@ -13,7 +13,7 @@ START_TEST(create_applies_every_migration)
     snprintf(path, sizeof path, "%s/t.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
     ck_assert_int_eq(ts_query_int(db, "PRAGMA user_version"), rb_db_schema_version());
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM policy_params"), 6);
     ck_assert_int_eq(ts_query_int(db, "PRAGMA foreign_keys"), 1);
@@ -61,7 +61,7 @@ START_TEST(one_live_payment_enforced_by_the_database)
     snprintf(path, sizeof path, "%s/t.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
     const char *setup =
         "INSERT INTO batches VALUES('2021-20210601-001',2021,'p','2021-06-01',1,'all','published',NULL,NULL,"
         "'t','t','/x',1,1,100,'00',NULL,NULL,NULL,NULL,NULL);"

@@ -114,7 +114,7 @@ static sqlite3 *create_db(void)
     sqlite3 *db = NULL;
     rb_error err;
     rb_error_clear(&err);
-    ck_assert_msg(rb_db_open(db_path, RB_DB_CREATE, &db, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_db_init(db_path, &db, &err) == RB_OK, "%s", err.message);
     return db;
 }
 
