@@ -76,6 +76,7 @@ NIGHT_HELPER void night_make(night *n)
     ck_assert_int_eq(mkdir(n->inbox, 0750), 0);
     ck_assert_int_eq(mkdir(n->outbox, 0750), 0);
     night_write_config(n, 2022);
+    ts_init_db(n->db);
 }
 
 NIGHT_HELPER void night_copy_file(const char *from_dir, const char *to_dir, const char *name)
