@@ -12,6 +12,7 @@
 #include "rebate/batch_life.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
+#include "rebate/outbox.h"
 #include "rules/rules_internal.h"
 
 /* How many batches the overview lists. */
@@ -202,6 +203,41 @@ static rb_status show_firm(sqlite3 *db, const char *uscc, rb_error *err)
     return st;
 }
 
+/* A copy of the database (same ledger, older state) answers with what it
+ * knew when it was copied; the outboxes its batches went to tell whether
+ * batches were published since that it does not know. Warned about first. */
+static rb_status warn_about_outboxes(sqlite3 *db, rb_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT rtrim(rtrim(folder, replace(folder, '/', '')), '/') FROM batches"
+                           " WHERE instr(folder, '/') > 0",
+                           -1, &q, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "listing the outboxes", err);
+    rb_status st = RB_OK;
+    int rc;
+    while (st == RB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *outbox = (const char *)sqlite3_column_text(q, 0);
+        rb_outbox_report report;
+        rb_error ignored = {0};
+        /* An outbox this account cannot read is simply not looked at. */
+        if (outbox == NULL || outbox[0] == '\0' || rb_outbox_inspect(db, outbox, &report, &ignored) != RB_OK)
+            continue;
+        if (report.other_ledger)
+            printf("警告 warning: 发件箱 %s 属于另一个台账 the outbox belongs to another ledger\n", outbox);
+        if (report.unknown_batches > 0)
+            printf("警告 warning: 发件箱 %s 中有 %d 个本台账不知道的批次（最新 %s）：此数据库可能是旧的副本，"
+                   "以下情况可能不是最新的 the outbox holds %d batch(es) this ledger does not know (newest %s): this "
+                   "database may be an older copy, and what follows may be out of date\n",
+                   outbox, report.unknown_batches, report.newest_unknown, report.unknown_batches,
+                   report.newest_unknown);
+    }
+    if (st == RB_OK && rc != SQLITE_DONE)
+        st = rb_db_fail(db, "listing the outboxes", err);
+    sqlite3_finalize(q);
+    return st;
+}
+
 int cmd_status(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -252,6 +288,8 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     rb_status st = rb_db_open(db_path, RB_DB_READONLY, &db, &err);
+    if (st == RB_OK)
+        st = warn_about_outboxes(db, &err);
     if (st == RB_OK)
         st = batch_id ? show_batch(db, batch_id, &err) : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
     status = rb_exit(st, &err);
