@@ -344,7 +344,9 @@ static Suite *permissions_suite(void)
 {
     Suite *s = suite_create("reliability/permissions");
     TCase *tc = tcase_create("permissions");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    /* Unchecked: made and removed by the runner itself, so that the
+     * accounts go even when the test fails. */
+    tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, a_group_member_reads_without_write_access_and_is_refused_writes_with_77);
     suite_add_tcase(s, tc);
