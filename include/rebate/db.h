@@ -54,10 +54,11 @@ rb_status rb_db_migrate(const char *path, int *from, int *to, rb_error *err);
 rb_status rb_db_ledger_id(sqlite3 *db, char id[RB_LEDGER_ID_SIZE], rb_error *err);
 
 /* Closes a connection opened by rb_db_open (NULL is fine). A read-write
- * connection first checkpoints the WAL and switches the file back to
- * journal_mode DELETE when no other connection is open, leaving no -wal or
- * -shm file: readers who may not write in the folder can then open it
- * (docs/operations.md, "Permissions"). */
+ * connection first checkpoints the WAL into the database file and empties
+ * it (when no reader needs it just then). Read-write connections keep the
+ * -wal and -shm files when they close (SQLITE_FCNTL_PERSIST_WAL): a reader
+ * that may not write in the folder cannot make them, but reads through
+ * them (docs/operations.md, "Permissions"). */
 void rb_db_close(sqlite3 *db);
 
 /* Runs one or more SQL statements without results; the message names what

@@ -117,11 +117,12 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
 
-    rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
-    /* The same lock as nightly: a run by staff while the nightly job works
-     * exits 75 at once rather than waiting on the database. */
+    /* The same lock as nightly, taken before the database is opened: a
+     * run by staff while the nightly job or an import works exits 75 at
+     * once rather than waiting on the database. */
+    rb_status st = rb_lock_database(db_path, &lock, &err);
     if (st == RB_OK)
-        st = rb_lock_database(db_path, &lock, &err);
+        st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
     if (st != RB_OK) {
         status = rb_exit(st, &err);
         goto out;

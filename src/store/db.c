@@ -303,11 +303,17 @@ static rb_status open_db(const char *path, rb_db_mode mode, bool wal, sqlite3 **
     }
     sqlite3_busy_timeout(db, 10000);
     rb_status st = RB_OK;
-    /* WAL while writing, so that readers go on reading during a long run.
-     * Not fatal when it cannot be had (a reader holds the file just then):
-     * the connection then works in the rollback journal. */
-    if (mode != RB_DB_READONLY && wal)
+    /* WAL, so that readers and a writer never wait for each other, with
+     * its -wal and -shm files kept when the last connection closes: a
+     * reader without write access to the folder reads through them (it
+     * cannot make them), see db.h. Not fatal when WAL cannot be had at
+     * this instant (a rollback-journal reader holds the file): the
+     * connection then works in the rollback journal. */
+    if (mode != RB_DB_READONLY && wal) {
+        int persist = 1;
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
     st = rb_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "setting up the connection", err);
     /* A file that is not an SQLite database fails here (RB_E_DATA), not later. */
     if (st == RB_OK)
@@ -426,8 +432,15 @@ rb_status rb_db_init(const char *path, sqlite3 **out, rb_error *err)
             close(dfd);
         }
     }
+    /* Opened once in WAL mode, so that its -wal and -shm files exist
+     * before the first reader comes. */
+    sqlite3 *opened = NULL;
+    if (st == RB_OK)
+        st = rb_db_open(path, RB_DB_EXISTING, &opened, err);
     if (st == RB_OK && out != NULL)
-        st = rb_db_open(path, RB_DB_EXISTING, out, err);
+        *out = opened;
+    else
+        rb_db_close(opened);
     return st;
 }
 
@@ -436,11 +449,10 @@ void rb_db_close(sqlite3 *db)
     if (db == NULL)
         return;
     if (sqlite3_db_readonly(db, "main") == 0) {
-        /* Leave no -wal or -shm file behind (see db.h). Fails harmlessly,
-         * without waiting, while another connection has the file open. */
+        /* Everything into the database file and the -wal emptied (see
+         * db.h). Skipped, without waiting, while a reader needs the WAL. */
         sqlite3_busy_timeout(db, 0);
-        sqlite3_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE); PRAGMA main.journal_mode = DELETE", NULL, NULL,
-                     NULL);
+        sqlite3_exec(db, "PRAGMA main.wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
     }
     sqlite3_close(db);
 }

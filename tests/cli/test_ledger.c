@@ -198,8 +198,16 @@ START_TEST(init_creates_the_database_once_and_never_changes_an_existing_one)
                                   NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    /* Nothing beside it: no -wal, -shm or temporary file is left. */
-    ck_assert_int_eq(entries(work), 4); /* inbox, outbox, rebate.ini, rebate.db */
+    /* Beside it only its -wal and -shm files (0640, kept for readers who
+     * may not make them); no temporary file is left. */
+    ck_assert_int_eq(entries(work), 6); /* inbox, outbox, rebate.ini, rebate.db, -wal, -shm */
+    static const char *const sides[] = {"-wal", "-shm"};
+    for (int i = 0; i < 2; i++) {
+        char side[4300];
+        snprintf(side, sizeof side, "%s%s", db_path, sides[i]);
+        ck_assert_int_eq(stat(side, &sb), 0);
+        ck_assert_int_eq(sb.st_mode & 0777, 0640);
+    }
 
     size_t before_len = 0;
     char *before = ts_read_file(db_path, &before_len);
@@ -238,7 +246,7 @@ START_TEST(of_eight_inits_of_one_path_at_once_exactly_one_succeeds)
     sqlite3 *db = ts_open_db(db_path);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM ledger_identity"), 1);
     sqlite3_close(db);
-    ck_assert_int_eq(entries(work), 4); /* no temporary file left */
+    ck_assert_int_eq(entries(work), 6); /* the database, its -wal and -shm; no temporary file left */
 }
 END_TEST
 

@@ -257,32 +257,42 @@ START_TEST(a_group_member_reads_without_write_access_and_is_refused_writes_with_
         return;
     }
     owner_night();
-    /* After a writing command the database is in rollback-journal mode
-     * with no -wal or -shm beside it. */
+    /* After a writing command the database stays in WAL mode with its
+     * -wal (emptied) and -shm kept beside it, 0640 in the group: the
+     * member reads through them without writing. */
     char side[4400];
     snprintf(side, sizeof side, "%s-wal", db_path);
-    ck_assert_int_eq(access(side, F_OK), -1);
+    struct stat sb;
+    ck_assert_int_eq(stat(side, &sb), 0);
+    ck_assert_int_eq(sb.st_size, 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0640);
+    ck_assert_int_eq(sb.st_gid, group_id);
     snprintf(side, sizeof side, "%s-shm", db_path);
-    ck_assert_int_eq(access(side, F_OK), -1);
+    ck_assert_int_eq(stat(side, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0640);
+    ck_assert_int_eq(sb.st_gid, group_id);
     member_reads("after the night");
 
     /* While the owner holds it open in WAL mode (a night under way), the
      * member reads through the -shm file it may not write. */
     sqlite3 *held = NULL;
     ck_assert_int_eq(sqlite3_open(db_path, &held), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(held, "PRAGMA journal_mode = WAL; BEGIN; UPDATE runs SET detail = detail;"
-                                        "COMMIT;",
+    ck_assert_int_eq(sqlite3_exec(held, "PRAGMA wal_autocheckpoint = 0; BEGIN;"
+                                        " INSERT INTO runs (command, started_at, by_whom) VALUES ('t', 'now', 't');"
+                                        " COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
-    ck_assert_int_eq(access(side, F_OK), 0);
+    snprintf(side, sizeof side, "%s-wal", db_path);
+    ck_assert_int_eq(stat(side, &sb), 0);
+    ck_assert_int_gt(sb.st_size, 0); /* the change is in the WAL only */
     member_reads("while the owner holds the database in WAL mode");
     sqlite3_close(held);
 
-    /* Left in WAL mode with no -shm (a sqlite3 session of the owner that
-     * set it): the member cannot make the -shm file, and is told so (77);
-     * the owner's next command puts it back. */
+    /* The owner's sqlite3 session, the last connection, removes the -wal
+     * and -shm files as it closes: the member cannot make the -shm file
+     * and is told so (77); the owner's next command brings them back. */
     ck_assert_int_eq(sqlite3_open(db_path, &held), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(held, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(held, "SELECT count(*) FROM runs", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(held);
     ck_assert_int_eq(access(side, F_OK), -1);
     member_refused("status on a WAL database without -shm", db_path,
