@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rebate/config.h"
 #include "rebate/error.h"
 #include "rebate/life.h"
 
@@ -34,12 +33,6 @@ int cmd_init(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 
-/* The database of a command given `--db DB` (db_option) or `--config FILE`
- * (config_option, loaded into *config, which the caller frees with
- * rb_config_free): *path is set and 0 returned, or the usage error (64) or
- * the config's error (78) is printed and its exit status returned. */
-int rb_cli_database(const char *command, const char *db_option, const char *config_option, rb_config *config,
-                    const char **path, rb_error *err);
 
 /* The one place where a status becomes an exit status: prints err's
  * sentence (prefixed "rebate: ") on standard error when it failed, and
