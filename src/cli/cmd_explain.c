@@ -21,8 +21,8 @@ static const char explain_description[] =
 
 static const char explain_footer[] =
     "Exit status: 0 done; 64 bad option, invalid code or a year without\n"
-    "parameters; 66 no such database, or the code is not an insured unit of\n"
-    "the snapshot.\n";
+    "parameters; 65 the database needs rebate migrate; 66 no such database,\n"
+    "or the code is not an insured unit of the snapshot; 77 no read access.\n";
 
 int cmd_explain(int argc, char **argv)
 {

@@ -34,8 +34,11 @@ static const char status_description[] =
     "\n";
 
 static const char status_footer[] =
-    "Exit status: 0 shown; 64 bad option or an invalid code; 66 no such\n"
-    "database or batch.\n";
+    "Exit status: 0 shown; 64 bad option or an invalid code; 65 the database\n"
+    "needs rebate migrate; 66 no such database or batch; 77 no read access.\n"
+    "It opens the database read-only: a member of the group reads it without\n"
+    "write access. It first warns when an outbox holds batches this database\n"
+    "does not know (an older copy).\n";
 
 static const struct {
     const char *code, *words;
