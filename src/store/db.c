@@ -253,6 +253,11 @@ static rb_status check_access(const char *path, rb_db_mode mode, rb_error *err)
         return rb_fail(err, RB_E_NOINPUT, "database '%s' is not a regular file", path);
     if (access(path, R_OK) != 0 && errno == EACCES)
         return rb_fail(err, RB_E_NOPERM, "cannot open database '%s': no read access to the file", path);
+    char snapshot[4300];
+    snprintf(snapshot, sizeof snapshot, "%s.snapshot", path);
+    if (access(snapshot, R_OK) != 0 && errno == EACCES)
+        return rb_fail(err, RB_E_NOPERM, "cannot open database '%s': no read access to its snapshot '%s'", path,
+                       snapshot);
     if (mode == RB_DB_READONLY) {
         /* A database left in WAL mode is read through its -wal and -shm
          * files (SQLite reads a -shm it may not write). */

@@ -341,6 +341,14 @@ START_TEST(a_group_member_reads_without_write_access_and_is_refused_writes_with_
     ck_assert_msg(strstr(err, db_path) && strstr(err, "no read access"), "%s", err);
     free(err);
     ck_assert_int_eq(chmod(db_path, 0640), 0);
+    /* Nor to the snapshot of the extracts beside it. */
+    char snapshot[4400];
+    snprintf(snapshot, sizeof snapshot, "%s.snapshot", db_path);
+    ck_assert_int_eq(chmod(snapshot, 0600), 0);
+    ck_assert_int_eq(MEMBER(NULL, &err, "status", "--db", db_path), 77);
+    ck_assert_msg(strstr(err, snapshot) && strstr(err, "no read access"), "%s", err);
+    free(err);
+    ck_assert_int_eq(chmod(snapshot, 0640), 0);
     /* A config it may not read: 77 too. */
     ck_assert_int_eq(chmod(config, 0600), 0);
     ck_assert_int_eq(MEMBER(NULL, &err, "params", "--config", config, "list"), 77);
