@@ -298,11 +298,14 @@ static rb_status open_db(const char *path, rb_db_mode mode, bool wal, sqlite3 **
      * attached read-only by a file: URI. */
     int flags = (mode == RB_DB_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOFOLLOW |
                 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-        rb_status st = db != NULL && (sqlite3_errcode(db) == SQLITE_PERM || sqlite3_errcode(db) == SQLITE_READONLY)
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        /* Out of memory is no missing input. */
+        rb_status st = db == NULL || (rc & 0xff) == SQLITE_NOMEM
+                           ? rb_fail(err, RB_E_INTERNAL, "out of memory opening database '%s'", path)
+                       : (rc & 0xff) == SQLITE_PERM || (rc & 0xff) == SQLITE_READONLY
                            ? rb_fail(err, RB_E_NOPERM, "cannot open database '%s': %s", path, sqlite3_errmsg(db))
-                           : rb_fail(err, RB_E_NOINPUT, "cannot open database '%s': %s", path,
-                                     db ? sqlite3_errmsg(db) : "out of memory");
+                           : rb_fail(err, RB_E_NOINPUT, "cannot open database '%s': %s", path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return st;
     }
