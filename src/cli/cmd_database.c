@@ -67,28 +67,16 @@ static rb_status migrate_database(const char *path, rb_error *err)
 static int database_command(const char *name, const char *description, const char *footer, database_action action,
                             int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL;
-    const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the database"),
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
-    };
-    const rb_command_line line = {
-        .name = name,
-        .synopsis = "(--db DB | --config FILE)",
-        .description = description,
-        .options = options,
-        .footer = footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status < 0 && (status = rb_opts_database(&line, &config)) == 0) {
-        rb_error err = {0};
-        status = rb_exit(action(db_path, &err), &err);
-    }
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    const rb_option options[] = {RB_OPT_END};
+    const rb_command_line line = {.name = name, .synopsis = "(--db DB | --config FILE)", .description = description,
+                                  .options = options, .footer = footer, .db_help = "the database"};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
+    /* Not rb_session_open: these commands make or change the database
+     * itself, before anything else may open it. */
+    return rb_session_end(&s, action(s.db_path, &s.err), NULL);
 }
 
 int cmd_init(int argc, char **argv)

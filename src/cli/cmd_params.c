@@ -66,31 +66,27 @@ static rb_status show_row(sqlite3 *db, const char *path, int32_t year, rb_error 
 
 /* The file is checked whole before the database is touched; then the lock
  * of the nightly job, and the row with its event in one transaction. */
-static rb_status add_row(const char *path, const char *file, bool replace, const char *by, rb_error *err)
+static rb_status add_row(rb_session *s, const char *file, bool replace, const char *by)
 {
     rb_params_row row;
     bool replaced = false;
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
-    rb_status st = rb_params_file_read(file, &row, err);
-    if (st == RB_OK && (st = rb_opts_open(path, RB_DB_EXISTING, &lock, &db, err)) == RB_OK &&
-        (st = rb_params_row_add(db, &row, replace, file, by, rb_login_name(), &replaced, err)) == RB_OK)
+    rb_status st = rb_params_file_read(file, &row, &s->err);
+    if (st == RB_OK && (st = rb_session_open(s, RB_DB_EXISTING, true, NULL, NULL)) == RB_OK &&
+        (st = rb_params_row_add(s->db, &row, replace, file, by, rb_login_name(), &replaced, &s->err)) == RB_OK)
         printf("%s the parameters of policy year %d from %s\n", replaced ? "replaced" : "added", row.policy_year,
                file);
-    rb_opts_close(lock, db);
     return st;
 }
 
 int cmd_params(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *by = NULL;
+    const char *by = NULL;
     bool replace = false;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"replace", NULL, RB_OPT_FLAG, &replace, false, "add: replace the year's row (only if no batch used it)",
          NULL},
         {"by", "NAME", RB_OPT_STRING, &by, false, "add: who adds the row (kept in the event log)", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
     const rb_command_line line = {
         .name = "params",
@@ -102,41 +98,33 @@ int cmd_params(int argc, char **argv)
         .max_operands = 2,
         .missing_operand = "say list, show YEAR or add FILE",
         .footer = params_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
+        .db_help = "the rebate database (must exist)",
     };
-    rb_config config = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
     if (status >= 0)
-        goto done;
-    const char *action = argv[first];
+        return status;
+    const char *action = argv[s.first_operand];
     int32_t year = 0;
     bool list = strcmp(action, "list") == 0, show = strcmp(action, "show") == 0, add = strcmp(action, "add") == 0;
     if (!list && !show && !add)
         status = rb_usage_error("params", "'%s' is not list, show or add", action);
-    else if (argc - first - 1 != (list ? 0 : 1))
+    else if (argc - s.first_operand - 1 != (list ? 0 : 1))
         status = rb_usage_error("params", list ? "%s takes no argument" : "%s takes one argument", action);
     else if (add && (by == NULL || by[0] == '\0'))
         status = rb_usage_error("params", "add needs --by NAME (who adds the row)");
     else if (!add && (by != NULL || replace))
         status = rb_usage_error("params", "--by and --replace belong to add");
-    else if (show && rb_parse_year(argv[first + 1], &year) != 0)
-        status = rb_usage_error("params", "'%s' is not a year", argv[first + 1]);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
-        goto done;
-
-    rb_error err = {0};
-    rb_status st = RB_OK;
-    if (add) {
-        st = add_row(db_path, argv[first + 1], replace, by, &err);
-    } else {
-        sqlite3 *db = NULL;
-        if ((st = rb_opts_open(db_path, RB_DB_READONLY, NULL, &db, &err)) == RB_OK)
-            st = list ? rb_params_rows_each(db, list_row, NULL, &err) : show_row(db, db_path, year, &err);
-        rb_opts_close(NULL, db);
+    else if (show && rb_parse_year(argv[s.first_operand + 1], &year) != 0)
+        status = rb_usage_error("params", "'%s' is not a year", argv[s.first_operand + 1]);
+    if (status >= 0) {
+        rb_session_end(&s, RB_OK, NULL);
+        return status;
     }
-    status = rb_exit(st, &err);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    rb_status st = RB_OK;
+    if (add)
+        st = add_row(&s, argv[s.first_operand + 1], replace, by);
+    else if ((st = rb_session_open(&s, RB_DB_READONLY, false, NULL, NULL)) == RB_OK)
+        st = list ? rb_params_rows_each(s.db, list_row, NULL, &s.err) : show_row(s.db, s.db_path, year, &s.err);
+    return rb_session_end(&s, st, NULL);
 }
