@@ -1,7 +1,7 @@
 #!/bin/sh
 # The README's first command: installs what is missing, builds, and runs the
 # nightly job on the sample extracts of data/sample, as cron would: a fresh
-# database, inbox, outbox and archive under demo/, then prints where the
+# database (made by `rebate init`), inbox, outbox and archive under demo/, then prints where the
 # batch is and its summary.
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,6 +21,8 @@ archive     = archive
 policy_year = 2022        ; the sample holds contributions of 2020 and 2021
 encoding    = auto
 INI
+# The database is created once, by init: nightly never creates one.
+./build/rebate init --config demo/rebate.ini
 ./build/rebate nightly --config demo/rebate.ini
 batch=$(find demo/outbox -mindepth 1 -maxdepth 1 -type d ! -name '.*' | sort | tail -n 1)
 echo

@@ -52,6 +52,9 @@ vg() {
     fi
 }
 
+vg 0 init --config "$work/rebate.ini"
+vg 73 init --db "$work/rebate.db"
+vg 0 migrate --db "$work/rebate.db"
 vg 0 nightly --config "$work/rebate.ini"
 vg 0 nightly --config "$work/rebate.ini"
 paid=$(sqlite3 "$work/rebate.db" "SELECT uscc FROM decisions WHERE outcome = 'PAY' ORDER BY uscc LIMIT 1")
@@ -62,7 +65,14 @@ vg 0 run --db "$work/rebate.db" --year 2022 --out "$work/outbox" --dry-run
 vg 0 run --db "$work/rebate.db" --year 2022 --out "$work/outbox" --uscc "$reviewed" --by valgrind
 vg 0 words 1234.56
 vg 0 words 2000000000000.00
+vg 0 init --db "$work/again.db"
 vg 0 import --db "$work/again.db" "$(pwd)/data/sample"
+vg 0 params --db "$work/again.db" list
+vg 0 params --db "$work/again.db" show 2025
+vg 0 params --db "$work/again.db" add "$(pwd)/data/params/example-2026.ini" --by valgrind
+vg 0 status --db "$work/rebate.db"
+sed 's/rebate\.db/rebate-typo.db/' "$work/rebate.ini" >"$work/typo.ini"
+vg 66 nightly --config "$work/typo.ini"
 vg 64 words 12.345
 vg 64 run --db "$work/rebate.db" --year 2019 --out "$work/outbox"
 vg 66 import --db "$work/rebate.db" "$work/missing"

@@ -1,6 +1,6 @@
 -- Policy parameters, one row per policy year (rules.md, "Parameters").
--- The program reads every threshold, rate and method from here; adding a
--- policy year is one INSERT in a new migration, nothing else (docs/rules.md).
+-- The program reads every threshold, rate and method from here; a new
+-- policy year is added by the bureau with `rebate params add` (docs/rules.md).
 -- Rates are percent, layoff limits permille, review_amount_fen whole fen;
 -- legal_reference names the notice(s) the row comes from and is printed by
 -- `explain` beside every parameter it uses.

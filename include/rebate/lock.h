@@ -13,10 +13,12 @@ typedef struct rb_lock rb_lock;
 /* Takes the lock on the file at path, created (mode 0640) when missing,
  * never through a symlink. On success *out holds it until rb_lock_release.
  * Another holder: RB_E_LOCKED at once. The folder missing: RB_E_NOINPUT.
- * The file cannot be opened or is not a regular file: RB_E_CANTWRITE. */
+ * No write access to it: RB_E_NOPERM. The file cannot be opened or is not
+ * a regular file: RB_E_CANTWRITE. */
 rb_status rb_lock_acquire(const char *path, rb_lock **out, rb_error *err);
 
-/* Takes the lock of a database: the file `<database>.lock`. */
+/* Takes the lock of a database: the file `<database>.lock`. A database
+ * that does not exist is RB_E_NOINPUT, and no lock file is made. */
 rb_status rb_lock_database(const char *database, rb_lock **out, rb_error *err);
 
 /* Releases and frees the lock (NULL is fine). The lock file stays: removing

@@ -29,6 +29,10 @@ int cmd_approve(int argc, char **argv);
 int cmd_void(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_params(int argc, char **argv);
+
 
 /* The one place where a status becomes an exit status: prints err's
  * sentence (prefixed "rebate: ") on standard error when it failed, and

@@ -21,8 +21,8 @@ static const char explain_description[] =
 
 static const char explain_footer[] =
     "Exit status: 0 done; 64 bad option, invalid code or a year without\n"
-    "parameters; 66 no such database, or the code is not an insured unit of\n"
-    "the snapshot.\n";
+    "parameters; 65 the database needs rebate migrate; 66 no such database,\n"
+    "or the code is not an insured unit of the snapshot; 77 no read access.\n";
 
 int cmd_explain(int argc, char **argv)
 {
@@ -49,7 +49,7 @@ int cmd_explain(int argc, char **argv)
     char uscc[RB_USCC_LEN + 1];
     rb_params params;
     rb_status st = rb_uscc_parse(uscc_text, uscc, &s.err);
-    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, false, NULL, NULL)) == RB_OK &&
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_READONLY, false, NULL, NULL)) == RB_OK &&
         (st = rb_params_load(s.db, year, &params, &s.err)) == RB_OK)
         st = rb_explain(s.db, &params, uscc, stdout, &s.err);
     return rb_session_end(&s, st, NULL);

@@ -105,7 +105,7 @@ int cmd_import(int argc, char **argv)
      * works exits 75 at once instead of waiting on the database, and a run
      * never starts while an import replaces the snapshot. */
     rb_status st = rb_import_check(dir, &s.err);
-    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_CREATE, true, NULL, NULL)) == RB_OK &&
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, true, NULL, NULL)) == RB_OK &&
         (st = rb_import(s.db, dir, encoding.encoding, &report, &s.err)) == RB_OK)
         print_report(dir, &report);
     return rb_session_end(&s, st, NULL);

@@ -24,6 +24,8 @@
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
 #include "rebate/money.h"
+#include "rebate/outbox.h"
+#include "rebate/params_store.h"
 #include "rebate/strbuf.h"
 
 static const char nightly_description[] =
@@ -209,6 +211,28 @@ static rb_status finish_interrupted_moves(const rb_config *cfg, const struct tim
     return st;
 }
 
+/* What must hold before anything is imported, so that a night that cannot
+ * run changes nothing: the policy year has its parameters (for `auto`: a
+ * config error, naming the fix) and the outbox belongs to this ledger. */
+static rb_status preflight(sqlite3 *db, const rb_config *cfg, const char *config_path, rb_error *err)
+{
+    if (cfg->policy_year_auto) {
+        rb_params_row row;
+        int64_t used = 0;
+        bool found = false;
+        rb_status st = rb_params_row_get(db, cfg->policy_year, &row, &used, &found, err);
+        if (st != RB_OK)
+            return st;
+        if (!found)
+            return rb_fail(err, RB_E_CONFIG,
+                           "config '%s': policy_year = auto means %d, and database '%s' has no parameter row for %d; "
+                           "add the year's row with rebate params add (data/params/example-2026.ini shows one); "
+                           "nothing was imported",
+                           config_path, cfg->policy_year, cfg->database, cfg->policy_year);
+    }
+    return rb_outbox_check(db, cfg->outbox, false, err);
+}
+
 int cmd_nightly(int argc, char **argv)
 {
     const rb_option options[] = {RB_OPT_END};
@@ -225,7 +249,8 @@ int cmd_nightly(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &start);
     rb_strbuf detail = RB_STRBUF_INIT;
     char *outbox_abs = NULL;
-    if ((st = rb_session_open(&s, RB_DB_CREATE, true, "nightly", rb_login_name())) != RB_OK)
+    if ((st = rb_session_open(&s, RB_DB_EXISTING, true, "nightly", rb_login_name())) != RB_OK ||
+        (st = preflight(s.db, cfg, config_path, &s.err)) != RB_OK)
         goto out;
     log_step("start", NULL, "config %s, policy year %d, database %s", config_path, (int)cfg->policy_year,
              cfg->database);

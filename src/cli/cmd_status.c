@@ -12,6 +12,7 @@
 #include "rebate/batches.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
+#include "rebate/outbox.h"
 #include "rebate/rules.h"
 #include "rebate/strbuf.h"
 #include "rebate/uscc.h"
@@ -33,8 +34,11 @@ static const char status_description[] =
     "\n";
 
 static const char status_footer[] =
-    "Exit status: 0 shown; 64 bad option or an invalid code; 66 no such\n"
-    "database or batch.\n";
+    "Exit status: 0 shown; 64 bad option or an invalid code; 65 the database\n"
+    "needs rebate migrate; 66 no such database or batch; 77 no read access.\n"
+    "It opens the database read-only: a member of the group reads it without\n"
+    "write access. It first warns when an outbox holds batches this database\n"
+    "does not know (an older copy).\n";
 
 static const struct {
     const char *code, *words;
@@ -210,6 +214,46 @@ static rb_status show_firm(sqlite3 *db, const char *uscc, rb_error *err)
     return st;
 }
 
+/* A copy of the database (same ledger, older state) answers with what it
+ * knew when it was copied; the outboxes its batches went to (and the
+ * config's, when given) tell whether batches were published since that it
+ * does not know. Warned about first. */
+static rb_status warn_about_outboxes(sqlite3 *db, const char *config_outbox, rb_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ?1 WHERE ?1 IS NOT NULL UNION"
+                           " SELECT rtrim(rtrim(folder, replace(folder, '/', '')), '/') FROM batches"
+                           " WHERE instr(folder, '/') > 0",
+                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(q, 1, config_outbox, -1, SQLITE_STATIC) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return rb_db_fail(db, "listing the outboxes", err);
+    }
+    rb_status st = RB_OK;
+    int rc;
+    while (st == RB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *outbox = (const char *)sqlite3_column_text(q, 0);
+        rb_outbox_report report;
+        rb_error ignored = {0};
+        /* An outbox this account cannot read is simply not looked at. */
+        if (outbox == NULL || outbox[0] == '\0' || rb_outbox_inspect(db, outbox, &report, &ignored) != RB_OK)
+            continue;
+        if (report.other_ledger)
+            printf("警告 warning: 发件箱 %s 属于另一个台账 the outbox belongs to another ledger\n", outbox);
+        if (report.unknown_batches > 0)
+            printf("警告 warning: 发件箱 %s 中有 %d 个本台账不知道的批次（最新 %s）：此数据库可能是旧的副本，"
+                   "以下情况可能不是最新的 the outbox holds %d batch(es) this ledger does not know (newest %s): this "
+                   "database may be an older copy, and what follows may be out of date\n",
+                   outbox, report.unknown_batches, report.newest_unknown, report.unknown_batches,
+                   report.newest_unknown);
+    }
+    if (st == RB_OK && rc != SQLITE_DONE)
+        st = rb_db_fail(db, "listing the outboxes", err);
+    sqlite3_finalize(q);
+    return st;
+}
+
 int cmd_status(int argc, char **argv)
 {
     const char *batch_id = NULL, *uscc_text = NULL;
@@ -233,7 +277,8 @@ int cmd_status(int argc, char **argv)
     rb_status st = uscc_text != NULL ? rb_uscc_parse(uscc_text, uscc, &s.err) : RB_OK;
     /* It only reads: no lock, no run logged, so it answers while the
      * nightly job works. */
-    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, false, NULL, NULL)) == RB_OK)
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_READONLY, false, NULL, NULL)) == RB_OK &&
+        (st = warn_about_outboxes(s.db, s.config_path != NULL ? s.config.outbox : NULL, &s.err)) == RB_OK)
         st = batch_id ? show_batch(s.db, batch_id, &s.err)
                       : uscc_text ? show_firm(s.db, uscc, &s.err) : show_latest(s.db, &s.err);
     return rb_session_end(&s, st, NULL);

@@ -21,6 +21,9 @@ static const struct command commands[] = {
     {"void", cmd_void, "refuse a batch before sign-off"},
     {"reconcile", cmd_reconcile, "read the bank's answer for a batch"},
     {"status", cmd_status, "where a batch or a firm's payment stands"},
+    {"init", cmd_init, "create the database: schema, parameters, the ledger's identity"},
+    {"migrate", cmd_migrate, "bring a database made by an older version up to date"},
+    {"params", cmd_params, "list, show or add the policy parameters of a year"},
 };
 
 static void usage(FILE *out)

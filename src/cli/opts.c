@@ -195,9 +195,10 @@ int rb_session_year(const rb_session *s, const rb_command_line *line, const char
 rb_status rb_session_open(rb_session *s, rb_db_mode mode, bool lock, const char *log_as, const char *by)
 {
     struct stat sb;
-    /* A database that must exist and does not: refused as the open refuses
-     * it, before a lock file appears beside a database that is not there. */
-    if (mode == RB_DB_EXISTING && stat(s->db_path, &sb) != 0)
+    /* A database that does not exist (only init makes one, with
+     * rb_db_init): refused as the open refuses it, before a lock file
+     * appears beside a database that is not there. */
+    if (stat(s->db_path, &sb) != 0)
         return rb_db_open(s->db_path, mode, &s->db, &s->err);
     rb_status st = RB_OK;
     if ((lock && (st = rb_lock_database(s->db_path, &s->lock, &s->err)) != RB_OK) ||

@@ -94,8 +94,8 @@ int rb_session_start(rb_session *s, const rb_command_line *line, int argc, char 
 int rb_session_year(const rb_session *s, const rb_command_line *line, const char *text, int32_t *year);
 
 /* Opens the database: the lock first (when lock), then the database (a
- * database that must exist and does not is refused before a lock file
- * appears beside it); with log_as, a runs row for the command by `by`.
+ * database that does not exist is refused before a lock file appears
+ * beside it: only init creates one); with log_as, a runs row for the command by `by`.
  * Failures are in s->err. */
 rb_status rb_session_open(rb_session *s, rb_db_mode mode, bool lock, const char *log_as, const char *by);
 

@@ -25,6 +25,7 @@
 #include "rebate/csv_writer.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
+#include "rebate/outbox.h"
 #include "rebate/fsutil.h"
 #include "rebate/ledger.h"
 #include "rebate/sha256.h"
@@ -506,9 +507,11 @@ static rb_status publish(batch_run *run, rb_error *err)
         (st = begin_with_current_snapshot(run->db, err)) != RB_OK)
         return st;
     /* Inside the write transaction no other run is under way, so whatever
-     * staging folder is left in OUT belongs to an interrupted run. */
+     * staging folder is left in OUT belongs to an interrupted run, once OUT
+     * is known to be this ledger's (another's staging is never touched). */
     int repaired = 0;
-    if ((st = rb_batch_repair(run->db, opts->out_dir, &opts->notify, &repaired, err)) != RB_OK ||
+    if ((st = rb_outbox_check(run->db, opts->out_dir, !opts->dry_run, err)) != RB_OK ||
+        (st = rb_batch_repair(run->db, opts->out_dir, &opts->notify, &repaired, err)) != RB_OK ||
         (st = name_batch(run, &seq, err)) != RB_OK ||
         (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK)
         goto fail;

@@ -1,6 +1,6 @@
 /* Policy parameters as data: reads one row of policy_params (sql/002_policy.sql)
  * into rb_params. No policy number lives in C code; a new policy year is a new
- * row in a new migration. */
+ * row, added with `rebate params add` (src/rules/params_file.c). */
 #include <stdio.h>
 #include <string.h>
 

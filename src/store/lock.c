@@ -44,6 +44,8 @@ rb_status rb_lock_acquire(const char *path, rb_lock **out, rb_error *err)
             return rb_fail(err, RB_E_NOINPUT, "cannot create lock file '%s': its folder does not exist", path);
         if (errno == ELOOP)
             return rb_fail(err, RB_E_CANTWRITE, "refusing lock file '%s': it is a symbolic link", path);
+        if (errno == EACCES || errno == EPERM || errno == EROFS)
+            return rb_fail(err, RB_E_NOPERM, "cannot take the lock '%s': no write access to it or its folder", path);
         return rb_fail(err, RB_E_CANTWRITE, "cannot open lock file '%s': %s", path, strerror(errno));
     }
     struct stat sb;
@@ -92,6 +94,12 @@ fail:
 rb_status rb_lock_database(const char *database, rb_lock **out, rb_error *err)
 {
     *out = NULL;
+    /* A missing database is refused before its lock file is made: a
+     * mistyped path leaves nothing behind. */
+    struct stat db_stat;
+    if (stat(database, &db_stat) != 0 && errno == ENOENT)
+        return rb_fail(err, RB_E_NOINPUT, "database '%s' does not exist; a database is created only by rebate init",
+                       database);
     size_t len = strlen(database);
     char *path = rb_malloc(len + sizeof ".lock");
     if (path == NULL)

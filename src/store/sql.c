@@ -22,6 +22,10 @@ rb_status rb_db_fail(sqlite3 *db, const char *what, rb_error *err)
     if (code == SQLITE_FULL || code == SQLITE_IOERR || (code & 0xff) == SQLITE_IOERR)
         return rb_fail(err, RB_E_CANTWRITE, "cannot write the database while %s: %s", what,
                        db ? sqlite3_errmsg(db) : "no connection");
+    if ((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_PERM)
+        return rb_fail(err, RB_E_NOPERM, "no write access to database '%s' while %s: %s",
+                       sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "?", what,
+                       sqlite3_errmsg(db));
     if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
         return rb_fail(err, RB_E_DATA, "the database is unusable while %s: %s", what, sqlite3_errmsg(db));
     if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)

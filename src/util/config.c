@@ -323,8 +323,11 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
     };
     ps.file = fopen(path, "re");
     if (ps.file == NULL) {
+        int open_errno = errno;
         rb_strbuf_release(&dir);
-        return rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(errno));
+        if (open_errno == EACCES)
+            return rb_fail(err, RB_E_NOPERM, "cannot read config '%s': no read access to the file", path);
+        return rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(open_errno));
     }
 
     int rc = ini_parse_stream(read_line, &ps, on_setting, &ps);

@@ -49,6 +49,7 @@ START_TEST(same_seed_same_bytes_and_shuffle_same_rows)
     char db[4300], dir[4300];
     snprintf(db, sizeof db, "%s/a.db", work);
     snprintf(dir, sizeof dir, "%s/a", work);
+    ts_init_db(db);
     char *out = NULL;
     ck_assert_int_eq(ts_run_rebate(&out, NULL, "import", "--db", db, dir, (char *)NULL), 0);
     free(out);

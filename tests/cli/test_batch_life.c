@@ -74,6 +74,7 @@ static void setup(void)
     }
     snprintf(work, sizeof work, "%s", ts_tmpdir());
     snprintf(db_path, sizeof db_path, "%s/rebate.db", work);
+    ts_init_db(db_path);
     snprintf(out_dir, sizeof out_dir, "%s/out", work);
     snprintf(in_dir, sizeof in_dir, "%s/in", work);
     mkdir(in_dir, 0750);

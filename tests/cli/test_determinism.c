@@ -24,6 +24,7 @@ static void import(const char *name)
     char db[4300], dir[4300];
     snprintf(db, sizeof db, "%s/%s.db", work, name);
     snprintf(dir, sizeof dir, "%s/%s", work, name);
+    ts_init_db(db);
     ck_assert_int_eq(ts_run_rebate(NULL, NULL, "import", "--db", db, dir, (char *)NULL), 0);
 }
 

@@ -50,7 +50,7 @@ static void setup(void)
     char path[4300];
     snprintf(path, sizeof path, "%s/rebate.db", root);
     rb_error_clear(&err);
-    ck_assert_msg(rb_db_open(path, RB_DB_CREATE, &db, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_db_init(path, &db, &err) == RB_OK, "%s", err.message);
 }
 
 static void teardown(void)

@@ -211,7 +211,7 @@ static char *import_into(const char *name, size_t sort_memory, rb_import_report 
     sqlite3 *db = NULL;
     rb_error err;
     rb_error_clear(&err);
-    ck_assert_msg(rb_db_open(path, RB_DB_CREATE, &db, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_db_init(path, &db, &err) == RB_OK, "%s", err.message);
     ck_assert_msg(rb_import_sized(db, in_dir, RB_ENCODING_AUTO, sort_memory, report, &err) == RB_OK, "%s",
                   err.message);
     char *text = dump(db);
@@ -312,7 +312,7 @@ START_TEST(failure_before_a_gb18030_byte_is_judged_as_gb18030)
     sqlite3 *db = NULL;
     rb_error err;
     rb_error_clear(&err);
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
     rb_import_report report;
     ck_assert_int_eq(rb_import_sized(db, in_dir, RB_ENCODING_AUTO, 4096, &report, &err), RB_E_DATA);
     ck_assert_str_eq(err.message,

@@ -93,7 +93,7 @@ static void setup(void)
     ck_assert_int_eq(mkdir(folder, 0755), 0);
     char *db_path = rb_path_joined(base, "rebate.db");
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(db_path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(db_path, &db, &err), RB_OK);
     free(db_path);
     rb_ledger ledger;
     ck_assert_int_eq(rb_db_begin(db, &err), RB_OK);

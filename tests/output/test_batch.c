@@ -76,7 +76,7 @@ static void make_db(void)
     snprintf(out_dir, sizeof out_dir, "%s/out", work);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(db_path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(db_path, &db, &err), RB_OK);
     exec_sql(db, "INSERT INTO imports VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'x', 'auto')");
     exec_sql(db, "INSERT INTO import_files VALUES (1, 'contributions.csv', 'ab', 'utf-8', 52, 52, 0, 0, 0)");
     write_snapshot(db, "12345");

@@ -21,6 +21,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "%s", ts_tmpdir());
     snprintf(db_path, sizeof db_path, "%s/rebate.db", dir);
     snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    ts_init_db(db_path);
     ck_assert_int_eq(ts_run_rebate(NULL, NULL, "import", "--db", db_path, sample, (char *)NULL), 0);
 }
 

@@ -76,6 +76,7 @@ NIGHT_HELPER void night_make(night *n)
     ck_assert_int_eq(mkdir(n->inbox, 0750), 0);
     ck_assert_int_eq(mkdir(n->outbox, 0750), 0);
     night_write_config(n, 2022);
+    ts_init_db(n->db);
 }
 
 NIGHT_HELPER void night_copy_file(const char *from_dir, const char *to_dir, const char *name)
@@ -346,7 +347,7 @@ NIGHT_HELPER int csv_table_column(const csv_table *t, const char *name)
 
 /* ---- the invariants */
 
-/* Entries of a folder (without . and ..), sorted, as a malloc'ed array of
+/* Entries of a folder (without ., .. and .rebate-ledger), sorted, as a malloc'ed array of
  * malloc'ed names; *count set. A missing folder has none. */
 NIGHT_HELPER char **night_list(const char *dir, size_t *count)
 {
@@ -358,7 +359,10 @@ NIGHT_HELPER char **night_list(const char *dir, size_t *count)
     char **names = calloc((size_t)n + 1, sizeof *names);
     ck_assert_ptr_nonnull(names);
     for (int i = 0; i < n; i++) {
-        if (strcmp(list[i]->d_name, ".") != 0 && strcmp(list[i]->d_name, "..") != 0)
+        /* .rebate-ledger: the outbox's ledger identity, not a batch
+         * (docs/operations.md); tests/cli/test_ledger.c tests it. */
+        if (strcmp(list[i]->d_name, ".") != 0 && strcmp(list[i]->d_name, "..") != 0 &&
+            strcmp(list[i]->d_name, ".rebate-ledger") != 0)
             names[(*count)++] = strdup(list[i]->d_name);
         free(list[i]);
     }

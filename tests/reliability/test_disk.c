@@ -192,6 +192,11 @@ static char *names_in(const char *dir)
     char *all = calloc(1, 64 * (count + 1));
     ck_assert_ptr_nonnull(all);
     for (size_t i = 0; i < count; i++) {
+        /* The database's -wal and -shm come and go with the connections
+         * of this test's own checks (docs/operations.md, "Permissions"). */
+        size_t len = strlen(names[i]);
+        if (len > 4 && (strcmp(names[i] + len - 4, "-wal") == 0 || strcmp(names[i] + len - 4, "-shm") == 0))
+            continue;
         strncat(all, names[i], 60);
         strcat(all, " ");
     }
@@ -208,6 +213,7 @@ START_TEST(database_on_a_full_disk_during_the_import_is_73_and_keeps_the_extract
     mount_tmpfs(dir, "size=32m,mode=0750");
     night_path(n.db, dir, "rebate.db");
     night_write_config(&n, 2022);
+    ts_init_db(n.db);
     /* Night one, with room; night two brings the same extracts again, and
      * the disk has 64 KiB left: the new snapshot does not fit. */
     ck_assert_int_eq(nightly(NULL), 0);
@@ -248,6 +254,7 @@ START_TEST(database_on_a_full_disk_during_the_run_is_73_and_records_nothing)
     mount_tmpfs(dir, "size=32m,mode=0750");
     night_path(n.db, dir, "rebate.db");
     night_write_config(&n, 2022);
+    ts_init_db(n.db);
     /* Night one imports (the extracts go to the archive) but cannot record
      * its decisions; at most a little room is left. */
     ck_assert_int_eq(ts_run_rebate(NULL, NULL, "import", "--db", n.db, n.inbox, (char *)NULL), 0);

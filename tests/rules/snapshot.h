@@ -39,7 +39,7 @@ static inline sqlite3 *snap_open(const char *dir, char path[4200])
     snprintf(path, 4200, "%s/t.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_msg(rb_db_open(path, RB_DB_CREATE, &db, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_db_init(path, &db, &err) == RB_OK, "%s", err.message);
     snap_main_db = db;
     return db;
 }

@@ -71,7 +71,7 @@ static void load_params(void)
     snprintf(path, sizeof path, "%s/params.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    if (rb_db_open(path, RB_DB_CREATE, &db, &err) != RB_OK) {
+    if (rb_db_init(path, &db, &err) != RB_OK) {
         fprintf(stderr, "%s\n", err.message);
         exit(1);
     }

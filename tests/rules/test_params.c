@@ -15,7 +15,7 @@ static sqlite3 *open_fresh(const char **dir)
     snprintf(path, sizeof path, "%s/p.db", *dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_msg(rb_db_open(path, RB_DB_CREATE, &db, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_db_init(path, &db, &err) == RB_OK, "%s", err.message);
     return db;
 }
 

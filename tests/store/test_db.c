@@ -1,11 +1,14 @@
-/* Tests of src/store/db.c: creation, migrations, refusal of foreign files,
+/* Tests of src/store/db.c: creation (init only), migrations, read-only
+ * opening, the ledger's identity, refusal of foreign files,
  * and the ledger's constraints failing with their exact SQLite code and
  * message, and with the program's own status and sentence. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "rebate/db.h"
+#include "rebate/sql_files.h"
 #include "rebate/ledger.h"
 #include "test_support.h"
 
@@ -16,7 +19,7 @@ START_TEST(create_applies_every_migration)
     snprintf(path, sizeof path, "%s/t.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
     ck_assert_int_eq(ts_query_int(db, "PRAGMA user_version"), rb_db_schema_version());
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM policy_params"), 6);
     ck_assert_int_eq(ts_query_int(db, "PRAGMA foreign_keys"), 1);
@@ -64,7 +67,7 @@ START_TEST(one_live_payment_enforced_by_the_database)
     snprintf(path, sizeof path, "%s/t.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
     const char *setup =
         "INSERT INTO batches VALUES('2021-20210601-001',2021,'p','2021-06-01',1,'all','published',NULL,NULL,"
         "'t','t','/x',1,1,100,'00',NULL,NULL,NULL,NULL,NULL);"
@@ -114,7 +117,7 @@ START_TEST(ledger_constraints_fail_exactly)
     snprintf(path, sizeof path, "%s/t.db", dir);
     sqlite3 *db = NULL;
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
     ck_assert_int_eq(sqlite3_exec(db,
                                   "INSERT INTO batches VALUES('2021-20210601-001',2021,'p','2021-06-01',1,'all',"
                                   "'published',NULL,NULL,'t','t','/x',1,1,100,'00',NULL,NULL,NULL,NULL,NULL);"
@@ -161,6 +164,85 @@ START_TEST(ledger_constraints_fail_exactly)
 }
 END_TEST
 
+START_TEST(init_refuses_an_existing_path_and_gives_each_ledger_its_own_identity)
+{
+    const char *dir = ts_tmpdir();
+    char path[4200], other[4200];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    snprintf(other, sizeof other, "%s/u.db", dir);
+    sqlite3 *db = NULL;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_db_init(path, NULL, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, NULL, &err), RB_E_CANTWRITE);
+    ck_assert_msg(strstr(err.message, "exists already") != NULL, "%s", err.message);
+    rb_error_clear(&err);
+    char a[RB_LEDGER_ID_SIZE], b[RB_LEDGER_ID_SIZE];
+    ck_assert_int_eq(rb_db_open(path, RB_DB_READONLY, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_ledger_id(db, a, &err), RB_OK);
+    rb_db_close(db);
+    ck_assert_int_eq(rb_db_init(other, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_ledger_id(db, b, &err), RB_OK);
+    rb_db_close(db);
+    ck_assert_int_eq(strlen(a), 32);
+    ck_assert_str_ne(a, b);
+    /* Reopened, the identity is the same. */
+    ck_assert_int_eq(rb_db_open(path, RB_DB_EXISTING, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_ledger_id(db, b, &err), RB_OK);
+    ck_assert_str_eq(a, b);
+    rb_db_close(db);
+    ts_rmtree(dir);
+}
+END_TEST
+
+START_TEST(read_only_opening_never_migrates_and_never_writes)
+{
+    const char *dir = ts_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    sqlite3 *db = NULL;
+    rb_error err = {0};
+    /* A database of the previous version: every migration but the last. */
+    sqlite3 *raw = NULL;
+    int previous = 0;
+    ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    for (size_t i = 0; i < rb_sql_file_count; i++) {
+        const char *name = rb_sql_files[i].name;
+        int n = strspn(name, "0123456789") == 3 && name[3] == '_' ? atoi(name) : -1;
+        if (n <= 0 || n >= rb_db_schema_version())
+            continue;
+        ck_assert_msg(sqlite3_exec(raw, rb_sql_files[i].text, NULL, NULL, NULL) == SQLITE_OK, "%s", name);
+        previous = n > previous ? n : previous;
+    }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", previous);
+    ck_assert_int_eq(sqlite3_exec(raw, pragma, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    ck_assert_int_eq(rb_db_open(path, RB_DB_READONLY, &db, &err), RB_E_DATA);
+    ck_assert_msg(strstr(err.message, "rebate migrate") != NULL, "%s", err.message);
+    ck_assert(db == NULL);
+    rb_error_clear(&err);
+    /* Migrating it brings the version up, and gives it an identity. */
+    int from = 0, to = 0;
+    ck_assert_int_eq(rb_db_migrate(path, &from, &to, &err), RB_OK);
+    ck_assert_int_eq(from, previous);
+    ck_assert_int_eq(to, rb_db_schema_version());
+    ck_assert_int_eq(rb_db_migrate(path, &from, &to, &err), RB_OK);
+    ck_assert_int_eq(from, to);
+    /* A read-only connection cannot write, whatever it is asked. */
+    ck_assert_int_eq(rb_db_open(path, RB_DB_READONLY, &db, &err), RB_OK);
+    ck_assert_int_ne(sqlite3_exec(db, "DELETE FROM policy_params WHERE policy_year = 2020", NULL, NULL, NULL),
+                     SQLITE_OK);
+    rb_db_close(db);
+    /* A newer version is refused by both modes. */
+    ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(raw, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    ck_assert_int_eq(rb_db_open(path, RB_DB_READONLY, &db, &err), RB_E_DATA);
+    ck_assert_int_eq(rb_db_open(path, RB_DB_EXISTING, &db, &err), RB_E_DATA);
+    ts_rmtree(dir);
+}
+END_TEST
+
 static Suite *db_suite(void)
 {
     Suite *s = suite_create("store/db");
@@ -169,6 +251,8 @@ static Suite *db_suite(void)
     tcase_add_test(tc, missing_database_is_noinput);
     tcase_add_test(tc, foreign_file_is_refused);
     tcase_add_test(tc, one_live_payment_enforced_by_the_database);
+    tcase_add_test(tc, init_refuses_an_existing_path_and_gives_each_ledger_its_own_identity);
+    tcase_add_test(tc, read_only_opening_never_migrates_and_never_writes);
     tcase_add_test(tc, ledger_constraints_fail_exactly);
     suite_add_tcase(s, tc);
     return s;

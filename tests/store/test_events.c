@@ -17,7 +17,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "%s", ts_tmpdir());
     snprintf(path, sizeof path, "%s/t.db", dir);
     rb_error err = {0};
-    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(rb_db_init(path, &db, &err), RB_OK);
 }
 
 static void teardown(void)

@@ -153,6 +153,11 @@ START_TEST(test_lock_database_path)
     snprintf(db, sizeof db, "%s/rebate.db", base);
     rb_lock *lock = NULL;
     rb_error err = {0};
+    /* No database: refused, and no lock file is made beside the path. */
+    ck_assert_int_eq(rb_lock_database(db, &lock, &err), RB_E_NOINPUT);
+    ck_assert_int_eq(access(lock_path, F_OK), -1);
+    ts_init_db(db);
+    rb_error_clear(&err);
     ck_assert_int_eq(rb_lock_database(db, &lock, &err), RB_OK);
     /* The same file as lock_path (<database>.lock). */
     ck_assert_int_eq(acquire_in_child(), RB_E_LOCKED);

@@ -102,6 +102,7 @@ static void setup(void)
 {
     snprintf(dir, sizeof dir, "%s", ts_tmpdir());
     snprintf(db_path, sizeof db_path, "%s/rebate.db", dir);
+    ts_init_db(db_path);
 }
 
 static void teardown(void)
@@ -114,7 +115,7 @@ static sqlite3 *create_db(void)
     sqlite3 *db = NULL;
     rb_error err;
     rb_error_clear(&err);
-    ck_assert_msg(rb_db_open(db_path, RB_DB_CREATE, &db, &err) == RB_OK, "%s", err.message);
+    ck_assert_msg(rb_db_open(db_path, RB_DB_EXISTING, &db, &err) == RB_OK, "%s", err.message);
     return db;
 }
 

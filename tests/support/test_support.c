@@ -158,6 +158,12 @@ int ts_run_rebate(char **out, char **err, const char *arg, ...)
     return WEXITSTATUS(status);
 }
 
+void ts_init_db(const char *db_path)
+{
+    rb_error err = {0};
+    ck_assert_msg(rb_db_init(db_path, NULL, &err) == RB_OK, "init %s: %s", db_path, err.message);
+}
+
 long long ts_query_int(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;

@@ -28,6 +28,10 @@ const char *ts_fixture(const char *relative);
  * when not wanted); returns the exit status, or -signal. */
 int ts_run_rebate(char **out, char **err, const char *arg, ...);
 
+/* Creates the database db_path as `rebate init` does (rb_db_init); the
+ * program creates no database any other way. */
+void ts_init_db(const char *db_path);
+
 /* Runs a query that returns one integer (e.g. SELECT count(*) ...). */
 long long ts_query_int(sqlite3 *db, const char *sql);
 
