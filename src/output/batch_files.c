@@ -21,7 +21,7 @@ static const char *const payout_header[] = {"seq", "batch_id", "reference", "usc
                                             "amount", "amount_in_words", "policy_year", "purpose"};
 static const char *const exceptions_header[] = {"kind", "uscc", "name", "reasons", "detail", "file", "line", "amount"};
 static const char *const decisions_header[] = {"uscc", "name", "outcome", "reasons", "headcount", "full_months",
-                                               "arrears", "layoff_rate", "base", "rate", "amount"};
+                                               "arrears", "layoff_rate", "base", "rate", "amount", "review"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_BUFFER (256 * 1024)
@@ -189,6 +189,11 @@ bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, cons
             add_clause(out, &ok, "AMOUNT_HIGH 返还金额 %s 元超过复核限额 %s 元", rb_money_format(m->amount, a),
                        rb_money_format(params->review_amount, b));
             break;
+        case RB_R_REVIEW_REJECTED:
+            add_clause(out, &ok, "REVIEW_REJECTED %s 于 %.10s 复核不予返还：%s",
+                       firm->verdict.by ? firm->verdict.by : "", firm->verdict.at ? firm->verdict.at : "",
+                       firm->verdict.note ? firm->verdict.note : "");
+            break;
         case RB_R_TRANSFER_RETURNED:
             add_clause(out, &ok, "TRANSFER_RETURNED 上次转账被银行退回，收款账户至今未更正");
             break;
@@ -230,6 +235,14 @@ rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, c
     rb_csv_money(w, m->base);
     rb_csv_int(w, m->rate_pct);
     rb_csv_money(w, m->amount);
+    /* The verdict the decision followed (rules.md, "Review verdicts"). */
+    if (decision->verdict == RB_VERDICT_APPLIES) {
+        char review[RB_LIFE_VERDICT_TEXT];
+        rb_verdict_text(&firm->verdict, review, sizeof review);
+        rb_csv_text(w, review);
+    } else {
+        rb_csv_text(w, "");
+    }
     rb_csv_end_row(w);
 
     if (decision->outcome == RB_OUTCOME_PAY) {

@@ -229,6 +229,14 @@ static bool rule_transfer_returned(const struct rule_input *in)
     return in->firm->transfer_returned;
 }
 
+/* REVIEW_REJECTED is never a condition of the data: rb_decide adds it when
+ * a person's reject verdict applies (apply_verdict). */
+static bool rule_review_rejected(const struct rule_input *in)
+{
+    (void)in;
+    return false;
+}
+
 /* The rule table, in code order (the level of each is in labels.c). */
 static bool (*const rule_table[RB_R_COUNT])(const struct rule_input *) = {
     [RB_R_ACCOUNT_INVALID] = rule_account_invalid,
@@ -249,6 +257,7 @@ static bool (*const rule_table[RB_R_COUNT])(const struct rule_input *) = {
     [RB_R_REG_INACTIVE] = rule_reg_inactive,
     [RB_R_REG_MISSING] = rule_reg_missing,
     [RB_R_REG_SUSPENDED] = rule_reg_suspended,
+    [RB_R_REVIEW_REJECTED] = rule_review_rejected,
     [RB_R_ROW_ERROR] = rule_row_error,
     [RB_R_TRANSFER_RETURNED] = rule_transfer_returned,
     [RB_R_UI_SUSPENDED] = rule_ui_suspended,
@@ -264,6 +273,32 @@ static rb_reason_set reasons_at(rb_reason_set set, rb_reason_level level)
         if ((set & (1u << r)) && rb_reason_level_of((rb_reason)r) == level)
             at |= 1u << r;
     return at;
+}
+
+/* rules.md, "Review verdicts": the latest verdict applies to a level-5
+ * REVIEW only while the decision has no reason outside the covered set and
+ * the same amount to the fen; an accept then pays (level 6), a reject is
+ * REJECT with REVIEW_REJECTED added. Levels 1 to 4 never reach here. */
+static void apply_verdict(const rb_verdict *v, rb_decision *out)
+{
+    if (v->id == 0)
+        return;
+    out->uncovered = out->reasons & ~v->covered;
+    if (out->uncovered != 0) {
+        out->verdict = RB_VERDICT_LAPSED_REASON;
+    } else if (out->measures.amount != v->amount) {
+        out->verdict = RB_VERDICT_LAPSED_AMOUNT;
+    } else {
+        out->verdict = RB_VERDICT_APPLIES;
+        if (v->accept) {
+            out->outcome = RB_OUTCOME_PAY;
+            out->reasons = 0;
+        } else {
+            out->outcome = RB_OUTCOME_REJECT;
+            out->reasons |= 1u << RB_R_REVIEW_REJECTED;
+            out->applicable |= 1u << RB_R_REVIEW_REJECTED;
+        }
+    }
 }
 
 void rb_decide(const rb_params *params, const rb_firm_input *firm, rb_decision *out)
@@ -294,8 +329,12 @@ void rb_decide(const rb_params *params, const rb_firm_input *firm, rb_decision *
     } else if (listed) { /* level 5: only review reasons are left */
         out->outcome = RB_OUTCOME_REVIEW;
         out->reasons = listed;
+        out->reviewed = listed;
+        apply_verdict(&firm->verdict, out);
+        return;
     } else { /* level 6: PAY lists none */
         out->outcome = RB_OUTCOME_PAY;
         out->reasons = 0;
     }
+    out->verdict = firm->verdict.id != 0 ? RB_VERDICT_NOT_REVIEW : RB_VERDICT_NONE;
 }

@@ -199,6 +199,11 @@ bool rb_reason_fact(rb_reason reason, const rb_params *params, const rb_firm_inp
             return rb_strbuf_addf(out, "本年度上一笔转账被银行退回，当前账户（%s，户名「%s」）仍与退回时相同",
                                   rb_account_masked(f->bank_account, account), or_empty(f->account_name));
         return rb_strbuf_adds(out, "没有被退回且账户未变更的转账");
+    case RB_R_REVIEW_REJECTED:
+        if (f->verdict.id != 0 && !f->verdict.accept)
+            return rb_strbuf_addf(out, "%s 于 %.10s 复核不予返还：%s", or_empty(f->verdict.by),
+                                  or_empty(f->verdict.at), or_empty(f->verdict.note));
+        return rb_strbuf_adds(out, "没有不予返还的复核结论");
     case RB_R_COUNT:
         break;
     }

@@ -31,6 +31,7 @@ static const struct reason_row {
     {RB_R_REG_INACTIVE, "REG_INACTIVE", "登记状态为注销、吊销或撤销", RB_LEVEL_REJECT},
     {RB_R_REG_MISSING, "REG_MISSING", "无市场主体登记信息", RB_LEVEL_REVIEW},
     {RB_R_REG_SUSPENDED, "REG_SUSPENDED", "登记状态为迁出、停业、歇业或清算", RB_LEVEL_REVIEW},
+    {RB_R_REVIEW_REJECTED, "REVIEW_REJECTED", "经人工复核不予返还", RB_LEVEL_REJECT},
     {RB_R_ROW_ERROR, "ROW_ERROR", "有数据行在导入时被拒绝", RB_LEVEL_DATA_QUALITY},
     {RB_R_TRANSFER_RETURNED, "TRANSFER_RETURNED", "上次转账被银行退回且账户未变更", RB_LEVEL_REVIEW},
     {RB_R_UI_SUSPENDED, "UI_SUSPENDED", "失业保险暂停缴费", RB_LEVEL_REVIEW},
@@ -59,6 +60,32 @@ const char *rb_reason_code(rb_reason reason)
 {
     const struct reason_row *row = reason_row(reason);
     return row ? row->code : "?";
+}
+
+rb_reason rb_reason_from_code(const char *code, size_t len)
+{
+    for (int r = 0; r < RB_R_COUNT; r++)
+        if (strlen(reason_table[r].code) == len && memcmp(reason_table[r].code, code, len) == 0)
+            return (rb_reason)r;
+    return RB_R_COUNT;
+}
+
+bool rb_reasons_parse(const char *text, rb_reason_set *out)
+{
+    *out = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        rb_reason r = rb_reason_from_code(p, len);
+        if (r == RB_R_COUNT)
+            return false;
+        *out |= 1u << r;
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    return true;
 }
 
 const char *rb_reason_label(rb_reason reason)
@@ -100,5 +127,12 @@ char *rb_reasons_format(rb_reason_set set, char *buf, size_t size)
         }
         used += (size_t)n;
     }
+    return buf;
+}
+
+char *rb_verdict_text(const rb_verdict *v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s %.10s %s", v->accept ? "accepted" : "rejected", v->at ? v->at : "",
+             v->by ? v->by : "");
     return buf;
 }

@@ -95,6 +95,7 @@ enum {
     RB_Q_ERRORS_BY_USCC,
     RB_Q_ERRORS_BY_PREFIX,
     RB_Q_PAYMENTS,
+    RB_Q_VERDICTS,
     RB_Q_COUNT
 };
 
