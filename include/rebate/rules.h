@@ -184,6 +184,7 @@ typedef struct rb_decision {
                                     * (what a verdict given now would cover); 0 otherwise */
     rb_verdict_effect verdict;     /* what became of firm->verdict */
     rb_reason_set uncovered;       /* LAPSED_REASON: the reasons the verdict did not cover */
+    int64_t verdict_id;            /* APPLIES: the verdict followed (recorded with the decision) */
     rb_measures measures;
 } rb_decision;
 

@@ -17,6 +17,7 @@ int cmd_approve(int argc, char **argv);
 int cmd_void(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 
 /* The one place where a status becomes an exit status: prints err's
  * sentence (prefixed "rebate: ") on standard error when it failed, and

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"void", cmd_void, "refuse a batch before sign-off"},
     {"reconcile", cmd_reconcile, "read the bank's answer for a batch"},
     {"status", cmd_status, "where a batch or a firm's payment stands"},
+    {"review", cmd_review, "record a person's verdict on a REVIEW firm"},
 };
 
 static void usage(FILE *out)

@@ -290,6 +290,7 @@ static void apply_verdict(const rb_verdict *v, rb_decision *out)
         out->verdict = RB_VERDICT_LAPSED_AMOUNT;
     } else {
         out->verdict = RB_VERDICT_APPLIES;
+        out->verdict_id = v->id;
         if (v->accept) {
             out->outcome = RB_OUTCOME_PAY;
             out->reasons = 0;

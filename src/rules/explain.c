@@ -359,12 +359,47 @@ static void explain_rules(struct writer *w, const rb_params *p, const rb_firm_in
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         say(w, "  %s\n", levels[l].title);
         for (int r = 0; r < RB_R_COUNT; r++) {
-            if (rb_reason_level_of((rb_reason)r) != levels[l].level)
-                continue;
+            if (rb_reason_level_of((rb_reason)r) != levels[l].level || r == RB_R_REVIEW_REJECTED)
+                continue; /* a verdict, not a rule: explain_verdict */
             say(w, "    %s %s：", rb_reason_code((rb_reason)r), rb_reason_label((rb_reason)r));
             took(w, rb_reason_fact((rb_reason)r, p, f, d, &w->text));
             say(w, " — %s\n", verdict((rb_reason)r, (d->applicable & (1u << r)) != 0));
         }
+    }
+}
+
+/* The latest review verdict and whether this decision follows it. */
+static void explain_verdict(struct writer *w, const rb_firm_input *f, const rb_decision *d)
+{
+    const rb_verdict *v = &f->verdict;
+    char covered[512], uncovered[512], b1[RB_MONEY_BUFSZ], b2[RB_MONEY_BUFSZ];
+    if (v->id == 0) {
+        if (d->reviewed != 0)
+            say(w, "\n  复核结论：尚无。可由复核人员用 rebate review 记录通过（--accept）或不予返还（--reject）\n");
+        return;
+    }
+    rb_reasons_format(v->covered, covered, sizeof covered);
+    say(w, "\n  复核结论（第 %lld 号）：%s 于 %.10s %s，覆盖原因 %s、金额 %s 元；说明：%s\n", (long long)v->id,
+        v->by ? v->by : "", v->at ? v->at : "", v->accept ? "复核通过（accept）" : "复核不予返还（reject）", covered,
+        money(v->amount, b1), v->note ? v->note : "");
+    switch (d->verdict) {
+    case RB_VERDICT_APPLIES:
+        say(w, "  复核结论适用：本次原因均在其覆盖范围内，金额相同，%s\n",
+            v->accept ? "按第6层拨付" : "不予返还（REVIEW_REJECTED）");
+        break;
+    case RB_VERDICT_LAPSED_REASON:
+        rb_reasons_format(d->uncovered, uncovered, sizeof uncovered);
+        say(w, "  复核结论已失效：出现了复核时没有的原因 %s，需重新复核\n", uncovered);
+        break;
+    case RB_VERDICT_LAPSED_AMOUNT:
+        say(w, "  复核结论已失效：金额由复核时的 %s 元变为 %s 元，需重新复核\n", money(v->amount, b1),
+            money(d->measures.amount, b2));
+        break;
+    case RB_VERDICT_NOT_REVIEW:
+        say(w, "  复核结论不适用：本次结果不是待人工复核（第1至4层的结果不受复核结论影响）\n");
+        break;
+    case RB_VERDICT_NONE:
+        break;
     }
 }
 
@@ -430,6 +465,7 @@ rb_status rb_explain(sqlite3 *db, const rb_params *params, const char *uscc, FIL
     explain_months(&w, params, firm, &decision.measures);
     explain_measures(&w, params, &decision.measures);
     explain_rules(&w, params, firm, &decision);
+    explain_verdict(&w, firm, &decision);
     explain_outcome(&w, firm, &decision);
     if (!w.ok) {
         st = rb_fail(err, RB_E_INTERNAL, "out of memory writing the explanation of %s", firm->uscc);

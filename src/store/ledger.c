@@ -196,7 +196,7 @@ rb_status rb_ledger_add_decision(rb_ledger *ledger, const char *batch_id, const 
     sqlite3_bind_int(st, 12, m->rate_pct);
     sqlite3_bind_int64(st, 13, m->amount);
     if (decision->verdict == RB_VERDICT_APPLIES)
-        sqlite3_bind_int64(st, 14, firm->verdict.id);
+        sqlite3_bind_int64(st, 14, decision->verdict_id);
     else
         sqlite3_bind_null(st, 14);
     if (sqlite3_step(st) != SQLITE_DONE)
