@@ -37,10 +37,4 @@ rb_status rb_review_record(sqlite3 *db, const rb_params *params, const char *usc
                            const char *login, const char *note, int64_t run_id, rb_review_result *out,
                            rb_error *err);
 
-/* Checks and trims a name or a note typed on the command line: non-empty
- * after trimming spaces, tabs and U+3000, valid UTF-8, no control
- * character, at most max bytes. what names the value in the message ("the
- * name", "the note"); the trimmed text is written to out (max + 1 bytes). */
-rb_status rb_typed_text(const char *what, const char *text, size_t max, char *out, rb_error *err);
-
 #endif

@@ -15,6 +15,7 @@
 #include "rebate/lock.h"
 #include "rebate/review.h"
 #include "rebate/rules.h"
+#include "rebate/text.h"
 
 static const char review_usage[] =
     "usage: rebate review (--db DB | --config FILE) --year Y --uscc CODE (--accept | --reject)\n"
@@ -108,7 +109,7 @@ int cmd_review(int argc, char **argv)
     if ((status = rb_cli_by("review", by, by_text, sizeof by_text)) != 0)
         goto out;
     char note_text[RB_REVIEW_NOTE_MAX + 1];
-    if (rb_typed_text("--note", note, RB_REVIEW_NOTE_MAX, note_text, &err) != RB_OK) {
+    if (rb_text_typed("--note", note, RB_REVIEW_NOTE_MAX, note_text, &err) != RB_OK) {
         status = rb_usage_error("review", "%s", err.message);
         goto out;
     }
@@ -130,7 +131,7 @@ int cmd_review(int argc, char **argv)
         goto out;
     }
     char uscc[RB_USCC_LEN + 1];
-    if ((st = rb_uscc_parse_arg(uscc_text, uscc, &err)) != RB_OK) {
+    if ((st = rb_uscc_parse(uscc_text, uscc, &err)) != RB_OK) {
         status = rb_exit(st, &err);
         goto out;
     }

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/people.h"
 #include "rebate/review.h"
+#include "rebate/text.h"
 
 const char *rb_process_login(void)
 {
@@ -22,7 +23,7 @@ int rb_cli_by(const char *command, const char *text, char *out, size_t size)
 {
     char trimmed[RB_REVIEW_BY_MAX + 1];
     rb_error err = {0};
-    if (rb_typed_text("--by", text, RB_REVIEW_BY_MAX, trimmed, &err) != RB_OK)
+    if (rb_text_typed("--by", text, RB_REVIEW_BY_MAX, trimmed, &err) != RB_OK)
         return rb_usage_error(command, "%s", err.message);
     snprintf(out, size, "%s", trimmed);
     return 0;

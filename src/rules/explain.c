@@ -359,8 +359,8 @@ static void explain_rules(struct writer *w, const rb_params *p, const rb_firm_in
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         say(w, "  %s\n", levels[l].title);
         for (int r = 0; r < RB_R_COUNT; r++) {
-            if (rb_reason_level_of((rb_reason)r) != levels[l].level || r == RB_R_REVIEW_REJECTED)
-                continue; /* a verdict, not a rule: explain_verdict */
+            if (rb_reason_level_of((rb_reason)r) != levels[l].level)
+                continue;
             say(w, "    %s %s：", rb_reason_code((rb_reason)r), rb_reason_label((rb_reason)r));
             took(w, rb_reason_fact((rb_reason)r, p, f, d, &w->text));
             say(w, " — %s\n", verdict((rb_reason)r, (d->applicable & (1u << r)) != 0));

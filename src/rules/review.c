@@ -4,31 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/events.h"
 #include "rebate/ledger.h"
 #include "rebate/review.h"
 #include "rebate/text.h"
 #include "rules/rules_internal.h"
-
-rb_status rb_typed_text(const char *what, const char *text, size_t max, char *out, rb_error *err)
-{
-    const char *start = text ? text : "";
-    size_t len = strlen(start);
-    if (!rb_utf8_valid(start, len, NULL))
-        return rb_fail(err, RB_E_USAGE, "%s is not valid UTF-8", what);
-    for (const unsigned char *p = (const unsigned char *)start; *p != '\0'; p++)
-        if (*p < 0x20 || *p == 0x7F)
-            return rb_fail(err, RB_E_USAGE, "%s contains a control character (a line break or tab)", what);
-    rb_text_trim(&start, &len);
-    if (len == 0)
-        return rb_fail(err, RB_E_USAGE, "%s is empty or only white space", what);
-    if (len > max)
-        return rb_fail(err, RB_E_USAGE, "%s is longer than %zu bytes", what, max);
-    memcpy(out, start, len);
-    out[len] = '\0';
-    return RB_OK;
-}
 
 /* The reasons of a set as "CODE 标签、CODE 标签" into buf. */
 static const char *reasons_words(rb_reason_set set, char *buf, size_t size)
@@ -150,8 +132,8 @@ rb_status rb_review_record(sqlite3 *db, const rb_params *params, const char *usc
     memset(out, 0, sizeof *out);
     char by_text[RB_REVIEW_BY_MAX + 1], note_text[RB_REVIEW_NOTE_MAX + 1];
     rb_status st;
-    if ((st = rb_typed_text("the reviewer's name", by, RB_REVIEW_BY_MAX, by_text, err)) != RB_OK ||
-        (st = rb_typed_text("the note", note, RB_REVIEW_NOTE_MAX, note_text, err)) != RB_OK)
+    if ((st = rb_text_typed("the reviewer's name", by, RB_REVIEW_BY_MAX, by_text, err)) != RB_OK ||
+        (st = rb_text_typed("the note", note, RB_REVIEW_NOTE_MAX, note_text, err)) != RB_OK)
         return st;
     if ((st = rb_db_begin(db, err)) != RB_OK)
         return st;
