@@ -78,7 +78,14 @@ CREATE TABLE batches_new (
     voided_at     TEXT,
     void_reason   TEXT,
     created_login TEXT,                   -- the login of the process that ran it (audit)
-    settled_at    TEXT                    -- when the bank had answered every payment
+    settled_at    TEXT,                   -- when the bank had answered every payment
+    -- The fund's own account the bank file pays from (pain.001 Dbtr, DbtrAcct,
+    -- DbtrAgt), as the config file gave it at approval: kept, so that a bank
+    -- folder written again after a crash carries the same debtor.
+    debtor_name      TEXT,
+    debtor_account   TEXT,
+    debtor_bank_name TEXT,
+    debtor_bank_code TEXT
 );
 INSERT INTO batches_new (batch_id, policy_year, params, as_of, seq, scope, state, import_id, run_id, created_at,
                          created_by, folder, firms, payments, total_fen, payout_sha256, approved_by, approved_at,

@@ -1,4 +1,4 @@
-/* `rebate approve --db DB --batch ID --by NAME`: finance's sign-off of a
+/* `rebate approve --config FILE --batch ID --by NAME`: finance's sign-off of a
  * published batch, which writes its bank file (docs/batch-life.md). The work
  * is rb_batch_approve's; this file parses the options, takes the lock, logs
  * the run and maps the status. */
@@ -7,29 +7,36 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
+#include "rebate/config.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
 #include "rebate/money.h"
 
 static const char approve_usage[] =
-    "usage: rebate approve --db DB --batch ID --by NAME\n"
+    "usage: rebate approve --config FILE --batch ID --by NAME\n"
     "\n"
     "Finance's sign-off of a published batch, by someone other than the person\n"
-    "who ran it. First the batch folder is checked: payout.csv must be the file\n"
+    "who ran it and other than whoever accepted (rebate review) a firm it pays.\n"
+    "The fund's own account, which the bank file pays from, is read from the\n"
+    "config file (fund_account_name, fund_account, fund_bank_name,\n"
+    "fund_bank_code): without it approval is refused. First the batch folder is checked: payout.csv must be the file\n"
     "the ledger recorded and every file must match SHA256SUMS. Then bank/ is\n"
     "added to the batch folder (payout.xml: the payments as an ISO 20022\n"
     "pain.001.001.03 credit-transfer initiation; approval.txt; SHA256SUMS) and\n"
     "the batch and its payments become 'approved'. Run it again after a crash:\n"
     "it finishes an approval that was recorded but not yet in place.\n"
     "\n"
-    "  --db DB       the rebate database (must exist)\n"
+    "  --config FILE the nightly config file: the database and the fund's account\n"
+    "  --db DB       the database alone (then approval is refused: no fund account)\n"
     "  --batch ID    the batch, e.g. 2022-20261127-001\n"
     "  --by NAME     who approves (not the person who ran the batch)\n"
     "  -h, --help    show this help\n"
     "\n"
     "Exit status: 0 approved; 64 bad option, the batch is not 'published', the\n"
-    "same person ran it, or it has no payments; 65 a file of the batch was\n"
+    "same person ran it or accepted a firm it pays, or it has no payments; 78 no\n"
+    "fund account in the config file (or --db given instead of --config); 65 a file of the batch was\n"
     "changed after publication; 66 no such database, batch or batch folder;\n"
     "73 bank/ could not be written; 75 another run holds the lock.\n";
 
@@ -37,12 +44,15 @@ int cmd_approve(int argc, char **argv)
 {
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
         {"batch", required_argument, NULL, 'B'},
         {"by", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_path = NULL, *batch_id = NULL, *by = NULL;
+    const char *db_path = NULL, *batch_id = NULL, *by = NULL, *config_path = NULL;
+    rb_config config = {0};
+    char by_text[RB_LIFE_BY_MAX + 1];
     int status = 0, c;
     sqlite3 *db = NULL;
     rb_lock *lock = NULL;
@@ -54,6 +64,7 @@ int cmd_approve(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
         case 'd': db_path = optarg; break;
+        case 'c': config_path = optarg; break;
         case 'B': batch_id = optarg; break;
         case 'b': by = optarg; break;
         case 'h':
@@ -71,22 +82,35 @@ int cmd_approve(int argc, char **argv)
         status = rb_usage_error("approve", "unexpected argument '%s'", argv[optind]);
         goto out;
     }
-    if (db_path == NULL || batch_id == NULL || by == NULL) {
-        status = rb_usage_error("approve", "--db, --batch and --by are required");
+    if ((db_path == NULL) == (config_path == NULL) || batch_id == NULL || by == NULL) {
+        status = rb_usage_error("approve", "--config (or --db), --batch and --by are required");
         goto out;
     }
-
-    rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
+    if ((status = rb_cli_by("approve", by, by_text, sizeof by_text)) != 0)
+        goto out;
+    rb_status st = RB_OK;
+    if (config_path != NULL) {
+        if ((st = rb_config_load(config_path, &config, &err)) != RB_OK) {
+            status = rb_exit(st, &err);
+            goto out;
+        }
+        db_path = config.database;
+    }
+    rb_debtor_row fund = {config.fund_account_name, config.fund_account, config.fund_bank_code,
+                          config.fund_bank_name};
+    st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
     if (st == RB_OK)
         st = rb_lock_database(db_path, &lock, &err);
     if (st != RB_OK) {
         status = rb_exit(st, &err);
         goto out;
     }
-    rb_runs_start(db, "approve", by, &run_id, NULL);
+    rb_runs_start(db, "approve", by_text, &run_id, NULL);
     rb_approve_result result = {0};
-    if ((st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &err)) == RB_OK)
-        st = rb_batch_approve(db, &rb_cli_life_steps, batch_id, by, &result, &err);
+    st = rb_batch_approve(db, &rb_cli_life_steps, batch_id, &(rb_actor){by_text, rb_process_login(), run_id},
+                          config_path != NULL ? &fund : NULL, &result, &err);
+    if (st == RB_E_CONFIG && config_path == NULL)
+        fprintf(stderr, "rebate approve: the fund's account is read from the config file: use --config FILE\n");
     char detail[1600] = "";
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
@@ -106,6 +130,7 @@ int cmd_approve(int argc, char **argv)
     rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
 
 out:
+    rb_config_free(&config);
     rb_db_close(db);
     rb_lock_release(lock);
     return status;

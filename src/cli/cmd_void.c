@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
@@ -86,7 +87,8 @@ int cmd_void(int argc, char **argv)
     rb_void_result result = {0};
     if ((st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &err)) == RB_OK &&
         (st = rb_cli_check_typed("--reason", reason, RB_LIFE_REASON_MAX, &err)) == RB_OK)
-        st = rb_batch_void(db, &rb_cli_life_steps, batch_id, by, reason, &result, &err);
+        st = rb_batch_void(db, &rb_cli_life_steps, batch_id, &(rb_actor){by, rb_process_login(), run_id}, reason,
+                           &result, &err);
     char detail[512] = "";
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
