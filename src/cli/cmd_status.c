@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/status_more.h"
 #include "rebate/batches.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
@@ -41,7 +42,8 @@ static const char status_usage[] =
 
 static const struct {
     const char *code, *words;
-} batch_states[] = {{"published", "已发布待审批"}, {"approved", "已审批"}, {"voided", "已作废"}},
+} batch_states[] = {{"published", "已发布待审批"}, {"approved", "已审批"}, {"voided", "已作废"},
+                   {"settled", "已结清"}, {"closed", "无付款已关闭"}},
   payment_states[] = {{"published", "已发布待审批"}, {"approved", "已审批待银行处理"}, {"paid", "已到账"},
                       {"returned", "被银行退回"},    {"voided", "已作废"}};
 
@@ -263,8 +265,16 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
-    if (st == RB_OK)
-        st = batch_id ? show_batch(db, batch_id, &err) : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
+    if (st == RB_OK && batch_id != NULL) {
+        if ((st = show_batch(db, batch_id, &err)) == RB_OK)
+            st = rb_status_events(db, batch_id, NULL, &err);
+    } else if (st == RB_OK && uscc_text != NULL) {
+        if ((st = rb_status_firm_decisions(db, uscc, &err)) == RB_OK && (st = show_firm(db, uscc, &err)) == RB_OK)
+            st = rb_status_events(db, NULL, uscc, &err);
+    } else if (st == RB_OK) {
+        if ((st = rb_status_waiting(db, &err)) == RB_OK)
+            st = show_latest(db, &err);
+    }
     status = rb_exit(st, &err);
 out:
     rb_db_close(db);

@@ -841,7 +841,7 @@ START_TEST(status_of_a_batch_a_firm_and_the_latest)
     ck_assert_int_eq(reconcile(BATCH1, answer_of("answer.csv", "paid", "returned")), 0);
     ck_assert_int_eq(rebate("status", "--db", db_path, "--batch", BATCH1, NULL, NULL, NULL, NULL), 0);
     assert_contains(out_text, "批次 batch_id：" BATCH1);
-    assert_contains(out_text, "状态 state：已审批 approved");
+    assert_contains(out_text, "状态 state：已结清 settled");
     assert_contains(out_text, "经办 created_by：tester");
     assert_contains(out_text, "审批 approved_by：王会计");
     assert_contains(out_text, "付款 payments：2 笔，合计 7560.00 元");
@@ -865,7 +865,8 @@ START_TEST(status_of_a_batch_a_firm_and_the_latest)
     run_batch();
     ck_assert_int_eq(void_batch(BATCH2, "李科长", "无付款"), 0);
     ck_assert_int_eq(rebate("status", "--db", db_path, NULL, NULL, NULL, NULL, NULL, NULL), 0);
-    assert_contains(out_text, BATCH1 "  已审批 approved  付款 2 笔，合计 7560.00 元  经办 tester");
+    assert_contains(out_text, BATCH1 "  已结清 settled  付款 2 笔，合计 7560.00 元  经办 tester");
+    assert_contains(out_text, "待办 waiting：无 nothing waits");
     assert_contains(out_text, BATCH2 "  已作废 voided");
     assert_contains(out_text, "作废 李科长");
     ck_assert(strstr(out_text, BATCH2) < strstr(out_text, BATCH1)); /* latest first */
@@ -886,8 +887,12 @@ START_TEST(status_refusals)
     ck_assert_int_eq(rebate("status", "--help", NULL, NULL, NULL, NULL, NULL, NULL, NULL), 0);
     assert_contains(out_text, "usage: rebate status --db DB [--batch ID | --uscc CODE]");
     /* A firm without payments. */
-    ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", "91350100M000100Y43", NULL, NULL, NULL, NULL), 0);
-    assert_contains(out_text, "台账中没有该企业的付款");
+    /* A valid code in no extract and no ledger says so. */
+    ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", "91350100M000100Y43", NULL, NULL, NULL, NULL), 66);
+    assert_contains(err_text, "is in no extract of the last import and nowhere in the ledger");
+    /* A known firm: its latest decision per year, its payment, its events. */
+    ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", codes[0], NULL, NULL, NULL, NULL), 0);
+    assert_contains(out_text, "2022 年度：PAY  金额 3240.00 元  批次 " BATCH1);
     free_outputs();
 }
 END_TEST
