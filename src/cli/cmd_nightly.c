@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
 #include "rebate/batch.h"
 #include "rebate/crash.h"
 #include "rebate/config.h"
@@ -297,13 +298,20 @@ int cmd_nightly(int argc, char **argv)
         .as_of = rb_date_today(),
         .out_dir = outbox_abs,
         .by = "nightly",
+        .login = rb_process_login(),
+        .quiet_when_unchanged = true,
         .run_id = run_id,
         .notify = {rb_cli_notify, NULL},
     };
     rb_run_result result;
     if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)
         goto out;
-    if (!result.published) {
+    if (result.unchanged) {
+        snprintf(detail, sizeof detail,
+                 "nothing changed: nobody is to be paid and no firm's decision differs from its latest recorded one; "
+                 "no batch published");
+        log_step("run", &step, "%s", detail);
+    } else if (!result.published) {
         snprintf(detail, sizeof detail, "no firm to decide: no batch published");
         log_step("run", &step, "%s", detail);
     } else {

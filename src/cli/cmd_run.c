@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
 #include "rebate/batch.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
@@ -109,8 +110,10 @@ int cmd_run(int argc, char **argv)
         status = rb_usage_error("run", "--as-of '%s' is not a date such as 2022-06-30", as_of_text);
         goto out;
     }
-    if (by == NULL)
-        by = rb_login_name();
+    char by_text[RB_LIFE_BY_MAX + 1];
+    if ((status = rb_cli_by("run", by != NULL ? by : rb_login_name(), by_text, sizeof by_text)) != 0)
+        goto out;
+    by = by_text;
     char out_abs[4096];
     if (rb_absolute_path(out_dir, out_abs, sizeof out_abs) != 0) {
         status = rb_usage_error("run", "--out '%s' is too long a path", out_dir);
@@ -137,6 +140,7 @@ int cmd_run(int argc, char **argv)
         .n_usccs = n_usccs,
         .dry_run = dry_run,
         .by = by,
+        .login = rb_process_login(),
         .run_id = run_id,
         .notify = {rb_cli_notify, NULL},
     };
@@ -152,7 +156,10 @@ int cmd_run(int argc, char **argv)
                  (long long)result.by_outcome[RB_OUTCOME_PAY], (long long)result.by_outcome[RB_OUTCOME_REVIEW],
                  (long long)result.by_outcome[RB_OUTCOME_REJECT], (long long)result.by_outcome[RB_OUTCOME_SKIP],
                  (long long)result.payments, total);
-        printf("%s\n%s%s\n", detail, result.folder, dry_run ? "  (dry run: nothing recorded in the ledger)" : "");
+        printf("%s\n%s%s\n", detail, result.folder,
+               dry_run         ? "  (dry run: nothing recorded in the ledger)"
+               : result.closed ? "  (no payment: the batch is closed, nothing to approve)"
+                               : "");
     } else if (st == RB_OK) {
         snprintf(detail, sizeof detail, "no firm to decide: no batch published");
         printf("%s\n", detail);

@@ -162,6 +162,18 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
                      b.batch_id, b.voided_by, b.voided_at, b.void_reason);
         goto out;
     }
+    if (strcmp(b.state, "closed") == 0) {
+        st = rb_fail(err, RB_E_USAGE,
+                     "batch %s has no payments: it was closed when it was published; there is nothing to approve or "
+                     "send to the bank",
+                     b.batch_id);
+        goto out;
+    }
+    if (strcmp(b.state, "settled") == 0) {
+        st = rb_fail(err, RB_E_USAGE, "batch %s is already approved (by %s at %s) and settled with the bank",
+                     b.batch_id, b.approved_by, b.approved_at);
+        goto out;
+    }
     if (strcmp(b.state, "approved") == 0) {
         if (path_exists(out->bank_dir)) {
             st = rb_fail(err, RB_E_USAGE, "batch %s is already approved (by %s at %s); its bank file is '%s/payout.xml'",
@@ -306,7 +318,12 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
     out->payments = b.payments;
     out->total = b.total;
 
-    if (strcmp(b.state, "approved") == 0) {
+    if (strcmp(b.state, "closed") == 0) {
+        st = rb_fail(err, RB_E_USAGE, "batch %s has no payments: it was closed when it was published; there is "
+                     "nothing to void", b.batch_id);
+        goto out;
+    }
+    if (strcmp(b.state, "approved") == 0 || strcmp(b.state, "settled") == 0) {
         st = rb_fail(err, RB_E_USAGE,
                      "batch %s was approved by %s at %s; an approved batch cannot be voided: its bank file may be "
                      "at the bank already (a returned transfer comes back through 'rebate reconcile')",
