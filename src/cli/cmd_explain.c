@@ -24,20 +24,42 @@ static const char explain_footer[] =
     "parameters; 66 no such database, or the code is not an insured unit of\n"
     "the snapshot.\n";
 
+/* The --uscc codes, in the order given: each is explained, none dropped. */
+typedef struct uscc_list {
+    const char **codes;
+    size_t n;
+} uscc_list;
+
+static int take_uscc(void *value, const char *arg)
+{
+    uscc_list *l = value;
+    const char **codes = realloc(l->codes, (l->n + 1) * sizeof *codes);
+    if (codes == NULL) {
+        fprintf(stderr, "rebate: out of memory\n");
+        return 70;
+    }
+    codes[l->n++] = arg;
+    l->codes = codes;
+    return 0;
+}
+
 int cmd_explain(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *year_text = NULL, *uscc_text = NULL;
+    const char *db_path = NULL, *config_path = NULL, *year_text = NULL;
+    uscc_list list = {NULL, 0};
     const rb_option options[] = {
         RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"year", "Y", RB_OPT_STRING, &year_text, false,
          "the policy year (the year the rebate is paid in;\ndefault with --config: its policy_year)", NULL},
-        {"uscc", "CODE", RB_OPT_STRING, &uscc_text, true, "the firm's unified social credit code (18 characters)",
-         NULL},
+        {"uscc", "CODE", RB_OPT_CALL, &list, true,
+         "the firm's unified social credit code (18 characters;\nspaces and full-width forms are ignored); repeatable:\n"
+         "each firm is explained in turn",
+         take_uscc},
         {NULL, NULL, 0, NULL, false, NULL, NULL},
     };
     const rb_command_line line = {
         .name = "explain",
-        .synopsis = "--db DB --year Y --uscc CODE",
+        .synopsis = "--db DB --year Y --uscc CODE [--uscc CODE]...",
         .description = explain_description,
         .options = options,
         .footer = explain_footer,
@@ -50,17 +72,32 @@ int cmd_explain(int argc, char **argv)
     if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0 ||
         (status = rb_opts_year(&line, year_text, &config, &year)) != 0)
         goto done;
+    if (list.n == 0) {
+        status = rb_usage_error("explain", "--uscc CODE is required");
+        goto done;
+    }
     rb_error err = {0};
-    char uscc[RB_USCC_LEN + 1];
-    rb_status st = rb_uscc_parse(uscc_text, uscc, &err);
+    rb_status st = RB_OK;
+    /* Every code is checked before anything is printed. */
+    char(*usccs)[RB_USCC_LEN + 1] = calloc(list.n ? list.n : 1, sizeof *usccs);
+    if (usccs == NULL)
+        st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+    for (size_t i = 0; st == RB_OK && i < list.n; i++)
+        st = rb_uscc_parse(list.codes[i], usccs[i], &err);
     sqlite3 *db = NULL;
     rb_params params;
     if (st == RB_OK && (st = rb_opts_open(db_path, RB_DB_EXISTING, NULL, &db, &err)) == RB_OK &&
         (st = rb_params_load(db, year, &params, &err)) == RB_OK)
-        st = rb_explain(db, &params, uscc, stdout, &err);
+        for (size_t i = 0; st == RB_OK && i < list.n; i++) {
+            if (list.n > 1)
+                printf("%s==== %s（%zu/%zu）====\n", i ? "\n" : "", usccs[i], i + 1, list.n);
+            st = rb_explain(db, &params, usccs[i], stdout, &err);
+        }
     rb_opts_close(NULL, db);
+    free(usccs);
     status = rb_exit(st, &err);
 done:
+    free(list.codes);
     rb_config_free(&config);
     return status < 0 ? 0 : status;
 }

@@ -2,12 +2,12 @@
  * --reject) --by NAME --note TEXT`: records a person's verdict on a REVIEW
  * firm (rules.md, "Review verdicts"); the next run follows it. The work is
  * rb_review_record's; this file parses the options and maps the status. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/people.h"
 #include "rebate/config.h"
 #include "rebate/db.h"
@@ -15,12 +15,11 @@
 #include "rebate/lock.h"
 #include "rebate/review.h"
 #include "rebate/rules.h"
+#include "rebate/strbuf.h"
 #include "rebate/text.h"
+#include "rebate/uscc.h"
 
-static const char review_usage[] =
-    "usage: rebate review (--db DB | --config FILE) --year Y --uscc CODE (--accept | --reject)\n"
-    "                     --by NAME --note TEXT\n"
-    "\n"
+static const char review_description[] =
     "Records a person's verdict on a firm whose decision is REVIEW: --accept (the\n"
     "check found nothing against paying it; the next run pays it) or --reject (the\n"
     "next run rejects it with REVIEW_REJECTED, and it leaves the exceptions). The\n"
@@ -32,137 +31,109 @@ static const char review_usage[] =
     "changed: a later one replaces the earlier. Whoever accepts a firm cannot\n"
     "approve the batch that pays it.\n"
     "\n"
-    "  --db DB          the rebate database (must exist)\n"
-    "  --config FILE    read the database (and the year, if --year is not given)\n"
-    "                   from the nightly config file instead\n"
-    "  --year Y         the policy year\n"
-    "  --uscc CODE      the firm (spaces and full-width characters are ignored)\n"
-    "  --accept         the firm is to be paid\n"
-    "  --reject         the firm is not to be paid\n"
-    "  --by NAME        who decided (required)\n"
-    "  --note TEXT      why: what was checked (required)\n"
-    "  -h, --help       show this help\n"
-    "\n"
+    "\n";
+
+static const char review_footer[] =
     "Exit status: 0 recorded; 64 bad option, a firm that is not REVIEW, or an\n"
     "accept of a reason a verdict cannot clear; 66 no such database, or the code\n"
     "is not an insured unit of the snapshot; 75 another run holds the lock;\n"
     "78 a bad config file.\n";
 
+/* --uscc: one firm; a second one is refused, never silently dropped. */
+static int take_uscc(void *value, const char *arg)
+{
+    const char **uscc = value;
+    if (*uscc != NULL)
+        return rb_usage_error("review", "--uscc is given twice ('%s' and '%s'): a verdict is for one firm", *uscc,
+                              arg);
+    *uscc = arg;
+    return 0;
+}
+
 int cmd_review(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'c'},
-        {"year", required_argument, NULL, 'y'},   {"uscc", required_argument, NULL, 'u'},
-        {"accept", no_argument, NULL, 'a'},       {"reject", no_argument, NULL, 'r'},
-        {"by", required_argument, NULL, 'b'},     {"note", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     const char *db_path = NULL, *config_path = NULL, *year_text = NULL, *uscc_text = NULL, *by = NULL,
                *note = NULL;
-    int accept = 0, reject = 0, status = 0, c, n_uscc = 0;
+    bool accept = false, reject = false;
+    const rb_option options[] = {
+        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
+        {"year", "Y", RB_OPT_STRING, &year_text, false, "the policy year (default with --config: its policy_year)",
+         NULL},
+        {"uscc", "CODE", RB_OPT_CALL, &uscc_text, true,
+         "the firm (spaces and full-width characters are ignored)", take_uscc},
+        {"accept", NULL, RB_OPT_FLAG, &accept, false, "the firm is to be paid", NULL},
+        {"reject", NULL, RB_OPT_FLAG, &reject, false, "the firm is not to be paid", NULL},
+        {"by", "NAME", RB_OPT_STRING, &by, true, "who decided", NULL},
+        {"note", "TEXT", RB_OPT_STRING, &note, true, "why: what was checked", NULL},
+        {NULL, NULL, 0, NULL, false, NULL, NULL},
+    };
+    const rb_command_line line = {
+        .name = "review",
+        .synopsis = "--db DB --year Y --uscc CODE (--accept | --reject) --by NAME --note TEXT",
+        .description = review_description,
+        .options = options,
+        .footer = review_footer,
+        .db_path = &db_path,
+        .config_path = &config_path,
+    };
     rb_config config = {0};
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
+    int32_t year = 0;
+    char by_text[RB_REVIEW_BY_MAX + 1], note_text[RB_REVIEW_NOTE_MAX + 1];
     rb_error err = {0};
-    int64_t run_id = 0;
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_path = optarg; break;
-        case 'c': config_path = optarg; break;
-        case 'y': year_text = optarg; break;
-        case 'u': uscc_text = optarg; n_uscc++; break;
-        case 'a': accept = 1; break;
-        case 'r': reject = 1; break;
-        case 'b': by = optarg; break;
-        case 'n': note = optarg; break;
-        case 'h':
-            fputs(review_usage, stdout);
-            goto out;
-        case ':':
-            status = rb_usage_error("review", "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        default:
-            status = rb_usage_error("review", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
+    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    if (status >= 0)
+        goto done;
+    if (accept == reject) {
+        status = rb_usage_error("review", "give one of --accept or --reject");
+        goto done;
     }
-    if (optind < argc) {
-        status = rb_usage_error("review", "unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    if ((db_path == NULL) == (config_path == NULL)) {
-        status = rb_usage_error("review", "give either --db or --config (one of them)");
-        goto out;
-    }
-    if (uscc_text == NULL || by == NULL || note == NULL || accept + reject != 1) {
-        status = rb_usage_error("review", "--uscc, --by, --note and one of --accept or --reject are required");
-        goto out;
-    }
-    if (n_uscc > 1) {
-        status = rb_usage_error("review", "--uscc is given %d times: a verdict is for one firm", n_uscc);
-        goto out;
-    }
-    char by_text[RB_REVIEW_BY_MAX + 1];
     if ((status = rb_cli_by("review", by, by_text, sizeof by_text)) != 0)
-        goto out;
-    char note_text[RB_REVIEW_NOTE_MAX + 1];
+        goto done;
     if (rb_text_typed("--note", note, RB_REVIEW_NOTE_MAX, note_text, &err) != RB_OK) {
         status = rb_usage_error("review", "%s", err.message);
-        goto out;
+        goto done;
     }
-    rb_status st;
-    if (config_path != NULL) {
-        if ((st = rb_config_load(config_path, &config, &err)) != RB_OK) {
-            status = rb_exit(st, &err);
-            goto out;
-        }
-        db_path = config.database;
-    }
-    int32_t year = config_path != NULL ? config.policy_year : 0;
-    if (year_text != NULL && rb_parse_year(year_text, &year) != 0) {
-        status = rb_usage_error("review", "--year '%s' is not a four-digit year", year_text);
-        goto out;
-    }
-    if (year == 0) {
-        status = rb_usage_error("review", "--year is required with --db");
-        goto out;
-    }
+    if ((status = rb_opts_database(&line, &config)) != 0 ||
+        (status = rb_opts_year(&line, year_text, &config, &year)) != 0)
+        goto done;
     char uscc[RB_USCC_LEN + 1];
-    if ((st = rb_uscc_parse(uscc_text, uscc, &err)) != RB_OK) {
+    rb_status st = rb_uscc_parse(uscc_text, uscc, &err);
+    if (st != RB_OK) {
         status = rb_exit(st, &err);
-        goto out;
+        goto done;
     }
+    sqlite3 *db = NULL;
+    rb_lock *lock = NULL;
     rb_params params;
-    if ((st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err)) != RB_OK ||
-        (st = rb_lock_database(db_path, &lock, &err)) != RB_OK ||
-        (st = rb_params_load(db, year, &params, &err)) != RB_OK) {
+    if ((st = rb_opts_open(db_path, RB_DB_EXISTING, &lock, &db, &err)) != RB_OK) {
         status = rb_exit(st, &err);
-        goto out;
+        goto done;
     }
-    rb_runs_start(db, "review", by_text, &run_id, NULL);
+    rb_run_log log;
+    rb_run_log_start(&log, db, "review", by_text);
     rb_review_result result;
-    st = rb_review_record(db, &params, uscc, accept != 0, by_text, rb_process_login(), note_text, run_id, &result,
-                          &err);
-    char detail[1024] = "";
+    rb_strbuf detail = RB_STRBUF_INIT;
+    if ((st = rb_params_load(db, year, &params, &err)) == RB_OK)
+        st = rb_review_record(db, &params, uscc, accept, by_text, rb_process_login(), note_text, log.run_id, &result,
+                              &err);
     if (st == RB_OK) {
         char reasons[512], amount[RB_MONEY_BUFSZ];
         rb_reasons_format(result.covered, reasons, sizeof reasons);
-        snprintf(detail, sizeof detail, "%s %s for %d by %s: covers %s, %s yuan (verdict %lld%s)",
-                 accept ? "accepted" : "rejected", uscc, (int)year, by_text, reasons,
-                 rb_money_format(result.amount, amount), (long long)result.verdict_id,
-                 result.superseded ? ", replacing the earlier verdict" : "");
-        printf("%s\n%s\n", detail,
-               accept ? "The next run pays it while its reasons and amount stay as they are now."
-                      : "The next run rejects it (REVIEW_REJECTED) while its reasons and amount stay as they are now.");
+        if (!rb_strbuf_addf(&detail, "%s %s for %d by %s: covers %s, %s yuan (verdict %lld%s)",
+                            accept ? "accepted" : "rejected", uscc, (int)year, by_text, reasons,
+                            rb_money_format(result.amount, amount), (long long)result.verdict_id,
+                            result.superseded ? ", replacing the earlier verdict" : ""))
+            st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+        else
+            printf("%s\n%s\n", detail.buf,
+                   accept ? "The next run pays it while its reasons and amount stay as they are now."
+                          : "The next run rejects it (REVIEW_REJECTED) while its reasons and amount stay as they "
+                            "are now.");
     }
-    status = rb_exit(st, &err);
-    rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
-out:
-    rb_db_close(db);
-    rb_lock_release(lock);
+    status = rb_run_log_finish(&log, st, &err, detail.buf);
+    rb_strbuf_release(&detail);
+    rb_opts_close(lock, db);
+done:
     rb_config_free(&config);
-    return status;
+    return status < 0 ? 0 : status;
 }
