@@ -83,6 +83,10 @@ int cmd_review(int argc, char **argv)
     int first, status = rb_opts_parse(&line, argc, argv, &first);
     if (status >= 0)
         goto done;
+    if (uscc_text == NULL) {
+        status = rb_usage_error("review", "--uscc CODE is required");
+        goto done;
+    }
     if (accept == reject) {
         status = rb_usage_error("review", "give one of --accept or --reject");
         goto done;
