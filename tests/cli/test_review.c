@@ -53,6 +53,8 @@ static void write_extracts(const char *unit_name1, int december1)
     free(err);
 }
 
+static char config_path[4200];
+
 static void setup(void)
 {
     for (int i = 0; i < N_FIRMS; i++) {
@@ -65,6 +67,12 @@ static void setup(void)
     snprintf(out_dir, sizeof out_dir, "%s/out", work);
     snprintf(in_dir, sizeof in_dir, "%s/in", work);
     mkdir(in_dir, 0750);
+    snprintf(config_path, sizeof config_path, "%s/rebate.ini", work);
+    ts_write_file(work, "rebate.ini",
+                  "[rebate]\ndatabase = rebate.db\ninbox = in\noutbox = out\narchive = archive\npolicy_year = 2022\n"
+                  "encoding = auto\nfund_account_name = 鞍山市失业保险基金专户\nfund_account = 2102020000000000001\n"
+                  "fund_bank_name = 中国工商银行股份有限公司鞍山分行\nfund_bank_code = 102223000000\n",
+                  (size_t)-1);
     write_extracts(names[1], 7);
 }
 
@@ -153,6 +161,44 @@ START_TEST(accepted_layoff_firm_is_paid_by_the_next_run)
     char *exceptions = batch_file("2022-20261128-001", "exceptions.csv");
     ck_assert_msg(strstr(exceptions, codes[1]) == NULL, "%s", exceptions);
     free(exceptions);
+}
+END_TEST
+
+/* The walk of issue 10: review -> accept -> paid by the next run, approved
+ * by someone other than its reviewer. */
+START_TEST(accepted_firm_is_approved_by_someone_else_than_its_reviewer)
+{
+    ck_assert_int_eq(review(1, "--accept", "王复核", "减少的人员为退休"), 0);
+    ck_assert_msg(run_batch("2026-11-27") == 0, "run: %s", err_text);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM payments WHERE uscc = '%s'", codes[1]), 1);
+    /* The reviewer cannot approve the batch that pays the firm (in any spelling). */
+    ck_assert_int_eq(rebate("approve", "--config", config_path, "--batch", "2022-20261127-001", "--by", " 王复核 ",
+                            NULL),
+                     64);
+    ck_assert_msg(strstr(err_text, "accepted firm") != NULL && strstr(err_text, codes[1]) != NULL, "%s", err_text);
+    /* Nor the maker; nor anyone without the fund's account; nor a blank name. */
+    ck_assert_int_eq(rebate("approve", "--config", config_path, "--batch", "2022-20261127-001", "--by", "开票员",
+                            NULL),
+                     64);
+    ck_assert_int_eq(rebate("approve", "--db", db_path, "--batch", "2022-20261127-001", "--by", "李会计", NULL), 78);
+    ck_assert_msg(strstr(err_text, "fund_account") != NULL, "%s", err_text);
+    ck_assert_int_eq(rebate("approve", "--config", config_path, "--batch", "2022-20261127-001", "--by", "  ", NULL),
+                     64);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM batches WHERE state = 'approved'"), 0);
+    /* Someone else approves; the bank file pays from the fund's account. */
+    ck_assert_msg(rebate("approve", "--config", config_path, "--batch", "2022-20261127-001", "--by", "李会计",
+                         NULL) == 0,
+                  "%s", err_text);
+    char *xml = batch_file("2022-20261127-001", "bank/payout.xml");
+    ck_assert_msg(strstr(xml, "2102020000000000001") != NULL && strstr(xml, "NOTPROVIDED") == NULL, "%s", xml);
+    free(xml);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM events WHERE batch_id = '2022-20261127-001' AND kind = 'batch'"
+                            " AND to_state = 'approved' AND by_whom = '李会计' AND login <> ''"), 1);
+    /* status --uscc shows the decision, the verdict, the payment and the events. */
+    ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", codes[1], NULL), 0);
+    ck_assert_msg(strstr(out_text, "2022 年度：PAY") != NULL && strstr(out_text, "复核通过 accept") != NULL &&
+                      strstr(out_text, "verdict") != NULL && strstr(out_text, "approved") != NULL,
+                  "%s", out_text);
 }
 END_TEST
 
@@ -286,6 +332,7 @@ static Suite *review_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, accepted_layoff_firm_is_paid_by_the_next_run);
+    tcase_add_test(tc, accepted_firm_is_approved_by_someone_else_than_its_reviewer);
     tcase_add_test(tc, rejected_firm_leaves_the_exceptions);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, a_code_pasted_with_spaces_or_full_width_is_found);
