@@ -276,6 +276,67 @@ static void explain_months(struct writer *w, const rb_params *p, const rb_firm_i
            "单位和个人两部分都足额缴纳且应缴合计大于 0 的月份为足额月。\n");
 }
 
+/* The months of the data year with no loaded row, each linked to the
+ * rejected row of contributions.csv that would have given it: the
+ * firm's rejected row whose line lies between the lines of the loaded
+ * months around the gap (an extract lists a firm's months in order). */
+static rb_status explain_missing_months(struct writer *w, sqlite3 *db, const rb_params *p, const rb_firm_input *f,
+                                        const rb_measures *m, rb_error *err)
+{
+    static const char sql[] = "SELECT line, column_name, value, rule, message FROM row_errors"
+                              " WHERE file = 'contributions.csv' AND (uscc = :uscc OR uscc_prefix = substr(:uscc, 1, 17))"
+                              " ORDER BY line";
+    bool present[13] = {false};
+    int missing = 0;
+    for (size_t i = 0; i < f->n_months; i++)
+        if (rb_period_in_data_year(f->months[i].period, m->data_year))
+            present[f->months[i].period % 100] = true;
+    for (int mm = 1; mm <= 12; mm++)
+        missing += !present[mm];
+    if (missing == 0)
+        return RB_OK;
+    sqlite3_stmt *stmt = NULL;
+    rb_status st = prepare_for_firm(db, sql, p, f->uscc, &stmt, err);
+    if (st != RB_OK) {
+        sqlite3_finalize(stmt);
+        return st;
+    }
+    say(w, "  %d年缺少的月份：\n", (int)m->data_year);
+    for (int mm = 1; mm <= 12; mm++) {
+        if (present[mm])
+            continue;
+        int32_t period = m->data_year * 100 + mm;
+        int64_t before = 0, after = INT64_MAX; /* lines of the loaded months around the gap */
+        for (size_t i = 0; i < f->n_months; i++) {
+            const rb_month *mo = &f->months[i];
+            if (mo->period < period && mo->line > before)
+                before = mo->line;
+            if (mo->period > period && mo->line < after)
+                after = mo->line;
+        }
+        say(w, "    %d年%d月：没有载入的记录", (int)m->data_year, mm);
+        sqlite3_reset(stmt);
+        int rc, found = 0;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            int64_t line = sqlite3_column_int64(stmt, 0);
+            if (line <= before || line >= after)
+                continue;
+            say(w, "%s contributions.csv 第 %lld 行在导入时被拒绝（%s", found++ ? "；或" : "；应由", (long long)line,
+                column(stmt, 3));
+            if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+                say(w, "，字段 %s 值「%s」", column(stmt, 1), column(stmt, 2));
+            say(w, "：%s）", column(stmt, 4));
+        }
+        if (rc != SQLITE_DONE) {
+            sqlite3_finalize(stmt);
+            return rb_db_fail(db, "reading the rejected rows for explain", err);
+        }
+        say(w, "%s\n", found ? "" : "，导入时也没有该企业在这一位置被拒绝的行");
+    }
+    sqlite3_finalize(stmt);
+    return RB_OK;
+}
+
 /* base × rate / 100 exactly, in yuan with up to four decimals (the product
  * of fen and percent is in 1/10000 yuan), then rounded half up to the fen. */
 static void explain_amount(struct writer *w, const rb_measures *m)
@@ -463,6 +524,8 @@ rb_status rb_explain(sqlite3 *db, const rb_params *params, const char *uscc, FIL
         (st = explain_payments(&w, db, params, firm, err)) != RB_OK)
         goto out;
     explain_months(&w, params, firm, &decision.measures);
+    if ((st = explain_missing_months(&w, db, params, firm, &decision.measures, err)) != RB_OK)
+        goto out;
     explain_measures(&w, params, &decision.measures);
     explain_rules(&w, params, firm, &decision);
     explain_verdict(&w, firm, &decision);

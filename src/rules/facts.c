@@ -179,9 +179,12 @@ bool rb_reason_fact(rb_reason reason, const rb_params *params, const rb_firm_inp
         rb_account_shape(f->has_unit ? f->bank_account : NULL, &kept, &digits);
         if (kept == 0)
             return rb_strbuf_adds(out, "未提供银行账号，不适用");
-        return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位%s），应为 8 至 32 位数字",
-                              rb_account_masked(f->bank_account, account),
-                              kept, digits ? "数字" : "，含非数字字符");
+        if (!digits) /* the characters at fault shown in place, the digits masked */
+            return rb_strbuf_adds(out, "银行账号 ") && rb_account_masked_in_place(f->bank_account, out) &&
+                   rb_strbuf_addf(out, "（去掉空格和“-”后 %zu 位，含非数字字符，数字已隐去），应为 8 至 32 位数字",
+                                  kept);
+        return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位数字），应为 8 至 32 位数字",
+                              rb_account_masked(f->bank_account, account), kept);
     case RB_R_PAYEE_MISMATCH:
         if (!f->has_registration)
             return rb_strbuf_adds(out, "无登记信息，不适用");

@@ -306,6 +306,38 @@ START_TEST(verdict_lapses_on_a_changed_amount_and_on_a_new_reason)
 }
 END_TEST
 
+/* Clerk details of explain: the invalid characters of an account shown in
+ * place, a missing month linked to the rejected row that would have given it. */
+START_TEST(explain_shows_what_to_fix)
+{
+    ck_assert_int_eq(rebate("explain", "--db", db_path, "--year", "2022", "--uscc", codes[2], NULL), 0);
+    ck_assert_msg(strstr(out_text, "银行账号 **************345X7") != NULL, "%s", out_text);
+    ck_assert_msg(strstr(out_text, "6222020708") == NULL, "%s", out_text);
+    /* March 2021 of firm 0 (line 5) with an amount that is no amount. */
+    char path[8400];
+    snprintf(path, sizeof path, "%s/contributions.csv", in_dir);
+    char *text = ts_read_file(path, NULL);
+    char want[64];
+    snprintf(want, sizeof want, "%s,202103,5,150.00", codes[0]);
+    char *hit = strstr(text, want);
+    ck_assert_ptr_nonnull(hit);
+    memcpy(hit + strlen(codes[0]) + strlen(",202103,5,"), "15O.00", 6);
+    ts_write_file(in_dir, "contributions.csv", text, (size_t)-1);
+    free(text);
+    ck_assert_int_eq(rebate("import", "--db", db_path, in_dir, NULL), 0);
+    ck_assert_int_eq(rebate("explain", "--db", db_path, "--year", "2022", "--uscc", codes[0], NULL), 0);
+    ck_assert_msg(strstr(out_text, "2021年3月：没有载入的记录；应由 contributions.csv 第 5 行在导入时被拒绝") != NULL,
+                  "%s", out_text);
+    /* Several firms at once, each explained, none dropped. */
+    ck_assert_int_eq(rebate("explain", "--db", db_path, "--year", "2022", "--uscc", codes[0], "--uscc", codes[1],
+                            NULL),
+                     0);
+    ck_assert_msg(strstr(out_text, codes[0]) != NULL && strstr(out_text, codes[1]) != NULL &&
+                      strstr(out_text, "（2/2）") != NULL,
+                  "%s", out_text);
+}
+END_TEST
+
 START_TEST(verdicts_and_events_cannot_be_changed_from_sqlite3)
 {
     ck_assert_int_eq(review(1, "--accept", "王复核", "退休"), 0);
@@ -337,6 +369,7 @@ static Suite *review_suite(void)
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, a_code_pasted_with_spaces_or_full_width_is_found);
     tcase_add_test(tc, verdict_lapses_on_a_changed_amount_and_on_a_new_reason);
+    tcase_add_test(tc, explain_shows_what_to_fix);
     tcase_add_test(tc, verdicts_and_events_cannot_be_changed_from_sqlite3);
     suite_add_tcase(s, tc);
     return s;
