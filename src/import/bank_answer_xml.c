@@ -165,8 +165,12 @@ rb_status rb_bank_answer_xml(const char *path, const char *data, size_t len, rb_
         if (e != NULL && e->message != NULL) {
             snprintf(msg, sizeof msg, "%s", e->message);
             size_t n = strlen(msg);
-            while (n > 0 && msg[n - 1] == '\n')
+            while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
                 msg[--n] = '\0';
+            /* libxml2's message may run over lines: ours is one sentence */
+            for (char *c = msg; *c != '\0'; c++)
+                if ((unsigned char)*c < 0x20)
+                    *c = ' ';
         }
         return rb_fail(err, RB_E_DATA, "cannot read bank answer '%s' line %d: %s; nothing was recorded", path,
                        e ? e->line : 0, msg);
