@@ -45,59 +45,52 @@ static int take_uscc(void *value, const char *arg)
 
 int cmd_explain(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *year_text = NULL;
+    const char *year_text = NULL;
     uscc_list list = {NULL, 0};
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"year", "Y", RB_OPT_STRING, &year_text, false,
          "the policy year (the year the rebate is paid in;\ndefault with --config: its policy_year)", NULL},
         {"uscc", "CODE", RB_OPT_CALL, &list, true,
          "the firm's unified social credit code (18 characters;\nspaces and full-width forms are ignored); repeatable:\n"
          "each firm is explained in turn",
          take_uscc},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
-    const rb_command_line line = {
-        .name = "explain",
-        .synopsis = "--db DB --year Y --uscc CODE [--uscc CODE]...",
-        .description = explain_description,
-        .options = options,
-        .footer = explain_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
+    const rb_command_line line = {.name = "explain", .synopsis = "--db DB --year Y --uscc CODE [--uscc CODE]...",
+                                  .description = explain_description, .footer = explain_footer, .options = options,
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
     int32_t year = 0;
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0 ||
-        (status = rb_opts_year(&line, year_text, &config, &year)) != 0)
-        goto done;
-    if (list.n == 0) {
-        status = rb_usage_error("explain", "--uscc CODE is required");
-        goto done;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0) {
+        free(list.codes);
+        return status;
     }
-    rb_error err = {0};
+    if (list.n == 0)
+        status = rb_usage_error("explain", "--uscc CODE is required");
+    else
+        status = rb_session_year(&s, &line, year_text, &year);
+    if (status != 0) {
+        rb_session_end(&s, RB_OK, NULL);
+        free(list.codes);
+        return status;
+    }
+    rb_params params;
     rb_status st = RB_OK;
     /* Every code is checked before anything is printed. */
-    char(*usccs)[RB_USCC_LEN + 1] = calloc(list.n ? list.n : 1, sizeof *usccs);
+    char(*usccs)[RB_USCC_LEN + 1] = calloc(list.n, sizeof *usccs);
     if (usccs == NULL)
-        st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+        st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
     for (size_t i = 0; st == RB_OK && i < list.n; i++)
-        st = rb_uscc_parse(list.codes[i], usccs[i], &err);
-    sqlite3 *db = NULL;
-    rb_params params;
-    if (st == RB_OK && (st = rb_opts_open(db_path, RB_DB_EXISTING, NULL, &db, &err)) == RB_OK &&
-        (st = rb_params_load(db, year, &params, &err)) == RB_OK)
+        st = rb_uscc_parse(list.codes[i], usccs[i], &s.err);
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, false, NULL, NULL)) == RB_OK &&
+        (st = rb_params_load(s.db, year, &params, &s.err)) == RB_OK)
         for (size_t i = 0; st == RB_OK && i < list.n; i++) {
             if (list.n > 1)
                 printf("%s==== %s（%zu/%zu）====\n", i ? "\n" : "", usccs[i], i + 1, list.n);
-            st = rb_explain(db, &params, usccs[i], stdout, &err);
+            st = rb_explain(s.db, &params, usccs[i], stdout, &s.err);
         }
-    rb_opts_close(NULL, db);
     free(usccs);
-    status = rb_exit(st, &err);
-done:
     free(list.codes);
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    return rb_session_end(&s, st, NULL);
 }

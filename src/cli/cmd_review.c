@@ -52,11 +52,9 @@ static int take_uscc(void *value, const char *arg)
 
 int cmd_review(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *year_text = NULL, *uscc_text = NULL, *by = NULL,
-               *note = NULL;
+    const char *year_text = NULL, *uscc_text = NULL, *by = NULL, *note = NULL;
     bool accept = false, reject = false;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"year", "Y", RB_OPT_STRING, &year_text, false, "the policy year (default with --config: its policy_year)",
          NULL},
         {"uscc", "CODE", RB_OPT_CALL, &uscc_text, true,
@@ -65,61 +63,44 @@ int cmd_review(int argc, char **argv)
         {"reject", NULL, RB_OPT_FLAG, &reject, false, "the firm is not to be paid", NULL},
         {"by", "NAME", RB_OPT_STRING, &by, true, "who decided", NULL},
         {"note", "TEXT", RB_OPT_STRING, &note, true, "why: what was checked", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
-    const rb_command_line line = {
-        .name = "review",
-        .synopsis = "--db DB --year Y --uscc CODE (--accept | --reject) --by NAME --note TEXT",
-        .description = review_description,
-        .options = options,
-        .footer = review_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
+    const rb_command_line line = {.name = "review",
+                                  .synopsis = "--db DB --year Y --uscc CODE (--accept | --reject) --by NAME --note TEXT",
+                                  .description = review_description,
+                                  .footer = review_footer,
+                                  .options = options,
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
     int32_t year = 0;
     char by_text[RB_REVIEW_BY_MAX + 1], note_text[RB_REVIEW_NOTE_MAX + 1];
-    rb_error err = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    int status = rb_session_start(&s, &line, argc, argv);
     if (status >= 0)
-        goto done;
-    if (uscc_text == NULL) {
+        return status;
+    rb_error typed = {0};
+    if (uscc_text == NULL)
         status = rb_usage_error("review", "--uscc CODE is required");
-        goto done;
-    }
-    if (accept == reject) {
+    else if (accept == reject)
         status = rb_usage_error("review", "give one of --accept or --reject");
-        goto done;
+    else if ((status = rb_cli_by("review", by, by_text, sizeof by_text)) != 0)
+        ;
+    else if (rb_text_typed("--note", note, RB_REVIEW_NOTE_MAX, note_text, &typed) != RB_OK)
+        status = rb_usage_error("review", "%s", typed.message);
+    else
+        status = rb_session_year(&s, &line, year_text, &year);
+    if (status != 0) {
+        rb_session_end(&s, RB_OK, NULL);
+        return status;
     }
-    if ((status = rb_cli_by("review", by, by_text, sizeof by_text)) != 0)
-        goto done;
-    if (rb_text_typed("--note", note, RB_REVIEW_NOTE_MAX, note_text, &err) != RB_OK) {
-        status = rb_usage_error("review", "%s", err.message);
-        goto done;
-    }
-    if ((status = rb_opts_database(&line, &config)) != 0 ||
-        (status = rb_opts_year(&line, year_text, &config, &year)) != 0)
-        goto done;
     char uscc[RB_USCC_LEN + 1];
-    rb_status st = rb_uscc_parse(uscc_text, uscc, &err);
-    if (st != RB_OK) {
-        status = rb_exit(st, &err);
-        goto done;
-    }
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
     rb_params params;
-    if ((st = rb_opts_open(db_path, RB_DB_EXISTING, &lock, &db, &err)) != RB_OK) {
-        status = rb_exit(st, &err);
-        goto done;
-    }
-    rb_run_log log;
-    rb_run_log_start(&log, db, "review", by_text);
     rb_review_result result;
     rb_strbuf detail = RB_STRBUF_INIT;
-    if ((st = rb_params_load(db, year, &params, &err)) == RB_OK)
-        st = rb_review_record(db, &params, uscc, accept, by_text, rb_process_login(), note_text, log.run_id, &result,
-                              &err);
+    rb_status st = rb_uscc_parse(uscc_text, uscc, &s.err);
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, true, "review", by_text)) == RB_OK &&
+        (st = rb_params_load(s.db, year, &params, &s.err)) == RB_OK)
+        st = rb_review_record(s.db, &params, uscc, accept, by_text, rb_process_login(), note_text, s.run_id, &result,
+                              &s.err);
     if (st == RB_OK) {
         char reasons[512], amount[RB_MONEY_BUFSZ];
         rb_reasons_format(result.covered, reasons, sizeof reasons);
@@ -127,17 +108,14 @@ int cmd_review(int argc, char **argv)
                             accept ? "accepted" : "rejected", uscc, (int)year, by_text, reasons,
                             rb_money_format(result.amount, amount), (long long)result.verdict_id,
                             result.superseded ? ", replacing the earlier verdict" : ""))
-            st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
         else
             printf("%s\n%s\n", detail.buf,
                    accept ? "The next run pays it while its reasons and amount stay as they are now."
                           : "The next run rejects it (REVIEW_REJECTED) while its reasons and amount stay as they "
                             "are now.");
     }
-    status = rb_run_log_finish(&log, st, &err, detail.buf);
+    status = rb_session_end(&s, st, detail.buf);
     rb_strbuf_release(&detail);
-    rb_opts_close(lock, db);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    return status;
 }

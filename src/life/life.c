@@ -9,7 +9,6 @@
  * what the ledger recorded (the same bytes) and renames it into place. A
  * visible bank/ therefore always belongs to a recorded approval. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +70,17 @@ bool rb_same_person(const char *a, const char *b)
     if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL))
         return strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
     return rb_names_equal_ignoring_case(a, b);
+}
+
+/* Starts the write transaction and reads the batch in it. */
+static rb_status begin_with_batch(sqlite3 *db, const char *batch_id, rb_batch_record *b, bool *in_transaction,
+                                  rb_error *err)
+{
+    rb_status st = rb_db_begin(db, err);
+    if (st != RB_OK)
+        return st;
+    *in_transaction = true;
+    return rb_batch_record_load(db, batch_id, b, err);
 }
 
 /* ---- approve ---- */
@@ -140,10 +150,7 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
         st = out_of_memory(err);
         goto out;
     }
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    if ((st = begin_with_batch(db, batch_id, &b, &in_transaction, err)) != RB_OK)
         goto out;
     if ((out->bank_dir = rb_path_joined(b.folder, BANK_DIR)) == NULL ||
         (staging = rb_path_joined(b.folder, BANK_STAGING)) == NULL) {
@@ -295,10 +302,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         st = out_of_memory(err);
         goto out;
     }
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    if ((st = begin_with_batch(db, batch_id, &b, &in_transaction, err)) != RB_OK)
         goto out;
     if ((note = rb_path_joined(b.folder, VOID_NOTE)) == NULL ||
         (note_staging = rb_path_joined(b.folder, VOID_NOTE_STAGING)) == NULL ||
