@@ -20,11 +20,11 @@ awk '
 BEGIN {
     split("error.h strbuf.h money.h date.h uscc.h text.h sha256.h config.h fsutil.h crash.h alloc.h varint.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "util"
-    split("db.h snapshot.h ledger.h lock.h sql_files.h batches.h months.h events.h params_store.h", h, " ")
+    split("db.h snapshot.h ledger.h lock.h sql_files.h batches.h months.h events.h params_store.h payments.h answer_set.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "store"
     split("import.h bank_answer.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "import"
-    owner["rebate/rules.h"] = "rules"; owner["rebate/params_file.h"] = "rules"
+    owner["rebate/rules.h"] = "rules"; owner["rebate/params_file.h"] = "rules"; owner["rebate/review.h"] = "rules"
     split("batch.h csv_writer.h words.h bank.h sums.h batch_folder.h outbox.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "output"
     owner["rebate/life.h"] = "life"

@@ -54,6 +54,7 @@ max_len() {
     case $1 in
     fuzz_import_*) echo 8192 ;;
     fuzz_config) echo 4096 ;;
+    fuzz_bank_answer) echo 8192 ;;
     fuzz_parsers) echo 256 ;;
     fuzz_words) echo 16 ;;
     *) echo 4096 ;;

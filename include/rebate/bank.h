@@ -12,10 +12,10 @@
 #include "rebate/error.h"
 #include "rebate/money.h"
 
-/* Who pays (Dbtr, DbtrAcct, DbtrAgt): the row of table bank_debtor. */
+/* Who pays (Dbtr, DbtrAcct, DbtrAgt): the fund's own account from the config file. */
 typedef struct rb_bank_debtor {
     const char *name;      /* Dbtr/Nm and GrpHdr/InitgPty/Nm */
-    const char *account;   /* DbtrAcct/Id/Othr/Id (NOTPROVIDED until entered) */
+    const char *account;   /* DbtrAcct/Id/Othr/Id */
     const char *bank_code; /* DbtrAgt CNAPS code, or NULL */
     const char *bank_name; /* DbtrAgt/FinInstnId/Nm, or NULL */
 } rb_bank_debtor;

@@ -21,12 +21,17 @@ typedef struct rb_run_options {
     size_t n_usccs;
     bool dry_run;               /* write a preview, record nothing */
     const char *by;             /* who runs it */
+    const char *login;          /* the login of the process, for the audit (NULL: "unknown") */
+    bool quiet_when_unchanged;  /* nightly: publish nothing when nobody is to be paid and no
+                                   firm's decision differs from its latest recorded one */
     int64_t run_id;             /* the runs row of this command, or 0 */
     rb_notify notify;           /* told of interrupted runs finished or left alone */
 } rb_run_options;
 
 typedef struct rb_run_result {
-    bool published;             /* false when there was nothing to decide */
+    bool published;             /* false when there was nothing to decide, or nothing changed */
+    bool unchanged;             /* quiet_when_unchanged and nothing changed: no batch */
+    bool closed;                /* published with no payment: closed at once */
     char batch_id[128];         /* e.g. 2022-20261127-001 */
     char *folder;               /* where the batch now is (heap; rb_run_result_free) */
     int64_t firms;              /* firms decided */

@@ -58,13 +58,19 @@ rb_status rb_batch_set_approved(sqlite3 *db, const rb_batch_record *b, const cha
 rb_status rb_batch_set_voided(sqlite3 *db, const rb_batch_record *b, const char *by, const char *at,
                               const char *reason, rb_error *err);
 
-/* The row of table bank_debtor (who pays): heap strings, "" for NULL. */
+/* Who pays (the bank file's debtor): the fund's own account as the config
+ * file gives it (fund_account_name, fund_account, fund_bank_code,
+ * fund_bank_name) and the batch row keeps it from approval on. */
 typedef struct rb_debtor_row {
     char *name, *account, *bank_code, *bank_name;
 } rb_debtor_row;
 
-/* Reads it; no row is RB_E_DATA. Free with rb_debtor_row_free. */
-rb_status rb_debtor_load(sqlite3 *db, rb_debtor_row *out, rb_error *err);
+/* Reads the account recorded with the batch's approval (heap strings);
+ * none recorded is RB_E_INTERNAL. Free with rb_debtor_row_free. */
+rb_status rb_debtor_load(sqlite3 *db, const char *batch_id, rb_debtor_row *out, rb_error *err);
+
+/* Records fund as the batch's debtor (inside the approval's transaction). */
+rb_status rb_debtor_record(sqlite3 *db, const char *batch_id, const rb_debtor_row *fund, rb_error *err);
 void rb_debtor_row_free(rb_debtor_row *row);
 
 /* A payment of a batch as the bank file carries it (texts NULL when the

@@ -24,6 +24,7 @@ typedef struct rb_decision_row {
     int64_t layoff_num, layoff_den;
     int32_t rate_pct;
     rb_fen amount;
+    int64_t verdict_id;        /* the review verdict the decision followed, 0: none */
 } rb_decision_row;
 
 /* A payment as the payments table keeps it; NULL texts stay NULL. */

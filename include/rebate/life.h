@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rebate/answer_set.h"
 #include "rebate/batches.h"
 #include "rebate/error.h"
 #include "rebate/money.h"
@@ -32,8 +33,16 @@ typedef struct rb_life_steps {
                             const char *approved_at, const char *staging, rb_error *err);
     rb_status (*write_void_note)(const rb_batch_record *batch, const char *voided_by, const char *voided_at,
                                  const char *reason, const char *staging_name, rb_error *err);
-    rb_status (*read_answers)(FILE *f, const char *path, rb_answer_fn fn, void *ctx, rb_error *err);
+    rb_status (*load_answers)(const char *path, rb_answer_set *set, rb_error *err);
 } rb_life_steps;
+
+/* Who does a step, for the ledger and the event log: the --by name
+ * (checked and trimmed by the caller), the login of the process, the run. */
+typedef struct rb_actor {
+    const char *by;
+    const char *login;
+    int64_t run_id; /* 0 when no run is logged */
+} rb_actor;
 
 /* True when two names are the same person: compared after removing white
  * space, folding full-width forms (as names are compared in rules.md) and
@@ -53,15 +62,18 @@ typedef struct rb_approve_result {
 
 void rb_approve_result_free(rb_approve_result *r);
 
-/* `rebate approve`: by someone else than created_by, of a published batch
- * with payments whose folder verifies; writes <folder>/bank/ (payout.xml,
- * approval.txt, SHA256SUMS) and records the approval (batch and payments
- * 'approved'). Refusals: RB_E_USAGE (the state, the person, no payments),
- * RB_E_DATA (a changed file), RB_E_NOINPUT (unknown batch, no folder),
- * RB_E_CANTWRITE (bank/ could not be written: nothing recorded; or, after
- * the approval was recorded, not renamed into place: approve again). */
-rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const char *by,
-                           rb_approve_result *out, rb_error *err);
+/* `rebate approve`: by someone else than created_by and than whoever
+ * accepted (review verdict) a firm the batch pays, of a published batch
+ * with payments whose folder verifies; writes <folder>/bank/ (payout.xml
+ * paying from fund, approval.txt, SHA256SUMS) and records the approval
+ * (batch and payments 'approved', the fund's account, the events).
+ * Refusals: RB_E_CONFIG (fund NULL or incomplete), RB_E_USAGE (the state,
+ * the person, no payments), RB_E_DATA (a changed file), RB_E_NOINPUT
+ * (unknown batch, no folder), RB_E_CANTWRITE (bank/ could not be written:
+ * nothing recorded; or, after the approval was recorded, not renamed into
+ * place: approve again). */
+rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const rb_actor *who,
+                           const rb_debtor_row *fund, rb_approve_result *out, rb_error *err);
 
 typedef struct rb_void_result {
     bool finished;       /* a void recorded earlier got its VOIDED.txt */
@@ -77,24 +89,34 @@ void rb_void_result_free(rb_void_result *r);
  * and its payments 'voided' (the firms can be paid by a later run); the
  * note VOIDED.txt is added to the folder, whose published files stay
  * untouched. An approved or voided batch is RB_E_USAGE. */
-rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const char *by,
+rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const rb_actor *who,
                         const char *reason, rb_void_result *out, rb_error *err);
 
 typedef struct rb_reconcile_result {
     int64_t paid;           /* payments newly recorded as paid */
     int64_t returned;       /* newly recorded as returned */
-    int64_t paid_again;     /* lines repeating an answer already recorded */
+    int64_t paid_again;     /* answers repeating one already recorded */
     int64_t returned_again;
-    int64_t open;           /* payments of the batch still without an answer */
+    int64_t pending;        /* answers that are not final (the payment stays approved) */
+    int64_t open;           /* payments of the batch still approved (pending or unanswered) */
+    bool settled;           /* the batch became settled with this answer */
+    char format[32];        /* the form the answer was read in */
+    char *reply;            /* the reply (heap, freed by rb_reconcile_result_free): paid,
+                               returned with reasons, pending and unanswered, with totals */
 } rb_reconcile_result;
 
-/* `rebate reconcile`: reads the bank's answer at path for an approved batch
- * and records it, all lines or none: RB_E_DATA naming the file and line for
- * a malformed line, a reference of another batch or an answer
- * contradicting one already recorded; RB_E_NOINPUT when the file cannot be
- * opened; RB_E_USAGE when the batch is not approved. run_id (or 0) is kept
- * with each answer. */
+void rb_reconcile_result_free(rb_reconcile_result *r);
+
+/* `rebate reconcile`: reads the bank's answer at path (steps->load_answers)
+ * for an approved or settled batch and records it, all answers or none:
+ * RB_E_DATA naming every problem and its line (a line that cannot be
+ * read, a reference of another batch or of none, an amount that differs,
+ * two statuses for one reference, a status contradicting a final one
+ * recorded); RB_E_NOINPUT when the file cannot be opened; RB_E_USAGE when
+ * the batch is neither approved nor settled. An answer whose statuses are
+ * all recorded already changes nothing. Once every payment is paid or
+ * returned the batch is settled. Each change is an event of who. */
 rb_status rb_batch_reconcile(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const char *path,
-                             int64_t run_id, rb_reconcile_result *out, rb_error *err);
+                             const rb_actor *who, rb_reconcile_result *out, rb_error *err);
 
 #endif

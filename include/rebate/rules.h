@@ -38,6 +38,9 @@ typedef struct rb_params {
     rb_fen review_amount;
     rb_headcount_basis headcount_basis;
     char legal_reference[512];
+    uint32_t clearable;                     /* review reasons a verdict may clear: an
+                                             * rb_reason_set read from table
+                                             * clearable_reasons (rules.md, "Review verdicts") */
 } rb_params;
 
 /* Reads the row of policy_year into *out. No row: RB_E_USAGE with a
@@ -47,6 +50,18 @@ rb_status rb_params_load(sqlite3 *db, int32_t policy_year, rb_params *out, rb_er
 /* Registration status and insured-unit status classes (extracts.md). */
 typedef enum rb_reg_class { RB_REG_ACTIVE, RB_REG_INACTIVE, RB_REG_SUSPENDED } rb_reg_class;
 typedef enum rb_ui_class { RB_UI_ACTIVE, RB_UI_SUSPENDED, RB_UI_TERMINATED } rb_ui_class;
+
+/* The latest review verdict on a firm for the policy year (table
+ * review_verdicts): what it covered when it was given. id 0: none. */
+typedef struct rb_verdict {
+    int64_t id;
+    bool accept;                   /* accept, or reject */
+    uint32_t covered;              /* the reasons it covered (an rb_reason_set) */
+    int64_t amount;                /* the amount it covered, fen */
+    const char *by;                /* who gave it (--by) */
+    const char *at;                /* when, ISO 8601 UTC */
+    const char *note;              /* why: what was checked */
+} rb_verdict;
 
 /* Everything the rules need about one firm. Strings are NUL-terminated
  * UTF-8 owned by whoever filled the struct; NULL when not given. */
@@ -82,6 +97,8 @@ typedef struct rb_firm_input {
     const char *paid_reference;    /* its reference, when already_paid */
     bool transfer_returned;        /* last transfer returned, same account still given */
     int32_t next_attempt;          /* attempt number a new payment would get (1, 2 ...) */
+
+    rb_verdict verdict;            /* the latest review verdict for this year, if any */
 } rb_firm_input;
 
 /* Outcomes, in the order of rules.md's levels (SKIP first). */
@@ -108,6 +125,7 @@ typedef enum rb_reason {
     RB_R_REG_INACTIVE,
     RB_R_REG_MISSING,
     RB_R_REG_SUSPENDED,
+    RB_R_REVIEW_REJECTED, /* not a condition of the data: a person's verdict */
     RB_R_ROW_ERROR,
     RB_R_TRANSFER_RETURNED,
     RB_R_UI_SUSPENDED,
@@ -141,13 +159,33 @@ typedef struct rb_measures {
     rb_fen amount;                 /* (base × rate + 50) div 100 */
 } rb_measures;
 
+/* What became of the firm's latest review verdict in a decision. */
+typedef enum rb_verdict_effect {
+    RB_VERDICT_NONE,           /* no verdict for this firm and year */
+    RB_VERDICT_APPLIES,        /* followed: PAY (accept) or REJECT REVIEW_REJECTED (reject) */
+    RB_VERDICT_LAPSED_REASON,  /* a reason outside the covered set: REVIEW again */
+    RB_VERDICT_LAPSED_AMOUNT,  /* the amount differs from the covered one: REVIEW again */
+    RB_VERDICT_NOT_REVIEW      /* the decision is not a review (levels 1-4, or no review reason) */
+} rb_verdict_effect;
+
 typedef struct rb_decision {
     rb_outcome outcome;
     rb_reason_set reasons;         /* as listed in the decision (rules.md levels) */
     rb_reason_set applicable;      /* every reason whose condition holds, whatever the
                                     * level (a superset of reasons; explain shows it) */
+    rb_reason_set reviewed;        /* the review reasons of a level-5 REVIEW before any verdict
+                                    * (what a verdict given now would cover); 0 otherwise */
+    rb_verdict_effect verdict;     /* what became of firm->verdict */
+    rb_reason_set uncovered;       /* LAPSED_REASON: the reasons the verdict did not cover */
+    int64_t verdict_id;            /* APPLIES: the verdict followed (recorded with the decision) */
     rb_measures measures;
 } rb_decision;
+
+/* A verdict as decisions.csv's review column and status show it:
+ * "accepted 2024-03-05 王某" or "rejected 2024-03-05 王某" (the UTC date it
+ * was given). Returns buf. */
+#define RB_LIFE_VERDICT_TEXT 256
+char *rb_verdict_text(const rb_verdict *verdict, char *buf, size_t size);
 
 /* Computes the measures and the decision of one firm: a pure function of
  * its input and the parameters. */
@@ -155,6 +193,10 @@ void rb_decide(const rb_params *params, const rb_firm_input *firm, rb_decision *
 
 /* "ARREARS", ... and the Chinese label for clerks, e.g. "欠缴". */
 const char *rb_reason_code(rb_reason reason);
+/* The reason of a code ("ARREARS"), or RB_R_COUNT when there is none. */
+rb_reason rb_reason_from_code(const char *code, size_t len);
+/* The set of a ';'-separated list of codes; false when one is unknown. */
+bool rb_reasons_parse(const char *text, rb_reason_set *out);
 const char *rb_reason_label(rb_reason reason);
 /* "PAY", "REVIEW", "REJECT", "SKIP" and 拨付, 人工复核, 不予返还, 跳过. */
 const char *rb_outcome_code(rb_outcome outcome);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rebate/error.h"
 #include "rebate/strbuf.h"
 
 /* Narrows [*text, *text + *len) past leading and trailing ASCII spaces, tabs
@@ -34,5 +35,11 @@ const char *rb_text_typed_problem(const char *text, size_t max, char why[64]);
  * they cannot fail (a failure here once turned into a false "differ"). */
 bool rb_names_equal(const char *a, const char *b);
 bool rb_names_equal_ignoring_case(const char *a, const char *b);
+
+/* Checks and trims a name or a note typed on the command line: non-empty
+ * after trimming spaces, tabs and U+3000, valid UTF-8, no control
+ * character, at most max bytes. what names the value in the message ("the
+ * name", "the note"); the trimmed text is written to out (max + 1 bytes). */
+rb_status rb_text_typed(const char *what, const char *text, size_t max, char *out, rb_error *err);
 
 #endif

@@ -32,7 +32,7 @@ int cmd_status(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_params(int argc, char **argv);
-
+int cmd_review(int argc, char **argv);
 
 /* The one place where a status becomes an exit status: prints err's
  * sentence (prefixed "rebate: ") on standard error when it failed, and

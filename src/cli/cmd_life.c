@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
 #include "cli/opts.h"
 #include "rebate/life.h"
 #include "rebate/money.h"
@@ -15,7 +16,10 @@
 
 static const char approve_description[] =
     "Finance's sign-off of a published batch, by someone other than the person\n"
-    "who ran it. First the batch folder is checked: payout.csv must be the file\n"
+    "who ran it and other than whoever accepted (rebate review) a firm it pays.\n"
+    "The fund's own account, which the bank file pays from, is read from the\n"
+    "config file (fund_account_name, fund_account, fund_bank_name,\n"
+    "fund_bank_code): without it approval is refused. First the batch folder is checked: payout.csv must be the file\n"
     "the ledger recorded and every file must match SHA256SUMS. Then bank/ is\n"
     "added to the batch folder (payout.xml: the payments as an ISO 20022\n"
     "pain.001.001.03 credit-transfer initiation; approval.txt; SHA256SUMS) and\n"
@@ -25,9 +29,10 @@ static const char approve_description[] =
 
 static const char approve_footer[] =
     "Exit status: 0 approved; 64 bad option, the batch is not 'published', the\n"
-    "same person ran it, or it has no payments; 65 a file of the batch was\n"
-    "changed after publication; 66 no such database, batch or batch folder;\n"
-    "73 bank/ could not be written; 75 another run holds the lock.\n";
+    "same person ran it or accepted a firm it pays, or it has no payments; 65 a\n"
+    "file of the batch was changed after publication; 66 no such database, batch\n"
+    "or batch folder; 73 bank/ could not be written; 75 another run holds the\n"
+    "lock; 78 no fund account in the config file (or --db instead of --config).\n";
 
 static const char void_description[] =
     "Refuses a published batch before it is approved: the batch becomes\n"
@@ -43,25 +48,30 @@ static const char void_footer[] =
     "75 another run holds the lock.\n";
 
 static const char reconcile_description[] =
-    "Records the bank's answer for the payments of an approved batch. FILE is\n"
-    "CSV in UTF-8 (a BOM is allowed) with the header reference,status,reason:\n"
-    "one line per payment, status 'paid' or 'returned', reason optional text.\n"
-    "A paid payment is final; a returned one frees the firm for a later run\n"
-    "(rules.md, TRANSFER_RETURNED). The whole file is recorded or nothing:\n"
-    "a reference of another batch, a malformed line, or an answer that\n"
-    "contradicts one already recorded stops it. The same answer again changes\n"
-    "nothing, so a file can be read twice.\n"
+    "Records the bank's answer for the payments of an approved batch. ANSWER is\n"
+    "recognised by its content: an ISO 20022 pain.002.001.03 payment status\n"
+    "report (XML), or CSV in UTF-8 (BOM allowed) or GB18030/GBK with the\n"
+    "columns reference,status[,reason][,amount] or 支付编号/业务编号, 状态/处理结果,\n"
+    "原因/失败原因, 金额. Statuses: ACSC, ACCC, paid, 成功, 已到账, 交易成功 (paid);\n"
+    "RJCT, returned, 失败, 退回, 退票, 交易失败 (returned); any other ISO code\n"
+    "(ACTC, ACCP, ACSP, ACWC, PDNG ...) is pending. A pain.002 rejecting the\n"
+    "whole group without transaction detail returns every payment.\n"
+    "The whole answer is recorded or nothing: every problem is named with its\n"
+    "line. The same answer again changes nothing, so it can be read twice.\n"
+    "When every payment is paid or returned the batch is settled.\n"
     "\n";
 
 static const char reconcile_footer[] =
-    "Exit status: 0 recorded; 64 bad option, or the batch is not approved;\n"
-    "65 a line of FILE is refused (the message names it); 66 no such database,\n"
-    "batch or FILE; 75 another run holds the lock.\n";
+    "Exit status: 0 recorded (or nothing new); 64 bad option, or the batch is\n"
+    "not approved; 65 the answer is refused (the message names each problem);\n"
+    "66 no such database, batch or ANSWER; 75 another run holds the lock;\n"
+    "78 a bad config file.\n";
 
 /* What the three commands are given. */
 typedef struct life_args {
     const char *batch_id;
-    const char *by;     /* approve, void */
+    const char *by;     /* approve, void, reconcile (trimmed before the work) */
+    char by_text[RB_LIFE_BY_MAX + 1];
     const char *reason; /* void */
     const char *file;   /* reconcile: the operand */
 } life_args;
@@ -80,6 +90,14 @@ static int life_command(const rb_command_line *line, int argc, char **argv, life
         return status;
     if (line->max_operands > 0)
         a->file = argv[s.first_operand];
+    /* --by trimmed and never blank, for every command of the ledger */
+    bool by_given = a->by != NULL;
+    if ((status = rb_cli_by(line->name, by_given ? a->by : rb_login_name(), a->by_text, sizeof a->by_text)) != 0) {
+        rb_session_end(&s, RB_OK, NULL);
+        return status;
+    }
+    if (by_given || strcmp(line->name, "reconcile") == 0)
+        a->by = a->by_text;
     rb_strbuf detail = RB_STRBUF_INIT;
     rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, line->name, a->by != NULL ? a->by : rb_login_name());
     if (st == RB_OK && a->by != NULL)
@@ -101,7 +119,12 @@ static rb_status out_of_memory(rb_session *s)
 static rb_status approve(rb_session *s, const life_args *a, rb_strbuf *detail)
 {
     rb_approve_result result = {0};
-    rb_status st = rb_batch_approve(s->db, &rb_cli_life_steps, a->batch_id, a->by, &result, &s->err);
+    rb_debtor_row fund = {s->config.fund_account_name, s->config.fund_account, s->config.fund_bank_code,
+                          s->config.fund_bank_name};
+    rb_status st = rb_batch_approve(s->db, &rb_cli_life_steps, a->batch_id, &(rb_actor){a->by, rb_process_login(), s->run_id},
+                                    s->config_path != NULL ? &fund : NULL, &result, &s->err);
+    if (st == RB_E_CONFIG && s->config_path == NULL)
+        fprintf(stderr, "rebate approve: the fund's account is read from the config file: use --config FILE\n");
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
         rb_money_format(result.total, total);
@@ -126,7 +149,8 @@ static rb_status approve(rb_session *s, const life_args *a, rb_strbuf *detail)
 static rb_status void_batch(rb_session *s, const life_args *a, rb_strbuf *detail)
 {
     rb_void_result result = {0};
-    rb_status st = rb_batch_void(s->db, &rb_cli_life_steps, a->batch_id, a->by, a->reason, &result, &s->err);
+    rb_status st = rb_batch_void(s->db, &rb_cli_life_steps, a->batch_id, &(rb_actor){a->by, rb_process_login(), s->run_id},
+                                 a->reason, &result, &s->err);
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
         rb_money_format(result.total, total);
@@ -147,18 +171,26 @@ static rb_status void_batch(rb_session *s, const life_args *a, rb_strbuf *detail
 static rb_status reconcile(rb_session *s, const life_args *a, rb_strbuf *detail)
 {
     rb_reconcile_result r;
-    rb_status st = rb_batch_reconcile(s->db, &rb_cli_life_steps, a->batch_id, a->file, s->run_id, &r, &s->err);
+    rb_status st = rb_batch_reconcile(s->db, &rb_cli_life_steps, a->batch_id, a->file,
+                                      &(rb_actor){a->by, rb_process_login(), s->run_id}, &r, &s->err);
     if (st != RB_OK)
         return st;
-    if (!rb_strbuf_addf(detail,
-                        "batch %s: paid %lld (new %lld, already recorded %lld), returned %lld (new %lld, already "
-                        "recorded %lld); %lld payments still without an answer",
-                        a->batch_id, (long long)(r.paid + r.paid_again), (long long)r.paid, (long long)r.paid_again,
-                        (long long)(r.returned + r.returned_again), (long long)r.returned,
-                        (long long)r.returned_again, (long long)r.open))
-        return out_of_memory(s);
-    printf("%s\n", detail->buf);
-    return RB_OK;
+    bool written =
+        r.paid + r.returned == 0
+            ? rb_strbuf_addf(detail,
+                             "batch %s: answer read as %s; every final status in it was recorded already: nothing "
+                             "changed (%lld pending, %lld payments still open)",
+                             a->batch_id, r.format, (long long)r.pending, (long long)r.open)
+            : rb_strbuf_addf(detail,
+                             "batch %s: answer read as %s; recorded %lld paid and %lld returned now (%lld and %lld "
+                             "were recorded already); %lld pending; %lld payments still open%s",
+                             a->batch_id, r.format, (long long)r.paid, (long long)r.returned, (long long)r.paid_again,
+                             (long long)r.returned_again, (long long)r.pending, (long long)r.open,
+                             r.settled ? "; the batch is settled" : "");
+    if (written)
+        printf("%s\n%s", detail->buf, r.reply ? r.reply : "");
+    rb_reconcile_result_free(&r);
+    return written ? RB_OK : out_of_memory(s);
 }
 
 #define BATCH_OPTION(a, help) {"batch", "ID", RB_OPT_STRING, &(a).batch_id, true, (help), NULL}
@@ -172,7 +204,7 @@ int cmd_approve(int argc, char **argv)
         {"by", "NAME", RB_OPT_STRING, &a.by, true, "who approves (not the person who ran the batch)", NULL},
         RB_OPT_END,
     };
-    const rb_command_line line = {.name = "approve", .synopsis = "--db DB --batch ID --by NAME",
+    const rb_command_line line = {.name = "approve", .synopsis = "--config FILE --batch ID --by NAME",
                                   .description = approve_description, .footer = approve_footer, .options = options,
                                   .db_help = DATABASE_HELP};
     return life_command(&line, argc, argv, &a, approve);
@@ -197,10 +229,14 @@ int cmd_void(int argc, char **argv)
 int cmd_reconcile(int argc, char **argv)
 {
     life_args a = {0};
-    const rb_option options[] = {BATCH_OPTION(a, "the approved batch the answer is for"), RB_OPT_END};
-    const rb_command_line line = {.name = "reconcile", .synopsis = "--db DB --batch ID FILE",
+    const rb_option options[] = {
+        BATCH_OPTION(a, "the approved batch the answer is for"),
+        {"by", "NAME", RB_OPT_STRING, &a.by, false, "who reads it in (default: the login name)", NULL},
+        RB_OPT_END,
+    };
+    const rb_command_line line = {.name = "reconcile", .synopsis = "--config FILE --batch ID [--by NAME] ANSWER",
                                   .description = reconcile_description, .footer = reconcile_footer,
-                                  .options = options, .operand = "FILE", .min_operands = 1, .max_operands = 1,
-                                  .missing_operand = "the bank's answer FILE is required", .db_help = DATABASE_HELP};
+                                  .options = options, .operand = "ANSWER", .min_operands = 1, .max_operands = 1,
+                                  .missing_operand = "the bank's ANSWER file is required", .db_help = DATABASE_HELP};
     return life_command(&line, argc, argv, &a, reconcile);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
 #include "cli/opts.h"
 #include "rebate/batch.h"
 #include "rebate/crash.h"
@@ -320,13 +321,22 @@ int cmd_nightly(int argc, char **argv)
         .as_of = rb_date_today(),
         .out_dir = outbox_abs,
         .by = "nightly",
+        .login = rb_process_login(),
+        .quiet_when_unchanged = true,
         .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
     };
     rb_run_result result;
     if ((st = rb_run(s.db, &opts, &result, &s.err)) != RB_OK)
         goto out;
-    if (!result.published) {
+    if (result.unchanged) {
+        if (!rb_strbuf_adds(&detail, "nothing changed: nobody is to be paid and no firm's decision differs from its "
+                                     "latest recorded one; no batch published")) {
+            st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
+            goto out;
+        }
+        log_step("run", &step, "%s", detail.buf);
+    } else if (!result.published) {
         if (!rb_strbuf_adds(&detail, "no firm to decide: no batch published")) {
             st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
             goto out;

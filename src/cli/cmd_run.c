@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/people.h"
 #include "cli/opts.h"
 #include "rebate/alloc.h"
 #include "rebate/batch.h"
@@ -90,8 +91,12 @@ int cmd_run(int argc, char **argv)
         rb_session_end(&s, RB_OK, NULL);
         goto done;
     }
-    if (by == NULL)
-        by = rb_login_name();
+    char by_text[RB_LIFE_BY_MAX + 1];
+    if ((status = rb_cli_by("run", by != NULL ? by : rb_login_name(), by_text, sizeof by_text)) != 0) {
+        rb_session_end(&s, RB_OK, NULL);
+        goto done;
+    }
+    by = by_text;
     /* The same lock as nightly: a run by staff while the nightly job works
      * exits 75 at once rather than waiting on the database. */
     rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, dry_run ? NULL : "run", by);
@@ -103,6 +108,7 @@ int cmd_run(int argc, char **argv)
         .n_usccs = list.n,
         .dry_run = dry_run,
         .by = by,
+        .login = rb_process_login(),
         .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
     };
@@ -121,7 +127,10 @@ int cmd_run(int argc, char **argv)
             (long long)result.by_outcome[RB_OUTCOME_REJECT], (long long)result.by_outcome[RB_OUTCOME_SKIP],
             (long long)result.payments, total);
         if (written)
-            printf("%s\n%s%s\n", detail.buf, result.folder, dry_run ? "  (dry run: nothing recorded in the ledger)" : "");
+            printf("%s\n%s%s\n", detail.buf, result.folder,
+                   dry_run         ? "  (dry run: nothing recorded in the ledger)"
+                   : result.closed ? "  (no payment: the batch is closed, nothing to approve)"
+                                   : "");
     } else if (st == RB_OK) {
         written = rb_strbuf_adds(&detail, "no firm to decide: no batch published");
         if (written)

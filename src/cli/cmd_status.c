@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/status_more.h"
 #include "cli/opts.h"
 #include "rebate/batches.h"
 #include "rebate/db.h"
@@ -42,7 +43,8 @@ static const char status_footer[] =
 
 static const struct {
     const char *code, *words;
-} batch_states[] = {{"published", "已发布待审批"}, {"approved", "已审批"}, {"voided", "已作废"}},
+} batch_states[] = {{"published", "已发布待审批"}, {"approved", "已审批"}, {"voided", "已作废"},
+                   {"settled", "已结清"}, {"closed", "无付款已关闭"}},
   payment_states[] = {{"published", "已发布待审批"}, {"approved", "已审批待银行处理"}, {"paid", "已到账"},
                       {"returned", "被银行退回"},    {"voided", "已作废"}};
 
@@ -278,8 +280,17 @@ int cmd_status(int argc, char **argv)
     /* It only reads: no lock, no run logged, so it answers while the
      * nightly job works. */
     if (st == RB_OK && (st = rb_session_open(&s, RB_DB_READONLY, false, NULL, NULL)) == RB_OK &&
-        (st = warn_about_outboxes(s.db, s.config_path != NULL ? s.config.outbox : NULL, &s.err)) == RB_OK)
-        st = batch_id ? show_batch(s.db, batch_id, &s.err)
-                      : uscc_text ? show_firm(s.db, uscc, &s.err) : show_latest(s.db, &s.err);
+        (st = warn_about_outboxes(s.db, s.config_path != NULL ? s.config.outbox : NULL, &s.err)) == RB_OK) {
+        if (batch_id != NULL) {
+            if ((st = show_batch(s.db, batch_id, &s.err)) == RB_OK)
+                st = rb_status_events(s.db, batch_id, NULL, &s.err);
+        } else if (uscc_text != NULL) {
+            if ((st = rb_status_firm_decisions(s.db, uscc, &s.err)) == RB_OK &&
+                (st = show_firm(s.db, uscc, &s.err)) == RB_OK)
+                st = rb_status_events(s.db, NULL, uscc, &s.err);
+        } else if ((st = rb_status_waiting(s.db, &s.err)) == RB_OK) {
+            st = show_latest(s.db, &s.err);
+        }
+    }
     return rb_session_end(&s, st, NULL);
 }

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create the database: schema, parameters, the ledger's identity"},
     {"migrate", cmd_migrate, "bring a database made by an older version up to date"},
     {"params", cmd_params, "list, show or add the policy parameters of a year"},
+    {"review", cmd_review, "record a person's verdict on a REVIEW firm"},
 };
 
 static void usage(FILE *out)

@@ -12,7 +12,7 @@ const rb_life_steps rb_cli_life_steps = {
     .verify_folder = rb_batch_folder_verify,
     .write_bank = rb_bank_folder_write,
     .write_void_note = rb_void_note_write,
-    .read_answers = rb_bank_answer_read,
+    .load_answers = rb_bank_answer_load,
 };
 
 void rb_cli_notify(void *ctx, const char *message)

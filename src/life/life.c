@@ -22,7 +22,9 @@
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
+#include "rebate/events.h"
 #include "rebate/life.h"
+#include "rebate/payments.h"
 #include "rebate/strbuf.h"
 #include "rebate/text.h"
 
@@ -91,9 +93,51 @@ void rb_approve_result_free(rb_approve_result *r)
     memset(r, 0, sizeof *r);
 }
 
-rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const char *by_typed,
-                           rb_approve_result *out, rb_error *err)
+/* The fund's account is complete: all four settings given. */
+static bool fund_complete(const rb_debtor_row *fund)
 {
+    return fund != NULL && fund->name != NULL && fund->name[0] != '\0' && fund->account != NULL &&
+           fund->account[0] != '\0' && fund->bank_code != NULL && fund->bank_code[0] != '\0' &&
+           fund->bank_name != NULL && fund->bank_name[0] != '\0';
+}
+
+/* Refuses an approver who accepted (review verdict) a firm the batch pays. */
+typedef struct reviewer_check {
+    const char *by;
+    const char *batch_id;
+} reviewer_check;
+
+static rb_status check_reviewer(void *ctx, const char *reviewer, const char *uscc, rb_error *err)
+{
+    const reviewer_check *c = ctx;
+    if (rb_same_person(c->by, reviewer))
+        return rb_fail(err, RB_E_USAGE,
+                       "%s accepted firm %s in review, and batch %s pays it, so %s cannot approve the batch: someone "
+                       "else must sign it off",
+                       reviewer, uscc, c->batch_id, c->by);
+    return RB_OK;
+}
+
+/* One event of the batch's own state change. */
+static rb_status batch_event(sqlite3 *db, const char *batch_id, const char *from, const char *to,
+                             const rb_actor *who, const char *why, rb_error *err)
+{
+    rb_event e = {.kind = RB_EVENT_BATCH,
+                  .subject = batch_id,
+                  .batch_id = batch_id,
+                  .from_state = from,
+                  .to_state = to,
+                  .by = who->by,
+                  .login = who->login,
+                  .run_id = who->run_id,
+                  .why = why};
+    return rb_event_add(db, &e, err);
+}
+
+rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const rb_actor *who,
+                           const rb_debtor_row *fund, rb_approve_result *out, rb_error *err)
+{
+    const char *by_typed = who->by;
     memset(out, 0, sizeof *out);
     rb_batch_record b = {0};
     char *by = NULL, *staging = NULL;
@@ -117,6 +161,18 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
     if (strcmp(b.state, "voided") == 0) {
         st = rb_fail(err, RB_E_USAGE, "batch %s was voided by %s at %s (%s); a voided batch cannot be approved",
                      b.batch_id, b.voided_by, b.voided_at, b.void_reason);
+        goto out;
+    }
+    if (strcmp(b.state, "closed") == 0) {
+        st = rb_fail(err, RB_E_USAGE,
+                     "batch %s has no payments: it was closed when it was published; there is nothing to approve or "
+                     "send to the bank",
+                     b.batch_id);
+        goto out;
+    }
+    if (strcmp(b.state, "settled") == 0) {
+        st = rb_fail(err, RB_E_USAGE, "batch %s is already approved (by %s at %s) and settled with the bank",
+                     b.batch_id, b.approved_by, b.approved_at);
         goto out;
     }
     if (strcmp(b.state, "approved") == 0) {
@@ -143,16 +199,29 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
         out->approved_by = rb_strdup(b.approved_by);
         out->approved_at = rb_strdup(b.approved_at);
     } else if (strcmp(b.state, "published") == 0) {
+        if (!fund_complete(fund)) {
+            st = rb_fail(err, RB_E_CONFIG,
+                         "the fund's own account is not configured (fund_account_name, fund_account, fund_bank_name "
+                         "and fund_bank_code of the config file): the bank file never carries a placeholder payer, "
+                         "so batch %s was not approved",
+                         b.batch_id);
+            goto out;
+        }
         if (rb_same_person(by, b.created_by)) {
             st = rb_fail(err, RB_E_USAGE, "%s ran batch %s, so %s cannot approve it: someone else must sign it off",
                          b.created_by, b.batch_id, by);
             goto out;
         }
+        reviewer_check rc = {by, b.batch_id};
+        if ((st = rb_batch_each_reviewer(db, b.batch_id, check_reviewer, &rc, err)) != RB_OK)
+            goto out;
         if (b.payments == 0) {
             st = rb_fail(err, RB_E_USAGE, "batch %s has no payments: there is nothing to approve or send to the bank",
                          b.batch_id);
             goto out;
         }
+        if ((st = rb_debtor_record(db, b.batch_id, fund, err)) != RB_OK)
+            goto out;
         if (path_exists(out->bank_dir)) {
             st = rb_fail(err, RB_E_CANTWRITE,
                          "'%s' already exists although batch %s is not approved; rebate did not write it: move it "
@@ -178,7 +247,13 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
     if ((st = steps->write_bank(db, &b, out->approved_by, out->approved_at, staging, err)) != RB_OK)
         goto out;
     rb_crash_point("bank-written");
-    if (!out->finished && (st = rb_batch_set_approved(db, &b, out->approved_by, out->approved_at, err)) != RB_OK)
+    if (!out->finished &&
+        ((st = rb_batch_set_approved(db, &b, out->approved_by, out->approved_at, err)) != RB_OK ||
+         (st = batch_event(db, b.batch_id, "published", "approved", &(rb_actor){out->approved_by, who->login,
+                                                                                 who->run_id},
+                           NULL, err)) != RB_OK ||
+         (st = rb_events_add_payments(db, b.batch_id, "published", "approved", out->approved_by, who->login,
+                                      who->run_id, NULL, err)) != RB_OK))
         goto out;
     if ((st = rb_db_commit(db, err)) != RB_OK)
         goto out;
@@ -210,9 +285,10 @@ void rb_void_result_free(rb_void_result *r)
     memset(r, 0, sizeof *r);
 }
 
-rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const char *by_typed,
+rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const rb_actor *who,
                         const char *reason_typed, rb_void_result *out, rb_error *err)
 {
+    const char *by_typed = who->by;
     memset(out, 0, sizeof *out);
     rb_batch_record b = {0};
     char *by = NULL, *reason = NULL, *note = NULL, *note_staging = NULL, *bank_staging = NULL;
@@ -240,7 +316,12 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
     out->payments = b.payments;
     out->total = b.total;
 
-    if (strcmp(b.state, "approved") == 0) {
+    if (strcmp(b.state, "closed") == 0) {
+        st = rb_fail(err, RB_E_USAGE, "batch %s has no payments: it was closed when it was published; there is "
+                     "nothing to void", b.batch_id);
+        goto out;
+    }
+    if (strcmp(b.state, "approved") == 0 || strcmp(b.state, "settled") == 0) {
         st = rb_fail(err, RB_E_USAGE,
                      "batch %s was approved by %s at %s; an approved batch cannot be voided: its bank file may be "
                      "at the bank already (a returned transfer comes back through 'rebate reconcile')",
@@ -290,6 +371,10 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
     rb_crash_point("void-note-written");
     if ((st = rb_batch_expect_payments(db, &b, "published", err)) != RB_OK ||
         (st = rb_batch_set_voided(db, &b, by, out->voided_at, reason, err)) != RB_OK ||
+        (st = batch_event(db, b.batch_id, "published", "voided", &(rb_actor){by, who->login, who->run_id}, reason,
+                          err)) != RB_OK ||
+        (st = rb_events_add_payments(db, b.batch_id, "published", "voided", by, who->login, who->run_id, reason,
+                                     err)) != RB_OK ||
         (st = rb_db_commit(db, err)) != RB_OK)
         goto out;
     in_transaction = false;
@@ -311,111 +396,5 @@ out:
     free(note);
     free(note_staging);
     free(bank_staging);
-    return st;
-}
-
-/* ---- reconcile ---- */
-
-/* The reconcile of one file. */
-typedef struct reconcile {
-    rb_answers *answers;
-    const rb_batch_record *batch;
-    const char *path;      /* as given, for messages */
-    const char *file_name; /* its last component, for bank_answers */
-    int64_t run_id;
-    char now[32];
-    rb_reconcile_result *result;
-} reconcile;
-
-/* One line of the answer (an rb_answer_fn). */
-static rb_status answer(void *ctx, long line, const char *reference, const char *status, const char *reason,
-                        rb_error *err)
-{
-    reconcile *r = ctx;
-    bool found = false;
-    char *batch_id = NULL, *state = NULL;
-    rb_status st = rb_answers_payment(r->answers, reference, &found, &batch_id, &state, err);
-    bool paid = strcmp(status, "paid") == 0;
-    if (st != RB_OK)
-        ;
-    else if (!found || strcmp(batch_id, r->batch->batch_id) != 0)
-        st = rb_answer_line_error(r->path, line, err, "reference '%s' is not a payment of batch %s", reference,
-                                  r->batch->batch_id);
-    else if (strcmp(state, status) == 0) {
-        /* The same answer again changes nothing. */
-        if (paid)
-            r->result->paid_again++;
-        else
-            r->result->returned_again++;
-    } else if (strcmp(state, "approved") != 0) {
-        char *earlier = rb_answers_previous(r->answers, reference);
-        st = rb_answer_line_error(r->path, line, err, "payment %s is already recorded as %s%s; this line says %s",
-                                  reference, state, earlier ? earlier : "", status);
-        free(earlier);
-    } else if ((st = rb_answers_record(r->answers, reference, r->batch->batch_id, status, reason, r->file_name, line,
-                                       r->run_id, r->now, err)) == RB_OK) {
-        if (paid)
-            r->result->paid++;
-        else
-            r->result->returned++;
-    }
-    free(batch_id);
-    free(state);
-    return st;
-}
-
-rb_status rb_batch_reconcile(sqlite3 *db, const rb_life_steps *steps, const char *batch_id, const char *path,
-                             int64_t run_id, rb_reconcile_result *out, rb_error *err)
-{
-    memset(out, 0, sizeof *out);
-    rb_batch_record b = {0};
-    reconcile r;
-    memset(&r, 0, sizeof r);
-    FILE *f = NULL;
-    bool in_transaction = false;
-    rb_status st = begin_with_batch(db, batch_id, &b, &in_transaction, err);
-    if (st != RB_OK)
-        goto out;
-    if (strcmp(b.state, "approved") != 0) {
-        st = strcmp(b.state, "voided") == 0
-                 ? rb_fail(err, RB_E_USAGE, "batch %s was voided (by %s at %s): no bank file of it went to the bank",
-                           b.batch_id, b.voided_by, b.voided_at)
-                 : rb_fail(err, RB_E_USAGE,
-                           "batch %s is %s, not approved: it has no bank file the bank could answer", b.batch_id,
-                           b.state);
-        goto out;
-    }
-    f = fopen(path, "rb");
-    struct stat sb;
-    if (f == NULL || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        st = rb_fail(err, RB_E_NOINPUT, "cannot open bank answer '%s': %s", path,
-                     f == NULL ? strerror(errno) : "not a regular file");
-        goto out;
-    }
-    const char *slash = strrchr(path, '/');
-    r.batch = &b;
-    r.path = path;
-    r.file_name = slash ? slash + 1 : path;
-    r.run_id = run_id;
-    r.result = out;
-    rb_now_utc(r.now);
-    rb_fen ignored = 0;
-    if ((st = rb_answers_open(db, &r.answers, err)) != RB_OK ||
-        (st = steps->read_answers(f, path, answer, &r, err)) != RB_OK ||
-        (st = rb_batch_payments_in_state(db, b.batch_id, "approved", &out->open, &ignored, err)) != RB_OK ||
-        (st = rb_db_commit(db, err)) != RB_OK)
-        goto out;
-    in_transaction = false;
-out:
-    rb_answers_close(r.answers);
-    if (in_transaction)
-        rb_db_rollback(db);
-    if (f != NULL)
-        fclose(f);
-    rb_batch_record_free(&b);
-    if (st != RB_OK) {
-        rb_reconcile_result none = {0};
-        *out = none; /* nothing was recorded */
-    }
     return st;
 }

@@ -108,7 +108,8 @@ static bool account(rb_bank_writer *w, const char *tag, const char *number)
 
 /* <tag><FinInstnId>: the CNAPS participant code (ClrSysId/Cd = CNAPS) when
  * known, the bank's name when given. With neither the caller leaves the
- * agent out: the schema makes it optional for the payee. */
+ * payee's agent out (the schema makes it optional); the debtor's is always
+ * known (approval needs the fund's bank). */
 static bool agent(rb_bank_writer *w, const char *tag, const char *code, const char *name)
 {
     bool ok = start(w, tag) && start(w, "FinInstnId");
@@ -117,10 +118,6 @@ static bool agent(rb_bank_writer *w, const char *tag, const char *code, const ch
              element(w, "MmbId", code) && end(w);
     if (ok && given(name))
         ok = element(w, "Nm", name);
-    /* The debtor's agent is required: with nothing known, the EPC's
-     * placeholder for an unknown identifier. */
-    if (ok && !given(code) && !given(name))
-        ok = start(w, "Othr") && element(w, "Id", "NOTPROVIDED") && end(w);
     return ok && end(w) && end(w);
 }
 
@@ -157,10 +154,10 @@ static rb_status check_header(const rb_bank_header *h, rb_error *err)
     if ((st = check_text("the batch", "batch id", h->batch_id, 35, err)) != RB_OK ||
         (st = check_text("the batch", "creation time", h->created_at, 64, err)) != RB_OK ||
         (st = check_text("the batch", "execution date", h->execution_date, 10, err)) != RB_OK ||
-        (st = check_text("table bank_debtor", "name", d->name, 140, err)) != RB_OK ||
-        (st = check_text("table bank_debtor", "account", d->account, 34, err)) != RB_OK ||
-        (given(d->bank_code) && (st = check_text("table bank_debtor", "bank_code", d->bank_code, 35, err)) != RB_OK) ||
-        (given(d->bank_name) && (st = check_text("table bank_debtor", "bank_name", d->bank_name, 140, err)) != RB_OK) ||
+        (st = check_text("the fund account", "fund_account_name", d->name, 140, err)) != RB_OK ||
+        (st = check_text("the fund account", "fund_account", d->account, 34, err)) != RB_OK ||
+        (given(d->bank_code) && (st = check_text("the fund account", "fund_bank_code", d->bank_code, 35, err)) != RB_OK) ||
+        (given(d->bank_name) && (st = check_text("the fund account", "fund_bank_name", d->bank_name, 140, err)) != RB_OK) ||
         (st = check_amount("the batch", "total", h->total, true, err)) != RB_OK)
         return st;
     /* pain.001 needs at least one transaction; Max15NumericText. */

@@ -21,6 +21,8 @@
 
 #include "rebate/alloc.h"
 #include "rebate/batch.h"
+#include "rebate/events.h"
+#include "rebate/payments.h"
 #include "rebate/crash.h"
 #include "rebate/csv_writer.h"
 #include "rebate/date.h"
@@ -171,6 +173,7 @@ static void *ledger_main(void *arg)
                 .layoff_den = m->layoff_den,
                 .rate_pct = m->rate_pct,
                 .amount = m->amount,
+                .verdict_id = e->decision.verdict == RB_VERDICT_APPLIES ? e->decision.verdict_id : 0,
             };
             rb_payment_row payment = {
                 .uscc = e->uscc,
@@ -548,6 +551,24 @@ static rb_status publish(batch_run *run, rb_error *err)
         r->published = false;
         return RB_OK;
     }
+    /* A night that changes nothing publishes nothing (cli.md). */
+    if (opts->quiet_when_unchanged && !opts->dry_run && r->payments == 0) {
+        int64_t changed = 0;
+        if ((st = rb_batch_changed_decisions(run->db, run->batch_id, run->params->policy_year, &changed, err)) !=
+            RB_OK)
+            goto fail;
+        if (changed == 0) {
+            rb_batch_files_abandon(&run->files);
+            run->files_open = false;
+            rb_ledger_close(&run->ledger);
+            run->ledger_open = false;
+            rb_fs_remove_tree(run->staging, NULL);
+            rb_db_rollback(run->db);
+            r->published = false;
+            r->unchanged = true;
+            return RB_OK;
+        }
+    }
     rb_batch_summary summary = {
         .db = run->db,
         .params = run->params,
@@ -571,9 +592,24 @@ static rb_status publish(batch_run *run, rb_error *err)
         goto fail;
     rb_crash_point("sums-written");
     if (!opts->dry_run) {
+        /* A batch with no payment is closed at once: nothing to approve. */
+        rb_event created = {.kind = RB_EVENT_BATCH,
+                            .subject = run->batch_id,
+                            .batch_id = run->batch_id,
+                            .to_state = r->payments == 0 ? "closed" : "published",
+                            .by = opts->by,
+                            .login = opts->login ? opts->login : "unknown",
+                            .run_id = opts->run_id,
+                            .why = r->payments == 0 ? "no payment: nothing to approve" : NULL};
         if ((st = rb_ledger_finish_batch(run->db, run->batch_id, r->firms, r->payments, r->total, payout_sha,
-                                         err)) != RB_OK)
+                                         err)) != RB_OK ||
+            (r->payments == 0 &&
+             (st = rb_batch_set_state(run->db, run->batch_id, "published", "closed", "", err)) != RB_OK) ||
+            (st = rb_event_add(run->db, &created, err)) != RB_OK ||
+            (r->payments > 0 && (st = rb_events_add_payments(run->db, run->batch_id, NULL, "published", opts->by,
+                                                             created.login, opts->run_id, NULL, err)) != RB_OK))
             goto fail;
+        r->closed = r->payments == 0;
         rb_ledger_close(&run->ledger);
         run->ledger_open = false;
         rb_crash_point("before-commit");

@@ -20,7 +20,7 @@ static const char *const payout_header[] = {"seq", "batch_id", "reference", "usc
                                             "amount", "amount_in_words", "policy_year", "purpose"};
 static const char *const exceptions_header[] = {"kind", "uscc", "name", "reasons", "detail", "file", "line", "amount"};
 static const char *const decisions_header[] = {"uscc", "name", "outcome", "reasons", "headcount", "full_months",
-                                               "arrears", "layoff_rate", "base", "rate", "amount"};
+                                               "arrears", "layoff_rate", "base", "rate", "amount", "review"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_BUFFER (256 * 1024)
@@ -119,6 +119,14 @@ rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, c
     rb_csv_money(w, m->base);
     rb_csv_int(w, m->rate_pct);
     rb_csv_money(w, m->amount);
+    /* The verdict the decision followed (rules.md, "Review verdicts"). */
+    if (decision->verdict == RB_VERDICT_APPLIES) {
+        char review[RB_LIFE_VERDICT_TEXT];
+        rb_verdict_text(&firm->verdict, review, sizeof review);
+        rb_csv_text(w, review);
+    } else {
+        rb_csv_text(w, "");
+    }
     rb_csv_end_row(w);
 
     if (decision->outcome == RB_OUTCOME_PAY) {

@@ -94,7 +94,7 @@ static rb_status write_payout_xml(sqlite3 *db, const rb_batch_record *b, const c
     rb_status st;
     if (path == NULL)
         return out_of_memory(err);
-    if ((st = rb_debtor_load(db, &row, err)) != RB_OK)
+    if ((st = rb_debtor_load(db, b->batch_id, &row, err)) != RB_OK)
         goto out;
     header.debtor = (rb_bank_debtor){
         .name = row.name, .account = row.account, .bank_code = row.bank_code, .bank_name = row.bank_name};

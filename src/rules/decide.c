@@ -37,6 +37,33 @@ static rb_reason_set reasons_at(rb_reason_set set, rb_reason_level level)
     return at;
 }
 
+/* rules.md, "Review verdicts": the latest verdict applies to a level-5
+ * REVIEW only while the decision has no reason outside the covered set and
+ * the same amount to the fen; an accept then pays (level 6), a reject is
+ * REJECT with REVIEW_REJECTED added. Levels 1 to 4 never reach here. */
+static void apply_verdict(const rb_verdict *v, rb_decision *out)
+{
+    if (v->id == 0)
+        return;
+    out->uncovered = out->reasons & ~v->covered;
+    if (out->uncovered != 0) {
+        out->verdict = RB_VERDICT_LAPSED_REASON;
+    } else if (out->measures.amount != v->amount) {
+        out->verdict = RB_VERDICT_LAPSED_AMOUNT;
+    } else {
+        out->verdict = RB_VERDICT_APPLIES;
+        out->verdict_id = v->id;
+        if (v->accept) {
+            out->outcome = RB_OUTCOME_PAY;
+            out->reasons = 0;
+        } else {
+            out->outcome = RB_OUTCOME_REJECT;
+            out->reasons |= 1u << RB_R_REVIEW_REJECTED;
+            out->applicable |= 1u << RB_R_REVIEW_REJECTED;
+        }
+    }
+}
+
 void rb_decide(const rb_params *params, const rb_firm_input *firm, rb_decision *out)
 {
     memset(out, 0, sizeof *out);
@@ -65,8 +92,12 @@ void rb_decide(const rb_params *params, const rb_firm_input *firm, rb_decision *
     } else if (listed) { /* level 5: only review reasons are left */
         out->outcome = RB_OUTCOME_REVIEW;
         out->reasons = listed;
+        out->reviewed = listed;
+        apply_verdict(&firm->verdict, out);
+        return;
     } else { /* level 6: PAY lists none */
         out->outcome = RB_OUTCOME_PAY;
         out->reasons = 0;
     }
+    out->verdict = firm->verdict.id != 0 ? RB_VERDICT_NOT_REVIEW : RB_VERDICT_NONE;
 }

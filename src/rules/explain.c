@@ -276,6 +276,67 @@ static void explain_months(struct writer *w, const rb_params *p, const rb_firm_i
            "单位和个人两部分都足额缴纳且应缴合计大于 0 的月份为足额月。\n");
 }
 
+/* The months of the data year with no loaded row, each linked to the
+ * rejected row of contributions.csv that would have given it: the
+ * firm's rejected row whose line lies between the lines of the loaded
+ * months around the gap (an extract lists a firm's months in order). */
+static rb_status explain_missing_months(struct writer *w, sqlite3 *db, const rb_params *p, const rb_firm_input *f,
+                                        const rb_measures *m, rb_error *err)
+{
+    static const char sql[] = "SELECT line, column_name, value, rule, message FROM row_errors"
+                              " WHERE file = 'contributions.csv' AND (uscc = :uscc OR uscc_prefix = substr(:uscc, 1, 17))"
+                              " ORDER BY line";
+    bool present[13] = {false};
+    int missing = 0;
+    for (size_t i = 0; i < f->n_months; i++)
+        if (rb_period_in_data_year(f->months[i].period, m->data_year))
+            present[f->months[i].period % 100] = true;
+    for (int mm = 1; mm <= 12; mm++)
+        missing += !present[mm];
+    if (missing == 0)
+        return RB_OK;
+    sqlite3_stmt *stmt = NULL;
+    rb_status st = prepare_for_firm(db, sql, p, f->uscc, &stmt, err);
+    if (st != RB_OK) {
+        sqlite3_finalize(stmt);
+        return st;
+    }
+    say(w, "  %d年缺少的月份：\n", (int)m->data_year);
+    for (int mm = 1; mm <= 12; mm++) {
+        if (present[mm])
+            continue;
+        int32_t period = m->data_year * 100 + mm;
+        int64_t before = 0, after = INT64_MAX; /* lines of the loaded months around the gap */
+        for (size_t i = 0; i < f->n_months; i++) {
+            const rb_month *mo = &f->months[i];
+            if (mo->period < period && mo->line > before)
+                before = mo->line;
+            if (mo->period > period && mo->line < after)
+                after = mo->line;
+        }
+        say(w, "    %d年%d月：没有载入的记录", (int)m->data_year, mm);
+        sqlite3_reset(stmt);
+        int rc, found = 0;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            int64_t line = sqlite3_column_int64(stmt, 0);
+            if (line <= before || line >= after)
+                continue;
+            say(w, "%s contributions.csv 第 %lld 行在导入时被拒绝（%s", found++ ? "；或" : "；应由", (long long)line,
+                column(stmt, 3));
+            if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+                say(w, "，字段 %s 值「%s」", column(stmt, 1), column(stmt, 2));
+            say(w, "：%s）", column(stmt, 4));
+        }
+        if (rc != SQLITE_DONE) {
+            sqlite3_finalize(stmt);
+            return rb_db_fail(db, "reading the rejected rows for explain", err);
+        }
+        say(w, "%s\n", found ? "" : "，导入时也没有该企业在这一位置被拒绝的行");
+    }
+    sqlite3_finalize(stmt);
+    return RB_OK;
+}
+
 /* base × rate / 100 exactly, in yuan with up to four decimals (the product
  * of fen and percent is in 1/10000 yuan), then rounded half up to the fen. */
 static void explain_amount(struct writer *w, const rb_measures *m)
@@ -368,6 +429,41 @@ static void explain_rules(struct writer *w, const rb_params *p, const rb_firm_in
     }
 }
 
+/* The latest review verdict and whether this decision follows it. */
+static void explain_verdict(struct writer *w, const rb_firm_input *f, const rb_decision *d)
+{
+    const rb_verdict *v = &f->verdict;
+    char covered[512], uncovered[512], b1[RB_MONEY_BUFSZ], b2[RB_MONEY_BUFSZ];
+    if (v->id == 0) {
+        if (d->reviewed != 0)
+            say(w, "\n  复核结论：尚无。可由复核人员用 rebate review 记录通过（--accept）或不予返还（--reject）\n");
+        return;
+    }
+    rb_reasons_format(v->covered, covered, sizeof covered);
+    say(w, "\n  复核结论（第 %lld 号）：%s 于 %.10s %s，覆盖原因 %s、金额 %s 元；说明：%s\n", (long long)v->id,
+        v->by ? v->by : "", v->at ? v->at : "", v->accept ? "复核通过（accept）" : "复核不予返还（reject）", covered,
+        money(v->amount, b1), v->note ? v->note : "");
+    switch (d->verdict) {
+    case RB_VERDICT_APPLIES:
+        say(w, "  复核结论适用：本次原因均在其覆盖范围内，金额相同，%s\n",
+            v->accept ? "按第6层拨付" : "不予返还（REVIEW_REJECTED）");
+        break;
+    case RB_VERDICT_LAPSED_REASON:
+        rb_reasons_format(d->uncovered, uncovered, sizeof uncovered);
+        say(w, "  复核结论已失效：出现了复核时没有的原因 %s，需重新复核\n", uncovered);
+        break;
+    case RB_VERDICT_LAPSED_AMOUNT:
+        say(w, "  复核结论已失效：金额由复核时的 %s 元变为 %s 元，需重新复核\n", money(v->amount, b1),
+            money(d->measures.amount, b2));
+        break;
+    case RB_VERDICT_NOT_REVIEW:
+        say(w, "  复核结论不适用：本次结果不是待人工复核（第1至4层的结果不受复核结论影响）\n");
+        break;
+    case RB_VERDICT_NONE:
+        break;
+    }
+}
+
 static void explain_outcome(struct writer *w, const rb_firm_input *f, const rb_decision *d)
 {
     char b1[RB_MONEY_BUFSZ], account[RB_ACCOUNT_MASKED_BUFSZ];
@@ -428,8 +524,11 @@ rb_status rb_explain(sqlite3 *db, const rb_params *params, const char *uscc, FIL
         (st = explain_payments(&w, db, params, firm, err)) != RB_OK)
         goto out;
     explain_months(&w, params, firm, &decision.measures);
+    if ((st = explain_missing_months(&w, db, params, firm, &decision.measures, err)) != RB_OK)
+        goto out;
     explain_measures(&w, params, &decision.measures);
     explain_rules(&w, params, firm, &decision);
+    explain_verdict(&w, firm, &decision);
     explain_outcome(&w, firm, &decision);
     if (!w.ok) {
         st = rb_fail(err, RB_E_INTERNAL, "out of memory writing the explanation of %s", firm->uscc);

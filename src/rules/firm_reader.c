@@ -33,6 +33,7 @@
 #define ERR_COLS                                                                                   \
     "uscc, sum(rule = 'DATA_CONFLICT'), max(file IN ('insured_units.csv', 'contributions.csv'))"
 #define PAY_COLS "uscc, attempt, state, reference, bank_account, account_name"
+#define VERDICT_COLS "uscc, verdict_id, verdict, reasons, amount_fen, by_whom, at, note"
 
 const rb_reader_query rb_reader_queries[RB_Q_COUNT] = {
     [RB_Q_REGISTRATION] = {"registration", "SELECT " REG_COLS " FROM registration ORDER BY uscc",
@@ -60,6 +61,13 @@ const rb_reader_query rb_reader_queries[RB_Q_COUNT] = {
     [RB_Q_PAYMENTS] = {"payments",
                        "SELECT " PAY_COLS " FROM payments WHERE policy_year = :year ORDER BY uscc",
                        "SELECT " PAY_COLS " FROM payments WHERE uscc = :uscc AND policy_year = :year"},
+    /* The review verdicts of the year, a firm's in the order given: the
+     * last one read is the one in force (rules.md, "Review verdicts"). */
+    [RB_Q_VERDICTS] = {"review verdicts",
+                       "SELECT " VERDICT_COLS " FROM review_verdicts INDEXED BY review_verdicts_by_firm"
+                       " WHERE policy_year = :year ORDER BY uscc, verdict_id",
+                       "SELECT " VERDICT_COLS " FROM review_verdicts INDEXED BY review_verdicts_by_firm"
+                       " WHERE policy_year = :year AND uscc = :uscc ORDER BY verdict_id"},
 };
 
 static const char population_sql[] =
@@ -82,6 +90,7 @@ enum {
     T_REG_NAME, T_REG_STATUS, T_INDUSTRY,
     T_UNIT_NAME, T_UI_STATUS, T_ACCOUNT_NAME, T_BANK_NAME, T_BANK_ACCOUNT, T_BANK_CODE,
     T_PAID_REFERENCE, T_LAST_PAY_ACCOUNT, T_LAST_PAY_NAME,
+    T_VERDICT_BY, T_VERDICT_AT, T_VERDICT_NOTE,
     T_COUNT
 };
 
@@ -258,6 +267,25 @@ static rb_status take_payment(rb_firm_reader *r, sqlite3_stmt *s, rb_error *err)
     return RB_OK;
 }
 
+/* One verdict of the firm for this year; a later one replaces it. */
+static rb_status take_verdict(rb_firm_reader *r, sqlite3_stmt *s, rb_error *err)
+{
+    rb_verdict *v = &r->firm.verdict;
+    rb_status st;
+    const char *reasons = (const char *)sqlite3_column_text(s, 3);
+    v->id = sqlite3_column_int64(s, 1);
+    v->accept = column_is(s, 2, "accept");
+    if (reasons == NULL || !rb_reasons_parse(reasons, &v->covered))
+        return rb_fail(err, RB_E_INTERNAL, "review verdict %lld of %s names an unknown reason: '%s'",
+                       (long long)v->id, r->firm.uscc, reasons ? reasons : "");
+    v->amount = sqlite3_column_int64(s, 4);
+    if ((st = take_text(r, s, 5, T_VERDICT_BY, &v->by, err)) != RB_OK ||
+        (st = take_text(r, s, 6, T_VERDICT_AT, &v->at, err)) != RB_OK ||
+        (st = take_text(r, s, 7, T_VERDICT_NOTE, &v->note, err)) != RB_OK)
+        return st;
+    return RB_OK;
+}
+
 /* NULL and "" both mean "not given". */
 static bool same_text(const char *a, const char *b)
 {
@@ -322,6 +350,12 @@ static rb_status assemble(rb_firm_reader *r, const char *uscc, rb_error *err)
         return st;
     while (cursor_cmp(c, uscc) == 0)
         if ((st = take_payment(r, c->stmt, err)) != RB_OK || (st = cursor_step(r, c, err)) != RB_OK)
+            return st;
+    c = &r->cursors[RB_Q_VERDICTS];
+    if ((st = cursor_seek(r, c, uscc, err)) != RB_OK)
+        return st;
+    while (cursor_cmp(c, uscc) == 0)
+        if ((st = take_verdict(r, c->stmt, err)) != RB_OK || (st = cursor_step(r, c, err)) != RB_OK)
             return st;
     /* TRANSFER_RETURNED: the last payment was returned and the account it
      * went to (number and name) is the one the extract still gives. */

@@ -40,3 +40,21 @@ const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BU
     snprintf(buf, RB_ACCOUNT_MASKED_BUFSZ, "****%s", last);
     return buf;
 }
+
+bool rb_account_masked_in_place(const char *account, rb_strbuf *out)
+{
+    size_t digits = 0;
+    for (const char *p = account ? account : ""; *p != '\0'; p++)
+        digits += *p >= '0' && *p <= '9';
+    size_t seen = 0;
+    bool ok = true;
+    for (const char *p = account ? account : ""; *p != '\0' && ok; p++) {
+        bool digit = *p >= '0' && *p <= '9';
+        /* the last four digits stay, as in rb_account_masked, only when
+         * there are eight or more */
+        bool keep = !digit || (digits >= 8 && seen >= digits - 4);
+        seen += digit;
+        ok = rb_strbuf_add(out, keep ? p : "*", 1);
+    }
+    return ok;
+}

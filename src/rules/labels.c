@@ -61,3 +61,35 @@ char *rb_reasons_format(rb_reason_set set, char *buf, size_t size)
     }
     return buf;
 }
+
+rb_reason rb_reason_from_code(const char *code, size_t len)
+{
+    for (int r = 0; r < RB_R_COUNT; r++)
+        if (strlen(rb_reason_table[r].code) == len && memcmp(rb_reason_table[r].code, code, len) == 0)
+            return (rb_reason)r;
+    return RB_R_COUNT;
+}
+
+bool rb_reasons_parse(const char *text, rb_reason_set *out)
+{
+    *out = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        rb_reason r = rb_reason_from_code(p, len);
+        if (r == RB_R_COUNT)
+            return false;
+        *out |= 1u << r;
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    return true;
+}
+
+char *rb_verdict_text(const rb_verdict *v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s %.10s %s", v->accept ? "accepted" : "rejected", v->at ? v->at : "", v->by ? v->by : "");
+    return buf;
+}

@@ -6,6 +6,7 @@
 
 #include "rebate/db.h"
 #include "rebate/rules.h"
+#include "rules/rules_internal.h"
 #include "rebate/strbuf.h"
 
 static const char params_sql[] =
@@ -68,6 +69,34 @@ static bool int32_column(sqlite3_stmt *stmt, int col, int32_t *out)
         return false;
     *out = (int32_t)v;
     return true;
+}
+
+/* The review reasons a verdict may clear (table clearable_reasons, beside
+ * the parameters). Only review reasons (level 5) can be there: a row naming
+ * anything else is refused, so that a verdict can never pay a firm the
+ * levels 1 to 4 hold back. */
+static rb_status load_clearable(sqlite3 *db, uint32_t *out, rb_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    rb_status st = RB_OK;
+    *out = 0;
+    if (sqlite3_prepare_v2(db, "SELECT code FROM clearable_reasons", -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "reading the clearable reasons", err);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(stmt, 0);
+        rb_reason r = code ? rb_reason_from_code(code, strlen(code)) : RB_R_COUNT;
+        if (r == RB_R_COUNT || rb_reason_level_of(r) != RB_LEVEL_REVIEW || r == RB_R_REVIEW_REJECTED) {
+            st = rb_fail(err, RB_E_INTERNAL, "table clearable_reasons names '%s', which is not a review reason",
+                         code ? code : "");
+            break;
+        }
+        *out |= 1u << r;
+    }
+    if (st == RB_OK && rc != SQLITE_DONE)
+        st = rb_db_fail(db, "reading the clearable reasons", err);
+    sqlite3_finalize(stmt);
+    return st;
 }
 
 rb_status rb_params_load(sqlite3 *db, int32_t policy_year, rb_params *out, rb_error *err)
@@ -145,6 +174,8 @@ rb_status rb_params_load(sqlite3 *db, int32_t policy_year, rb_params *out, rb_er
         goto out;
     }
     snprintf(p.legal_reference, sizeof p.legal_reference, "%s", (const char *)ref);
+    if ((st = load_clearable(db, &p.clearable, err)) != RB_OK)
+        goto out;
     *out = p;
 out:
     sqlite3_finalize(stmt);

@@ -473,9 +473,13 @@ static bool account_invalid_fact(const rb_rule_input *in, rb_strbuf *out)
     size_t kept = account_kept(in->firm, &digits);
     if (kept == 0)
         return rb_strbuf_adds(out, "未提供银行账号，不适用");
-    return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位%s），应为 %d 至 %d 位数字",
-                          rb_account_masked(in->firm->bank_account, account), kept,
-                          digits ? "数字" : "，含非数字字符", RB_ACCOUNT_MIN_DIGITS, RB_ACCOUNT_MAX_DIGITS);
+    if (!digits) /* the characters at fault shown in place, the digits masked */
+        return rb_strbuf_adds(out, "银行账号 ") && rb_account_masked_in_place(in->firm->bank_account, out) &&
+               rb_strbuf_addf(out, "（去掉空格和“-”后 %zu 位，含非数字字符，数字已隐去），应为 %d 至 %d 位数字", kept,
+                              RB_ACCOUNT_MIN_DIGITS, RB_ACCOUNT_MAX_DIGITS);
+    return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位数字），应为 %d 至 %d 位数字",
+                          rb_account_masked(in->firm->bank_account, account), kept, RB_ACCOUNT_MIN_DIGITS,
+                          RB_ACCOUNT_MAX_DIGITS);
 }
 
 /* PAYEE_MISMATCH: a registration row, an account given, and the account
@@ -548,6 +552,28 @@ static bool transfer_returned_fact(const rb_rule_input *in, rb_strbuf *out)
     return rb_strbuf_adds(out, "没有被退回且账户未变更的转账");
 }
 
+/* REVIEW_REJECTED is no condition of the data: rb_decide adds it when a
+ * person's reject verdict applies (rules.md, "Review verdicts"). */
+static bool review_rejected_applies(const rb_rule_input *in)
+{
+    (void)in;
+    return false;
+}
+
+static bool review_rejected_detail(const rb_rule_input *in, rb_strbuf *out)
+{
+    const rb_verdict *v = &in->firm->verdict;
+    return rb_strbuf_addf(out, "%s 于 %.10s 复核不予返还：%s", or_blank(v->by), or_blank(v->at), or_blank(v->note));
+}
+
+static bool review_rejected_fact(const rb_rule_input *in, rb_strbuf *out)
+{
+    const rb_verdict *v = &in->firm->verdict;
+    if (v->id != 0 && !v->accept)
+        return rb_strbuf_addf(out, "%s 于 %.10s 复核不予返还：%s", or_empty(v->by), or_empty(v->at), or_empty(v->note));
+    return rb_strbuf_adds(out, "没有不予返还的复核结论");
+}
+
 /* ---- the table, indexed by the enum (code order) ---- */
 
 #define ROW(name, code, level, label) \
@@ -574,6 +600,7 @@ const rb_reason_row rb_reason_table[RB_R_COUNT] = {
     ROW(reg_missing, REG_MISSING, RB_LEVEL_REVIEW, "无市场主体登记信息"),
     [RB_R_REG_SUSPENDED] = {"REG_SUSPENDED", RB_LEVEL_REVIEW, "登记状态为迁出、停业、歇业或清算",
                             reg_suspended_applies, reg_status_detail, reg_status_fact},
+    ROW(review_rejected, REVIEW_REJECTED, RB_LEVEL_REJECT, "经人工复核不予返还"),
     ROW(row_error, ROW_ERROR, RB_LEVEL_DATA_QUALITY, "有数据行在导入时被拒绝"),
     ROW(transfer_returned, TRANSFER_RETURNED, RB_LEVEL_REVIEW, "上次转账被银行退回且账户未变更"),
     [RB_R_UI_SUSPENDED] = {"UI_SUSPENDED", RB_LEVEL_REVIEW, "失业保险暂停缴费", ui_suspended_applies,

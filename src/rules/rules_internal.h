@@ -100,6 +100,13 @@ bool rb_headcount_words(const rb_params *params, const rb_measures *m, rb_strbuf
 bool rb_layoff_words(const rb_params *params, const rb_measures *m, rb_strbuf *out);
 bool rb_full_months_words(const rb_params *params, const rb_measures *m, rb_strbuf *out);
 
+/* An account as explain shows it when it is not all digits
+ * (ACCOUNT_INVALID): every digit masked ('*') but the last four (of eight
+ * or more), and the letters, symbols and other characters that make it
+ * invalid left in place, so that the clerk can tell the firm what to fix
+ * ("**************345X7"). Returns false when memory ran out. */
+bool rb_account_masked_in_place(const char *account, rb_strbuf *out);
+
 /* Appends "YYYY年M月" for a period YYYYMM. */
 bool rb_period_words(int32_t period, rb_strbuf *out);
 
@@ -122,6 +129,7 @@ enum {
     RB_Q_ERRORS_BY_USCC,
     RB_Q_ERRORS_BY_PREFIX,
     RB_Q_PAYMENTS,
+    RB_Q_VERDICTS,
     RB_Q_COUNT
 };
 

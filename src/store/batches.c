@@ -163,13 +163,16 @@ rb_status rb_batch_set_voided(sqlite3 *db, const rb_batch_record *b, const char 
     return st;
 }
 
-rb_status rb_debtor_load(sqlite3 *db, rb_debtor_row *row, rb_error *err)
+rb_status rb_debtor_load(sqlite3 *db, const char *batch_id, rb_debtor_row *row, rb_error *err)
 {
     memset(row, 0, sizeof *row);
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT name, account, bank_code, bank_name FROM bank_debtor WHERE id = 1", -1, &stmt,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT debtor_name, debtor_account, debtor_bank_code, debtor_bank_name FROM batches"
+                           " WHERE batch_id = ? AND debtor_account IS NOT NULL",
+                           -1, &stmt, NULL) != SQLITE_OK)
         return rb_db_fail(db, "reading the bank debtor", err);
+    sqlite3_bind_text(stmt, 1, batch_id, -1, SQLITE_STATIC);
     rb_status st = RB_OK;
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -180,13 +183,34 @@ rb_status rb_debtor_load(sqlite3 *db, rb_debtor_row *row, rb_error *err)
         if (!row->name || !row->account || !row->bank_code || !row->bank_name)
             st = rb_fail(err, RB_E_INTERNAL, "out of memory reading the bank debtor");
     } else if (rc == SQLITE_DONE) {
-        st = rb_fail(err, RB_E_DATA, "table bank_debtor has no row (id 1): the bank file has no debtor");
+        st = rb_fail(err, RB_E_INTERNAL, "batch %s has no fund account recorded: the bank file has no debtor",
+                     batch_id);
     } else {
         st = rb_db_fail(db, "reading the bank debtor", err);
     }
     sqlite3_finalize(stmt);
     if (st != RB_OK)
         rb_debtor_row_free(row);
+    return st;
+}
+
+rb_status rb_debtor_record(sqlite3 *db, const char *batch_id, const rb_debtor_row *fund, rb_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE batches SET debtor_name = ?1, debtor_account = ?2, debtor_bank_code = ?3,"
+                           " debtor_bank_name = ?4 WHERE batch_id = ?5",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "recording the fund's account", err);
+    sqlite3_bind_text(stmt, 1, fund->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, fund->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, fund->bank_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, fund->bank_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, batch_id, -1, SQLITE_STATIC);
+    rb_status st = RB_OK;
+    if (sqlite3_step(stmt) != SQLITE_DONE || sqlite3_changes(db) != 1)
+        st = rb_db_fail(db, "recording the fund's account", err);
+    sqlite3_finalize(stmt);
     return st;
 }
 

@@ -14,8 +14,8 @@ rb_status rb_ledger_open(sqlite3 *db, rb_ledger *out, rb_error *err)
     out->db = db;
     if (sqlite3_prepare_v3(db,
                            "INSERT INTO decisions (batch_id, uscc, outcome, reasons, headcount_num, headcount_den,"
-                           " full_months, arrears_fen, base_fen, layoff_num, layoff_den, rate_pct, amount_fen)"
-                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           " full_months, arrears_fen, base_fen, layoff_num, layoff_den, rate_pct, amount_fen, verdict_id)"
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, SQLITE_PREPARE_PERSISTENT, &out->insert_decision, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(db,
                            "INSERT INTO payments (reference, uscc, policy_year, attempt, batch_id, amount_fen,"
@@ -163,6 +163,10 @@ rb_status rb_ledger_add_decision(rb_ledger *ledger, const char *batch_id, const 
     sqlite3_bind_int64(st, 11, m->layoff_den);
     sqlite3_bind_int(st, 12, m->rate_pct);
     sqlite3_bind_int64(st, 13, m->amount);
+    if (m->verdict_id > 0)
+        sqlite3_bind_int64(st, 14, m->verdict_id);
+    else
+        sqlite3_bind_null(st, 14);
     if (sqlite3_step(st) != SQLITE_DONE)
         return rb_db_fail(ledger->db, "recording a decision", err);
     return RB_OK;

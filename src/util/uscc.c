@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rebate/strbuf.h"
+#include "rebate/text.h"
 #include "rebate/uscc.h"
 
 static const char uscc_charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -57,7 +59,27 @@ bool rb_uscc_normalize(const char *text, size_t len, char out[RB_USCC_LEN + 1])
     return rb_uscc_check_char(out) == out[17];
 }
 
+static rb_status parse_folded(const char *text, char out[RB_USCC_LEN + 1], rb_error *err);
+
+/* A code pasted from a document may carry spaces (ASCII, U+3000, U+00A0)
+ * or full-width letters and digits: both are folded away first, as names
+ * are (rules.md), so that the clerk's paste finds the firm. */
 rb_status rb_uscc_parse(const char *text, char out[RB_USCC_LEN + 1], rb_error *err)
+{
+    size_t len = strlen(text);
+    if (!rb_utf8_valid(text, len, NULL))
+        return rb_fail(err, RB_E_USAGE, "the code given is not valid UTF-8 text");
+    rb_strbuf folded = RB_STRBUF_INIT;
+    if (!rb_name_fold(text, len, &folded)) {
+        rb_strbuf_release(&folded);
+        return rb_fail(err, RB_E_INTERNAL, "out of memory reading a code");
+    }
+    rb_status st = parse_folded(folded.buf, out, err);
+    rb_strbuf_release(&folded);
+    return st;
+}
+
+static rb_status parse_folded(const char *text, char out[RB_USCC_LEN + 1], rb_error *err)
 {
     size_t len = strlen(text);
     if (rb_uscc_normalize(text, len, out))

@@ -117,9 +117,10 @@ START_TEST(night_without_extracts_still_evaluates_and_pays_nobody_twice)
     char *out = NULL;
     ck_assert_int_eq(nightly(&out, NULL), 0);
     ck_assert_ptr_nonnull(strstr(out, "no new extracts"));
-    ck_assert_ptr_nonnull(strstr(out, "PAY 0,"));
+    /* Nothing changed and nobody is to be paid: no second batch (cli.md). */
+    ck_assert_ptr_nonnull(strstr(out, "nothing changed"));
     free(out);
-    ck_assert_int_eq(count_entries(outbox, NULL, 0), 2);
+    ck_assert_int_eq(count_entries(outbox, NULL, 0), 1);
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM payments"),
@@ -127,6 +128,36 @@ START_TEST(night_without_extracts_still_evaluates_and_pays_nobody_twice)
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 1);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM runs WHERE command = 'nightly' AND exit_status = 0"), 2);
     sqlite3_close(db);
+}
+END_TEST
+
+/* A week of nights on the same extracts: one batch, not seven, and status
+ * shows one thing waiting (its approval), not a pile of empty batches. */
+START_TEST(a_week_of_unchanged_nights_publishes_one_batch)
+{
+    ck_assert_int_eq(nightly(NULL, NULL), 0);
+    for (int night = 2; night <= 7; night++) {
+        copy_sample("registration.csv");
+        copy_sample("insured_units.csv");
+        copy_sample("contributions.csv");
+        char *out = NULL, *err = NULL;
+        ck_assert_msg(nightly(&out, &err) == 0, "night %d: %s", night, err);
+        ck_assert_msg(strstr(out, "nothing changed") != NULL, "night %d: %s", night, out);
+        free(out);
+        free(err);
+    }
+    ck_assert_int_eq(count_entries(outbox, NULL, 0), 1);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM batches"), 1);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM runs WHERE command = 'nightly' AND exit_status = 0"), 7);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 7);
+    sqlite3_close(db);
+    char *out = NULL;
+    ck_assert_int_eq(ts_run_rebate(&out, NULL, "status", "--db", db_path, (char *)NULL), 0);
+    char *first = strstr(out, "待审批 to approve");
+    ck_assert_msg(first != NULL && strstr(first + 1, "待审批 to approve") == NULL, "%s", out);
+    free(out);
 }
 END_TEST
 
@@ -220,6 +251,7 @@ static Suite *nightly_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, night_on_the_sample_imports_archives_and_publishes);
     tcase_add_test(tc, night_without_extracts_still_evaluates_and_pays_nobody_twice);
+    tcase_add_test(tc, a_week_of_unchanged_nights_publishes_one_batch);
     tcase_add_test(tc, second_nightly_exits_75_and_touches_nothing);
     tcase_add_test(tc, refused_extract_is_archived_as_refused_and_keeps_the_snapshot);
     tcase_add_test(tc, incomplete_inbox_is_66_and_moves_nothing);

@@ -60,23 +60,31 @@ static rb_status fake_write_note(const rb_batch_record *b, const char *by, const
 
 /* The answer of the test: one line per reference in the "file" path names,
  * separated by ';', each reference:status. */
-static rb_status fake_read_answers(FILE *f, const char *path, rb_answer_fn fn, void *ctx, rb_error *err)
+static rb_status fake_read_answers(const char *path, rb_answer_set *set, rb_error *err)
 {
-    (void)f;
+    (void)err;
     char *copy = strdup(path + strlen(path) - strlen(strrchr(path, '/')) + 1);
     long line = 1;
-    rb_status st = RB_OK;
-    for (char *save = NULL, *item = strtok_r(copy, ";", &save); item != NULL && st == RB_OK;
-         item = strtok_r(NULL, ";", &save)) {
+    for (char *save = NULL, *item = strtok_r(copy, ";", &save); item != NULL; item = strtok_r(NULL, ";", &save)) {
         char *colon = strchr(item, ':');
         *colon = '\0';
-        st = fn(ctx, ++line, item, colon + 1, "", err);
+        rb_answer_status status;
+        ck_assert(rb_answer_status_parse(colon + 1, &status));
+        rb_answer_set_add(set, ++line, item, status, colon + 1, "", false, 0);
     }
     free(copy);
-    return st;
+    return RB_OK;
 }
 
 static const rb_life_steps steps = {fake_verify, fake_write_bank, fake_write_note, fake_read_answers};
+
+static rb_debtor_row fund = {"鞍山市失业保险基金专户", "1234567890123", "102223000000", "中国工商银行鞍山分行"};
+
+static rb_status approve(const char *by, rb_approve_result *r, rb_error *err)
+{
+    return rb_batch_approve(db, &steps, BATCH, &(rb_actor){by, "rebate", 0}, &fund, r, err);
+}
+
 
 static void add_payment(rb_ledger *ledger, const char *uscc, rb_fen amount)
 {
@@ -131,7 +139,7 @@ START_TEST(approve_runs_the_steps_in_order_and_records)
 {
     rb_approve_result r;
     rb_error err = {0};
-    ck_assert_int_eq(rb_batch_approve(db, &steps, BATCH, " finance ", &r, &err), RB_OK);
+    ck_assert_int_eq(approve(" finance ", &r, &err), RB_OK);
     ck_assert(!r.finished);
     ck_assert_str_eq(r.approved_by, "finance");
     ck_assert_int_eq(r.payments, 2);
@@ -143,7 +151,7 @@ START_TEST(approve_runs_the_steps_in_order_and_records)
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM payments WHERE state = 'approved'"), 2);
     rb_approve_result_free(&r);
     /* Twice is refused, without another step. */
-    ck_assert_int_eq(rb_batch_approve(db, &steps, BATCH, "finance", &r, &err), RB_E_USAGE);
+    ck_assert_int_eq(approve("finance", &r, &err), RB_E_USAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "already approved"));
     ck_assert_int_eq(banks_written, 1);
     rb_approve_result_free(&r);
@@ -154,11 +162,11 @@ START_TEST(approve_by_the_clerk_who_ran_it_runs_no_step)
 {
     rb_approve_result r;
     rb_error err = {0};
-    ck_assert_int_eq(rb_batch_approve(db, &steps, BATCH, "Clerk", &r, &err), RB_E_USAGE);
+    ck_assert_int_eq(approve("Clerk", &r, &err), RB_E_USAGE);
     ck_assert_int_eq(verified + banks_written, 0);
     rb_approve_result_free(&r);
     rb_error_clear(&err);
-    ck_assert_int_eq(rb_batch_approve(db, &steps, BATCH, "  ", &r, &err), RB_E_USAGE);
+    ck_assert_int_eq(approve("  ", &r, &err), RB_E_USAGE);
     ck_assert_str_eq(err.message, "the approver's name is empty");
     rb_approve_result_free(&r);
 }
@@ -169,7 +177,7 @@ START_TEST(a_failed_bank_step_records_nothing_and_leaves_no_staging)
     rb_approve_result r;
     rb_error err = {0};
     bank_result = RB_E_CANTWRITE;
-    ck_assert_int_eq(rb_batch_approve(db, &steps, BATCH, "finance", &r, &err), RB_E_CANTWRITE);
+    ck_assert_int_eq(approve("finance", &r, &err), RB_E_CANTWRITE);
     ck_assert(!exists_in_folder(".bank-staging"));
     ck_assert(!exists_in_folder("bank"));
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM batches WHERE state = 'published'"), 1);
@@ -181,14 +189,14 @@ START_TEST(void_writes_the_note_and_records)
 {
     rb_void_result r;
     rb_error err = {0};
-    ck_assert_int_eq(rb_batch_void(db, &steps, BATCH, "boss", "wrong year", &r, &err), RB_OK);
+    ck_assert_int_eq(rb_batch_void(db, &steps, BATCH, &(rb_actor){"boss", "rebate", 0}, "wrong year", &r, &err), RB_OK);
     ck_assert_int_eq(notes_written, 1);
     ck_assert(exists_in_folder("VOIDED.txt"));
     ck_assert(!exists_in_folder(".VOIDED.txt.staging"));
     ck_assert_int_eq(r.payments, 2);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM payments WHERE state = 'voided'"), 2);
     rb_void_result_free(&r);
-    ck_assert_int_eq(rb_batch_void(db, &steps, BATCH, "boss", "wrong year", &r, &err), RB_E_USAGE);
+    ck_assert_int_eq(rb_batch_void(db, &steps, BATCH, &(rb_actor){"boss", "rebate", 0}, "wrong year", &r, &err), RB_E_USAGE);
     rb_void_result_free(&r);
 }
 END_TEST
@@ -198,22 +206,24 @@ START_TEST(reconcile_records_all_lines_or_none)
     rb_approve_result a;
     rb_reconcile_result r;
     rb_error err = {0};
-    ck_assert_int_eq(rb_batch_approve(db, &steps, BATCH, "finance", &a, &err), RB_OK);
+    ck_assert_int_eq(approve("finance", &a, &err), RB_OK);
     rb_approve_result_free(&a);
     /* The reader is a stand-in: the file only has to exist; its name holds the lines. */
     char *good = rb_path_joined(base, "2022-91110000600037341N-1:paid");
     ts_write_file(base, "2022-91110000600037341N-1:paid", "", 0);
     char *bad = rb_path_joined(base, "2022-91110108MA01QWERT5-1:returned;nobody:paid");
     ts_write_file(base, "2022-91110108MA01QWERT5-1:returned;nobody:paid", "", 0);
-    ck_assert_int_eq(rb_batch_reconcile(db, &steps, BATCH, bad, 0, &r, &err), RB_E_DATA);
-    ck_assert_ptr_nonnull(strstr(err.message, "reference 'nobody' is not a payment of batch " BATCH));
+    ck_assert_int_eq(rb_batch_reconcile(db, &steps, BATCH, bad, &(rb_actor){"finance", "rebate", 0}, &r, &err), RB_E_DATA);
+    ck_assert_ptr_nonnull(strstr(err.message, "reference 'nobody' is no payment of batch " BATCH));
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM bank_answers"), 0);
     rb_error_clear(&err);
-    ck_assert_int_eq(rb_batch_reconcile(db, &steps, BATCH, good, 0, &r, &err), RB_OK);
+    ck_assert_int_eq(rb_batch_reconcile(db, &steps, BATCH, good, &(rb_actor){"finance", "rebate", 0}, &r, &err), RB_OK);
     ck_assert_int_eq(r.paid, 1);
     ck_assert_int_eq(r.open, 1);
-    ck_assert_int_eq(rb_batch_reconcile(db, &steps, BATCH, good, 0, &r, &err), RB_OK);
+    rb_reconcile_result_free(&r);
+    ck_assert_int_eq(rb_batch_reconcile(db, &steps, BATCH, good, &(rb_actor){"finance", "rebate", 0}, &r, &err), RB_OK);
     ck_assert_int_eq(r.paid_again, 1);
+    rb_reconcile_result_free(&r);
     free(good);
     free(bad);
 }

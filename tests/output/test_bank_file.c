@@ -49,7 +49,8 @@ static rb_bank_header header_for(int64_t count, rb_fen total)
         .policy_year = 2022,
         .count = count,
         .total = total,
-        .debtor = {.name = "鞍山市社会保险事业服务中心", .account = "NOTPROVIDED"},
+        .debtor = {.name = "鞍山市社会保险事业服务中心", .account = "0000000000000000000", .bank_code = "102223000000",
+                   .bank_name = "中国工商银行股份有限公司鞍山分行"},
     };
     return h;
 }
@@ -184,8 +185,9 @@ START_TEST(each_value_in_its_element)
     assert_xpath("//p:PmtInf/p:PmtMtd", "TRF");
     assert_xpath("//p:PmtInf/p:ReqdExctnDt", "2026-11-28");
     assert_xpath("//p:PmtInf/p:Dbtr/p:Nm", "鞍山市社会保险事业服务中心");
-    assert_xpath("//p:PmtInf/p:DbtrAcct/p:Id/p:Othr/p:Id", "NOTPROVIDED");
-    assert_xpath("//p:PmtInf/p:DbtrAgt/p:FinInstnId/p:Othr/p:Id", "NOTPROVIDED");
+    assert_xpath("//p:PmtInf/p:DbtrAcct/p:Id/p:Othr/p:Id", "0000000000000000000");
+    assert_xpath("//p:PmtInf/p:DbtrAgt/p:FinInstnId/p:ClrSysMmbId/p:MmbId", "102223000000");
+    assert_xpath("//p:PmtInf/p:DbtrAgt/p:FinInstnId/p:Nm", "中国工商银行股份有限公司鞍山分行");
     /* EndToEndId = the payment reference, in the order given. */
     assert_xpath("//p:CdtTrfTxInf[1]/p:PmtId/p:EndToEndId", "2022-91210302MA00000011-1");
     assert_xpath("//p:CdtTrfTxInf[2]/p:PmtId/p:EndToEndId", "2022-91210302MA00000029-2");

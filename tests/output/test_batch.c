@@ -174,9 +174,9 @@ START_TEST(decisions_and_exceptions_rows)
     ck_assert_int_eq(run_rebate(NULL, NULL, NULL), 0);
     char *decisions = batch_file("2022-20261127-001", "decisions.csv");
     char line[2048];
-    snprintf(line, sizeof line, "\r\n%s,%s,PAY,,5,12,0.00,0.00,3600.00,90,3240.00\r\n", codes[0], names[0]);
+    snprintf(line, sizeof line, "\r\n%s,%s,PAY,,5,12,0.00,0.00,3600.00,90,3240.00,\r\n", codes[0], names[0]);
     ck_assert_msg(strstr(decisions, line) != NULL, "no PAY row in:\n%s", decisions);
-    snprintf(line, sizeof line, "\r\n%s,%s,REJECT,ARREARS;FULL_MONTHS_SHORT,5,11,0.01,0.00,3599.99,90,3239.99\r\n",
+    snprintf(line, sizeof line, "\r\n%s,%s,REJECT,ARREARS;FULL_MONTHS_SHORT,5,11,0.01,0.00,3599.99,90,3239.99,\r\n",
              codes[1], names[1]);
     ck_assert_msg(strstr(decisions, line) != NULL, "no REJECT row in:\n%s", decisions);
     free(decisions);

@@ -199,11 +199,13 @@ static rb_status do_approve(const char *dir, rb_error *err)
             .verify_folder = rb_batch_folder_verify,
             .write_bank = rb_bank_folder_write,
             .write_void_note = rb_void_note_write,
-            .read_answers = rb_bank_answer_read,
+            .load_answers = rb_bank_answer_load,
         };
+        rb_debtor_row fund = {"鞍山市失业保险基金专户", "2102020000000000001", "102223000000",
+                              "中国工商银行股份有限公司鞍山分行"};
         rb_approve_result result;
         memset(&result, 0, sizeof result);
-        st = rb_batch_approve(db, &steps, BATCH, "李四", &result, err);
+        st = rb_batch_approve(db, &steps, BATCH, &(rb_actor){"李四", "rebate", 0}, &fund, &result, err);
         rb_approve_result_free(&result);
     }
     rb_db_close(db);

@@ -94,6 +94,8 @@ typedef struct built {
     size_t n_months;
 } built;
 
+static rb_reason_set reasons_of(const char *list, const char *where);
+
 static rb_fen yuan(const char *text, const char *where)
 {
     rb_fen fen = 0;
@@ -320,6 +322,20 @@ static void build_case(const case_def *c, built *b)
         } else if (strcmp(line, "ledger transfer_returned") == 0) {
             f->transfer_returned = true;
             f->next_attempt = 2;
+        } else if (strncmp(line, "verdict ", 8) == 0) {
+            /* verdict accept|reject REASONS AMOUNT: the latest review verdict */
+            char copy[256], *save = NULL;
+            snprintf(copy, sizeof copy, "%s", line + 8);
+            char *kind = strtok_r(copy, " ", &save), *reasons = strtok_r(NULL, " ", &save),
+                 *money = strtok_r(NULL, " ", &save);
+            ck_assert_msg(kind && reasons && money, "%s: verdict accept|reject REASONS AMOUNT", where);
+            f->verdict.id = 7;
+            f->verdict.accept = strcmp(kind, "accept") == 0;
+            f->verdict.covered = reasons_of(reasons, where);
+            f->verdict.amount = yuan(money, where);
+            f->verdict.by = "王复核";
+            f->verdict.at = "2021-06-01T08:00:00Z";
+            f->verdict.note = "核实为退休";
         } else {
             ck_abort_msg("%s: unknown directive '%s'", where, line);
         }

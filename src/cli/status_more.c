@@ -1,0 +1,163 @@
+/* The parts of `rebate status` about the audit trail and the queues
+ * (status_more.h): Chinese for the clerks, with the codes beside. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/status_more.h"
+#include "rebate/db.h"
+#include "rebate/events.h"
+#include "rebate/money.h"
+
+static const char *text(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    return t ? (const char *)t : "";
+}
+
+typedef struct event_printer {
+    int n;
+} event_printer;
+
+static rb_status print_event(void *ctx, int64_t event_id, const char *at, const char *kind, const char *subject,
+                             const char *from_state, const char *to_state, const char *by, const char *login,
+                             const char *why)
+{
+    event_printer *p = ctx;
+    if (p->n++ == 0)
+        printf("事件记录 events（只增不改 append-only）：\n");
+    printf("  #%lld  %s  %s %s  %s → %s  经办 by %s（登录 login %s）", (long long)event_id, at, kind, subject,
+           from_state ? from_state : "（新建 new）", to_state, by, login);
+    if (why != NULL && why[0] != '\0')
+        printf("  说明 why：%s", why);
+    printf("\n");
+    return RB_OK;
+}
+
+rb_status rb_status_events(sqlite3 *db, const char *batch_id, const char *uscc, rb_error *err)
+{
+    event_printer p = {0};
+    rb_status st = rb_events_each(db, batch_id, uscc, print_event, &p, err);
+    if (st == RB_OK && p.n == 0)
+        printf("事件记录 events：无 none\n");
+    return st;
+}
+
+rb_status rb_status_waiting(sqlite3 *db, rb_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT b.batch_id, b.state, b.created_at, b.created_by, b.payments, b.total_fen,"
+                           " (SELECT count(*) FROM payments p WHERE p.batch_id = b.batch_id AND p.state = 'approved'),"
+                           " b.approved_by, b.approved_at"
+                           " FROM batches b WHERE b.state = 'published' OR b.state = 'approved'"
+                           " ORDER BY b.created_at, b.batch_id",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "listing what waits", err);
+    int rc, n = 0;
+    char money[RB_MONEY_BUFSZ];
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n++ == 0)
+            printf("待办 waiting（最早的在前 oldest first）：\n");
+        if (strcmp(text(stmt, 1), "published") == 0)
+            printf("  待审批 to approve（财务 finance，经办人 %s 以外的人）：%s  付款 %lld 笔，合计 %s 元，发布于 %s\n",
+                   text(stmt, 3), text(stmt, 0), sqlite3_column_int64(stmt, 4),
+                   rb_money_format(sqlite3_column_int64(stmt, 5), money), text(stmt, 2));
+        else
+            printf("  待对账 to reconcile（银行回单 the bank's answer）：%s  尚无结果 %lld 笔 of %lld，审批 %s（%s）\n",
+                   text(stmt, 0), sqlite3_column_int64(stmt, 6), sqlite3_column_int64(stmt, 4), text(stmt, 7),
+                   text(stmt, 8));
+    }
+    rb_status st = RB_OK;
+    if (rc != SQLITE_DONE)
+        st = rb_db_fail(db, "listing what waits", err);
+    else if (n == 0)
+        printf("待办 waiting：无 nothing waits\n");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* True when the code is anywhere: a snapshot row (loaded or rejected), a
+ * decision, a payment or a verdict. */
+static rb_status known_code(sqlite3 *db, const char *uscc, bool *known, rb_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT EXISTS (SELECT 1 FROM registration WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM insured_units WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM contribution_months WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM row_errors WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM decisions WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM payments WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM review_verdicts WHERE uscc = ?1)",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "looking up the firm", err);
+    sqlite3_bind_text(stmt, 1, uscc, -1, SQLITE_STATIC);
+    rb_status st = RB_OK;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *known = sqlite3_column_int(stmt, 0) != 0;
+    else
+        st = rb_db_fail(db, "looking up the firm", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+rb_status rb_status_firm_decisions(sqlite3 *db, const char *uscc, rb_error *err)
+{
+    bool known = false;
+    rb_status st = known_code(db, uscc, &known, err);
+    if (st != RB_OK)
+        return st;
+    if (!known)
+        return rb_fail(err, RB_E_NOINPUT,
+                       "%s is in no extract of the last import and nowhere in the ledger (no decision, payment or "
+                       "review): check the code",
+                       uscc);
+    sqlite3_stmt *stmt = NULL;
+    /* The latest decision per policy year: of the latest batch that decided the firm. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT b.policy_year, d.outcome, d.reasons, d.amount_fen, d.batch_id, b.created_at"
+                           " FROM decisions d JOIN batches b ON b.batch_id = d.batch_id"
+                           " WHERE d.uscc = ?1 AND b.created_at || b.batch_id = ("
+                           "   SELECT max(b2.created_at || b2.batch_id) FROM decisions d2"
+                           "   JOIN batches b2 ON b2.batch_id = d2.batch_id"
+                           "   WHERE d2.uscc = ?1 AND b2.policy_year = b.policy_year)"
+                           " ORDER BY b.policy_year",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "reading the firm's decisions", err);
+    sqlite3_bind_text(stmt, 1, uscc, -1, SQLITE_STATIC);
+    int rc, n = 0;
+    char money[RB_MONEY_BUFSZ];
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n++ == 0)
+            printf("最近的决定 latest decision per policy year：\n");
+        printf("  %d 年度：%s%s%s  金额 %s 元  批次 %s（%s）\n", sqlite3_column_int(stmt, 0), text(stmt, 1),
+               text(stmt, 2)[0] ? " " : "", text(stmt, 2), rb_money_format(sqlite3_column_int64(stmt, 3), money),
+               text(stmt, 4), text(stmt, 5));
+    }
+    if (rc != SQLITE_DONE)
+        st = rb_db_fail(db, "reading the firm's decisions", err);
+    else if (n == 0)
+        printf("最近的决定 decisions：尚无批次评估过该企业 no batch decided it yet\n");
+    sqlite3_finalize(stmt);
+    if (st != RB_OK)
+        return st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT verdict_id, policy_year, verdict, reasons, amount_fen, by_whom, at, note"
+                           " FROM review_verdicts WHERE uscc = ? ORDER BY policy_year, verdict_id",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "reading the firm's review verdicts", err);
+    sqlite3_bind_text(stmt, 1, uscc, -1, SQLITE_STATIC);
+    n = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n++ == 0)
+            printf("复核结论 review verdicts（后者取代前者 the later supersedes）：\n");
+        printf("  #%lld  %d 年度  %s %s  覆盖 covers %s，%s 元  %s（%s）  说明 note：%s\n",
+               sqlite3_column_int64(stmt, 0), sqlite3_column_int(stmt, 1),
+               strcmp(text(stmt, 2), "accept") == 0 ? "复核通过" : "复核不予返还", text(stmt, 2), text(stmt, 3),
+               rb_money_format(sqlite3_column_int64(stmt, 4), money), text(stmt, 5), text(stmt, 6), text(stmt, 7));
+    }
+    if (rc != SQLITE_DONE)
+        st = rb_db_fail(db, "reading the firm's review verdicts", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
