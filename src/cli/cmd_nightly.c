@@ -15,6 +15,8 @@
 #include "cli/cli.h"
 #include "rebate/batch.h"
 #include "rebate/config.h"
+#include "rebate/notice_dates.h"
+#include "rebate/workdays.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
@@ -59,6 +61,32 @@ static void log_step(const char *step, const struct timespec *start, const char 
         printf(" (%.2f s)", seconds_since(start));
     printf("\n");
     fflush(stdout);
+}
+
+/* The nightly log's line for a batch not approved by its due date. */
+static void log_overdue(void *ctx, const char *batch_id, const rb_notice_dates *dates)
+{
+    (void)ctx;
+    char due[11];
+    log_step("overdue", NULL, "batch %s is overdue (逾期): not approved by its due date %s%s", batch_id,
+             rb_date_format(dates->due_date, due), dates->provisional ? " (provisional: 暂按周末计算)" : "");
+}
+
+/* Calendar warnings: from 1 December while next year's calendar is missing
+ * (and whenever this year's is). */
+static void log_calendar(const rb_workdays *cal, int32_t today, const char *folder)
+{
+    int year = today / 10000;
+    if (!rb_workdays_knows_year(cal, year))
+        log_step("calendar", NULL,
+                 "warning: no holiday calendar for %d: its dates are counted Monday to Friday and marked provisional "
+                 "(暂按周末计算); add %d.txt to %s",
+                 year, year, folder);
+    if (today % 10000 >= 1201 && !rb_workdays_knows_year(cal, year + 1))
+        log_step("calendar", NULL,
+                 "warning: no holiday calendar for %d yet: add %d.txt to %s once the State Council publishes "
+                 "its notice (docs/report.md)",
+                 year + 1, year + 1, folder);
 }
 
 /* How many of the three extracts wait in the inbox. */
@@ -225,6 +253,7 @@ int cmd_nightly(int argc, char **argv)
     }
 
     sqlite3 *db = NULL;
+    rb_workdays *calendar = NULL;
     int64_t run_id = 0;
     int status = 0;
     char detail[1024] = "";
@@ -291,12 +320,19 @@ int cmd_nightly(int argc, char **argv)
         st = rb_fail(&err, RB_E_CONFIG, "outbox '%s' of '%s' is too long a path", cfg.outbox, config_path);
         goto out;
     }
+    if ((st = rb_workdays_load(cfg.holidays, &calendar, &err)) != RB_OK)
+        goto out;
+    int32_t today = rb_date_today();
+    log_calendar(calendar, today, cfg.holidays);
     rb_run_options opts = {
         .policy_year = cfg.policy_year,
-        .as_of = rb_date_today(),
+        .as_of = today,
         .out_dir = outbox_abs,
         .by = "nightly",
         .run_id = run_id,
+        .notice_days = cfg.notice_days,
+        .calendar = calendar,
+        .notice_contact = cfg.notice_contact,
     };
     rb_run_result result;
     if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)
@@ -314,7 +350,15 @@ int cmd_nightly(int argc, char **argv)
                  rb_money_format(result.total, total));
         log_step("run", &step, "%s", detail);
         log_step("publish", NULL, "%s", result.folder);
+        if (result.dates.recorded) {
+            char end[11], due[11];
+            log_step("notice", NULL, "notice ends %s, payment due %s%s", rb_date_format(result.dates.notice_end, end),
+                     rb_date_format(result.dates.due_date, due),
+                     result.dates.provisional ? " (provisional: 暂按周末计算)" : "");
+        }
     }
+    if ((st = rb_notice_dates_each_overdue(db, today, log_overdue, NULL, &err)) != RB_OK)
+        goto out;
 
 out:
     status = rb_exit(st, &err);
@@ -326,5 +370,6 @@ out:
     rb_db_close(db);
     rb_lock_release(lock);
     rb_config_free(&cfg);
+    rb_workdays_free(calendar);
     return status;
 }

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "rebate/batch.h"
+#include "rebate/config.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
@@ -16,16 +17,20 @@
 #include "rebate/uscc.h"
 
 static const char run_usage[] =
-    "usage: rebate run --db DB --year Y --out OUT [--as-of YYYY-MM-DD] [--uscc CODE]... [--dry-run] [--by NAME]\n"
+    "usage: rebate run --db DB --year Y --out OUT [--as-of YYYY-MM-DD] [--notice-days N] [--uscc CODE]... [--dry-run]\n"
+    "                  [--by NAME]\n"
     "\n"
     "Evaluates every insured firm for policy year Y (data year Y-1), records the\n"
     "payments in the ledger and publishes one batch in OUT/<Y>-<YYYYMMDD>-<NNN>/:\n"
-    "payout.csv, exceptions.csv, decisions.csv, summary.txt and SHA256SUMS.\n"
+    "payout.csv, exceptions.csv, decisions.csv, summary.txt, report.html,\n"
+    "notice.csv, notice.html and SHA256SUMS.\n"
     "\n"
     "  --db DB          the database (made by 'rebate import')\n"
     "  --year Y         the policy year; it needs a row in policy_params\n"
     "  --out OUT        the folder batches are published in\n"
     "  --as-of DATE     the date the run counts as (default: today)\n"
+    "  --notice-days N  working days of public notice after the as-of date before\n"
+    "                   the batch may be approved (default 0: the as-of date)\n"
     "  --uscc CODE      evaluate only this firm (repeatable): the rerun after a\n"
     "                   data correction; it gets a batch of its own\n"
     "  --dry-run        write the batch as PREVIEW-<id> and record nothing\n"
@@ -38,9 +43,10 @@ int cmd_run(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},   {"as-of", required_argument, NULL, 'a'},
         {"uscc", required_argument, NULL, 'u'},  {"dry-run", no_argument, NULL, 'n'},
         {"by", required_argument, NULL, 'b'},    {"help", no_argument, NULL, 'h'},
+        {"notice-days", required_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_path = NULL, *out_dir = NULL, *by = NULL, *year_text = NULL, *as_of_text = NULL;
+    const char *db_path = NULL, *out_dir = NULL, *by = NULL, *year_text = NULL, *as_of_text = NULL, *notice_text = NULL;
     bool dry_run = false;
     char (*codes)[RB_USCC_LEN + 1] = NULL;
     const char **usccs = NULL;
@@ -65,6 +71,7 @@ int cmd_run(int argc, char **argv)
         case 'y': year_text = optarg; break;
         case 'o': out_dir = optarg; break;
         case 'a': as_of_text = optarg; break;
+        case 'N': notice_text = optarg; break;
         case 'n': dry_run = true; break;
         case 'b': by = optarg; break;
         case 'u':
@@ -109,6 +116,17 @@ int cmd_run(int argc, char **argv)
         status = rb_usage_error("run", "--as-of '%s' is not a date such as 2022-06-30", as_of_text);
         goto out;
     }
+    int notice_days = 0;
+    if (notice_text != NULL) {
+        char *end = NULL;
+        long n = strtol(notice_text, &end, 10);
+        if (end == notice_text || *end != '\0' || n < 0 || n > RB_CONFIG_MAX_NOTICE_DAYS) {
+            status = rb_usage_error("run", "--notice-days '%s' is not a number of working days from 0 to %d",
+                                    notice_text, RB_CONFIG_MAX_NOTICE_DAYS);
+            goto out;
+        }
+        notice_days = (int)n;
+    }
     if (by == NULL)
         by = rb_login_name();
     char out_abs[4096];
@@ -138,6 +156,7 @@ int cmd_run(int argc, char **argv)
         .dry_run = dry_run,
         .by = by,
         .run_id = run_id,
+        .notice_days = notice_days,
     };
     rb_run_result result;
     st = rb_run(db, &opts, &result, &err);
