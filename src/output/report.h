@@ -18,6 +18,8 @@
 
 /* Firms listed in a table of the report (the CSV files have them all). */
 #define RB_REPORT_LIST_CAP 50
+/* The largest payments listed in the report. */
+#define RB_REPORT_TOP 20
 /* Bars of the amount histogram, at most. */
 #define RB_REPORT_BINS 12
 
@@ -56,6 +58,8 @@ typedef struct rb_report {
     rb_report_district *districts;          /* by code */
     size_t n_districts;
     char *regions_text;                     /* data/regions.tsv, parsed in place */
+    const char *(*regions)[2];              /* (code, name) pairs in it */
+    size_t n_regions;
 } rb_report;
 
 void rb_report_init(rb_report *report);

@@ -23,6 +23,7 @@ void rb_report_release(rb_report *report)
     free(report->reviews);
     free(report->districts);
     free(report->regions_text);
+    free(report->regions);
     memset(report, 0, sizeof *report);
 }
 
@@ -110,36 +111,49 @@ static int compare_fen(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Parses data/regions.tsv once: "code<TAB>name" lines, '#' comments. */
+/* Parses data/regions.tsv once into (code, name) pairs: "code<TAB>name"
+ * lines, '#' comments. */
 static bool load_regions(rb_report *report)
 {
     if (report->regions_text != NULL)
         return true;
     const char *text = rb_region_files_count > 0 ? rb_region_files[0].text : "";
     report->regions_text = strdup(text);
-    return report->regions_text != NULL;
+    if (report->regions_text == NULL)
+        return false;
+    size_t lines = 1;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    report->regions = calloc(lines, sizeof *report->regions);
+    if (report->regions == NULL)
+        return false;
+    char *p = report->regions_text;
+    while (*p != '\0') {
+        char *end = strchr(p, '\n');
+        char *next = end ? end + 1 : p + strlen(p);
+        if (end)
+            *end = '\0';
+        size_t len = strlen(p);
+        if (len > 0 && p[len - 1] == '\r')
+            p[--len] = '\0';
+        if (len > 7 && p[0] != '#' && p[6] == '\t') {
+            p[6] = '\0';
+            report->regions[report->n_regions][0] = p;
+            report->regions[report->n_regions][1] = p + 7;
+            report->n_regions++;
+        }
+        p = next;
+    }
+    return true;
 }
 
 const char *rb_report_region_name(rb_report *report, const char *code)
 {
     if (!load_regions(report))
         return NULL;
-    const char *p = report->regions_text;
-    while (*p != '\0') {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > 7 && p[0] != '#' && memcmp(p, code, 6) == 0 && p[6] == '\t') {
-            /* Cut the name in place: the text is ours. */
-            char *name = (char *)p + 7;
-            size_t n = len - 7;
-            if (n > 0 && name[n - 1] == '\r')
-                n--;
-            name[n] = '\0';
-            return name;
-        }
-        /* A line cut earlier ends at its NUL: skip to the next line. */
-        p = end ? end + 1 : p + len;
-    }
+    for (size_t i = 0; i < report->n_regions; i++)
+        if (strcmp(report->regions[i][0], code) == 0)
+            return report->regions[i][1];
     return NULL;
 }
 

@@ -27,7 +27,7 @@ static const char *const outcome_colors[] = {"#2f855a", "#b7791f", "#c53030", "#
 /* A horizontal bar chart: label, bar, value text. */
 static void svg_hbars(FILE *f, const char *title, const bar *bars, size_t n, const char *const *colors)
 {
-    const int label_w = 260, bar_w = 440, text_w = 220, row = 24, top = 6;
+    const int label_w = 240, bar_w = 400, text_w = 360, row = 24, top = 6;
     int height = top * 2 + (int)n * row;
     int64_t max = 1;
     for (size_t i = 0; i < n; i++)
@@ -245,6 +245,41 @@ static void section_totals(FILE *f, const rb_report *report, const rb_batch_summ
     fprintf(f, "<tr><th>中位数（元）</th><td class=\"n\" id=\"median\">%s</td></tr>\n",
             rb_money_format(report->median, a));
     fprintf(f, "<tr><th>决定的单位</th><td class=\"n\">%lld</td></tr>\n</table>\n", (long long)r->firms);
+    if (report->n_pays == 0)
+        return;
+    /* The largest payments, for a look at the firms behind the total. */
+    size_t shown = report->n_pays < RB_REPORT_TOP ? report->n_pays : RB_REPORT_TOP;
+    size_t *top = malloc(shown * sizeof *top);
+    if (top == NULL)
+        return; /* the section is a convenience: the table is left out */
+    size_t n = 0;
+    for (size_t i = 0; i < report->n_pays; i++) {
+        /* Insertion into the first `shown`, largest first, ties in notice order. */
+        rb_fen a = report->pays[i].amount;
+        if (n == shown && report->pays[top[n - 1]].amount >= a)
+            continue;
+        size_t k = n < shown ? n++ : n - 1;
+        while (k > 0 && report->pays[top[k - 1]].amount < a) {
+            top[k] = top[k - 1];
+            k--;
+        }
+        top[k] = i;
+    }
+    fprintf(f, "<h3>金额最大的 %zu 笔拨付（全部 %lld 笔见 payout.csv 和 notice.csv）</h3>\n", shown,
+            (long long)r->payments);
+    fputs("<table>\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>区划代码</th>"
+          "<th class=\"n\">返还金额（元）</th></tr></thead>\n<tbody>\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        const rb_report_payment *p = &report->pays[top[i]];
+        fprintf(f, "<tr><td class=\"code\">%s</td>", p->uscc);
+        td(f, rb_report_text(report, p->name));
+        fprintf(f, "<td class=\"code\">%s</td>", p->region);
+        td_money(f, p->amount);
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    free(top);
 }
 
 static void section_outcomes(FILE *f, const rb_batch_summary *s)
@@ -274,13 +309,14 @@ static void section_outcomes(FILE *f, const rb_batch_summary *s)
     fputs("</tbody></table>\n", f);
 
     bar rbars[RB_R_COUNT];
-    char rlabels[RB_R_COUNT][64], rtexts[RB_R_COUNT][32];
+    char rlabels[RB_R_COUNT][64], rtexts[RB_R_COUNT][160];
     size_t n = 0;
     for (int i = 0; i < RB_R_COUNT; i++) {
         if (s->reason_counts[i] == 0)
             continue;
         snprintf(rlabels[n], sizeof rlabels[n], "%s", rb_reason_code((rb_reason)i));
-        snprintf(rtexts[n], sizeof rtexts[n], "%lld 家", (long long)s->reason_counts[i]);
+        snprintf(rtexts[n], sizeof rtexts[n], "%lld 家　%s", (long long)s->reason_counts[i],
+                 rb_reason_label((rb_reason)i));
         rbars[n] = (bar){rlabels[n], s->reason_counts[i], rtexts[n]};
         n++;
     }
