@@ -256,7 +256,7 @@ static const char base_css[] =
     "margin:28px 0 10px;color:#2c5282}h3{font-size:15px;margin:16px 0 6px}"
     "table{border-collapse:collapse;width:100%;margin:6px 0 12px}"
     "th,td{border:1px solid #b8c2cc;padding:3px 6px;text-align:left;vertical-align:top}"
-    "th{background:#edf2f7;font-weight:600}"
+    "th{background:#edf2f7;font-weight:600;white-space:nowrap}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "code,.code{font-family:\"DejaVu Sans Mono\",Consolas,monospace;font-size:12px}"
     ".note{color:#4a5568;font-size:13px}.warn{color:#9b2c2c;font-weight:600}"

@@ -267,14 +267,17 @@ static void section_totals(FILE *f, const rb_report *report, const rb_batch_summ
     }
     fprintf(f, "<h3>金额最大的 %zu 笔拨付（全部 %lld 笔见 payout.csv 和 notice.csv）</h3>\n", shown,
             (long long)r->payments);
-    fputs("<table>\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>区划代码</th>"
+    fputs("<table>\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>区县</th>"
           "<th class=\"n\">返还金额（元）</th></tr></thead>\n<tbody>\n",
           f);
     for (size_t i = 0; i < n; i++) {
         const rb_report_payment *p = &report->pays[top[i]];
         fprintf(f, "<tr><td class=\"code\">%s</td>", p->uscc);
         td(f, rb_report_text(report, p->name));
-        fprintf(f, "<td class=\"code\">%s</td>", p->region);
+        const char *region = rb_report_region_name((rb_report *)report, p->region);
+        fputs("<td>", f);
+        rb_html_escape(f, region ? region : "未知区划");
+        fprintf(f, " <span class=\"code\">%s</span></td>", p->region);
         td_money(f, p->amount);
         fputs("</tr>\n", f);
     }
@@ -473,7 +476,7 @@ static rb_status section_exceptions(FILE *f, const rb_report *report, const rb_b
         fprintf(f, "<h3><span class=\"code\">%s</span> ", rb_reason_code((rb_reason)reason));
         rb_html_escape(f, rb_reason_label((rb_reason)reason));
         fprintf(f, "（%lld 家）</h3>\n", (long long)report->review_by_reason[reason]);
-        fputs("<table>\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>全部原因</th><th>说明</th>"
+        fputs("<table class=\"firms\">\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>全部原因</th><th>说明</th>"
               "<th class=\"n\">测算金额（元）</th></tr></thead>\n<tbody>\n",
               f);
         for (size_t i = 0; i < report->n_reviews; i++) {
@@ -656,7 +659,7 @@ static rb_status section_changes(FILE *f, const rb_batch_summary *s, rb_error *e
         }
         fputs("</tbody></table>\n", f);
         fprintf(f, "<h3>变化的单位（最多列 %d 家，全部见 decisions.csv）</h3>\n", RB_REPORT_LIST_CAP * 4);
-        fputs("<table>\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>上批结果与原因</th><th>本批结果与原因</th>"
+        fputs("<table class=\"firms\">\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>上批结果与原因</th><th>本批结果与原因</th>"
               "<th class=\"n\">拨付金额（元）</th></tr></thead>\n<tbody>\n",
               f);
         fwrite(rows, 1, rows_len, f);
@@ -682,8 +685,13 @@ rb_status rb_report_write_html(rb_report *report, const char *dir, const rb_batc
     char title[256];
     snprintf(title, sizeof title, "%d年失业保险稳岗返还（免申即享）拨付批次审核报告 %s", (int)s->params->policy_year,
              s->batch_id);
+    /* Firm tables have fixed columns, so that a name is never squeezed to
+     * one character a line by a long detail beside it. */
     rb_html_begin(f, title, ".kv th{width:16%;white-space:nowrap}.totals{width:auto;min-width:50%}"
-                            ".totals td{font-size:16px}.totals th{width:12em}");
+                            ".totals td{font-size:16px}.totals th{width:12em}"
+                            ".firms{table-layout:fixed}.firms th:nth-child(1){width:11.5em}"
+                            ".firms th:nth-child(2){width:20%}.firms th:nth-child(3){width:22%}"
+                            ".firms th:nth-child(5){width:8em}.firms td{overflow-wrap:anywhere}");
     fprintf(f, "<h1>%d年失业保险稳岗返还（免申即享）<br>拨付批次审核报告</h1>\n", (int)s->params->policy_year);
     fputs("<p class=\"note\">批次 <span class=\"code\">", f);
     rb_html_escape(f, s->batch_id);
