@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "rebate/batch.h"
+#include "rebate/crash.h"
 #include "rebate/config.h"
 #include "rebate/notice_dates.h"
 #include "rebate/workdays.h"
@@ -333,6 +334,7 @@ int cmd_nightly(int argc, char **argv)
         .notice_days = cfg.notice_days,
         .calendar = calendar,
         .notice_contact = cfg.notice_contact,
+        .notify = {rb_cli_notify, NULL},
     };
     rb_run_result result;
     if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)

@@ -65,7 +65,8 @@ void rb_batch_files_abandon(rb_batch_files *files);
 rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_fen *sum, char sha[RB_SHA256_HEX],
                                             rb_error *err);
 
-/* The files SHA256SUMS lists, in sorted order. */
+/* The files of a published batch, which its SHA256SUMS lists, in sorted
+ * order (the one list: publication writes it, approval checks it). */
 #define RB_BATCH_FILES 7
 enum {
     RB_FILE_DECISIONS,
@@ -78,13 +79,12 @@ enum {
 };
 extern const char *const rb_batch_files_names[RB_BATCH_FILES];
 
-/* The SHA-256 of dir/<file `which`> as written (RB_E_CANTWRITE when it
- * cannot be read back). */
-rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX], rb_error *err);
-
-/* Writes dir/SHA256SUMS with the digests of the files (indexed as
- * rb_batch_files_names), then fsyncs it and the folder. */
-rb_status rb_batch_files_write_sums(const char *dir, char digests[RB_BATCH_FILES][RB_SHA256_HEX], rb_error *err);
+/* The files every batch has had from the first version (approval requires
+ * them listed; the others are checked whenever SHA256SUMS lists them, so
+ * that a batch published before report.html and the notice existed can
+ * still be approved). */
+#define RB_BATCH_FILES_REQUIRED 4
+extern const char *const rb_batch_files_required[RB_BATCH_FILES_REQUIRED];
 
 /* One Chinese sentence per reason of a REVIEW/REJECT decision, with the
  * values involved, joined by "；" (the detail column of exceptions.csv). */
