@@ -39,6 +39,11 @@ bool rb_workdays_is_working(const rb_workdays *cal, int32_t day, bool *provision
  * calendar; it is never cleared. */
 int32_t rb_workdays_after(const rb_workdays *cal, int32_t day, int n, bool *provisional);
 
+/* The year whose calendar the bureau should add on `today`: this year's
+ * when it is missing, else from 1 December next year's when it is missing;
+ * 0 when nothing is missing. The nightly log warns while it is not 0. */
+int rb_workdays_year_to_add(const rb_workdays *cal, int32_t today);
+
 /* Notice days after the as-of date, then this many to the due date. */
 #define RB_DUE_WORKING_DAYS 5
 

@@ -77,17 +77,13 @@ static void log_overdue(void *ctx, const char *batch_id, const rb_notice_dates *
  * (and whenever this year's is). */
 static void log_calendar(const rb_workdays *cal, int32_t today, const char *folder)
 {
-    int year = today / 10000;
-    if (!rb_workdays_knows_year(cal, year))
+    int year = rb_workdays_year_to_add(cal, today);
+    if (year != 0)
         log_step("calendar", NULL,
-                 "warning: no holiday calendar for %d: its dates are counted Monday to Friday and marked provisional "
-                 "(暂按周末计算); add %d.txt to %s",
+                 "warning: no holiday calendar for %d: its dates are counted Monday to Friday and marked "
+                 "provisional (暂按周末计算); add %d.txt to %s once the State Council publishes its notice "
+                 "(docs/report.md)",
                  year, year, folder);
-    if (today % 10000 >= 1201 && !rb_workdays_knows_year(cal, year + 1))
-        log_step("calendar", NULL,
-                 "warning: no holiday calendar for %d yet: add %d.txt to %s once the State Council publishes "
-                 "its notice (docs/report.md)",
-                 year + 1, year + 1, folder);
 }
 
 /* How many of the three extracts wait in the inbox. */

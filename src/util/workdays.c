@@ -134,6 +134,16 @@ int32_t rb_workdays_after(const rb_workdays *cal, int32_t day, int n, bool *prov
     return d;
 }
 
+int rb_workdays_year_to_add(const rb_workdays *cal, int32_t today)
+{
+    int year = today / 10000;
+    if (!rb_workdays_knows_year(cal, year))
+        return year;
+    if (today % 10000 >= 1201 && !rb_workdays_knows_year(cal, year + 1))
+        return year + 1;
+    return 0;
+}
+
 /* Removes the listed days of a year. */
 static void drop_year(rb_workdays *cal, int year)
 {

@@ -359,6 +359,73 @@ START_TEST(district_from_uscc_without_registration)
 }
 END_TEST
 
+/* approve before the notice end (by the real date) is refused, naming the
+ * date; a batch past its due date and not approved is overdue in status
+ * until it is approved. The dates are far from today either way. */
+START_TEST(approve_waits_for_the_notice_and_overdue_in_status)
+{
+    make_db();
+    run_ok("2099-12-30", "3");
+    char *out = NULL, *err = NULL;
+    int rc = ts_run_rebate(&out, &err, "approve", "--db", db_path, "--batch", "2022-20991230-001", "--by", "王会计",
+                           (char *)NULL);
+    ck_assert_int_eq(rc, 64);
+    ck_assert_msg(strstr(err, "under public notice until 2100-01-04 (公示截止 2100年1月4日，暂按周末计算)") != NULL, "%s",
+                  err);
+    free(out);
+    free(err);
+    drop_db();
+
+    make_db();
+    run_ok("2020-09-28", "5");
+    const char *batch = "2022-20200928-001";
+    ck_assert_int_eq(ts_run_rebate(&out, NULL, "status", "--db", db_path, (char *)NULL), 0);
+    ck_assert_msg(strstr(out, "逾期 overdue（拨付期限 2020年10月19日）") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(ts_run_rebate(&out, NULL, "status", "--db", db_path, "--batch", batch, (char *)NULL), 0);
+    ck_assert_msg(strstr(out, "公示截止 notice_end：2020年10月12日    拨付期限 due_date：2020年10月19日    逾期 overdue") != NULL,
+                  "%s", out);
+    free(out);
+    rc = ts_run_rebate(NULL, &err, "approve", "--db", db_path, "--batch", batch, "--by", "王会计", (char *)NULL);
+    ck_assert_msg(rc == 0, "approve exited %d: %s", rc, err);
+    free(err);
+    ck_assert_int_eq(ts_run_rebate(&out, NULL, "status", "--db", db_path, "--batch", batch, (char *)NULL), 0);
+    ck_assert_ptr_null(strstr(out, "逾期"));
+    ck_assert_ptr_nonnull(strstr(out, "拨付期限 due_date：2020年10月19日"));
+    free(out);
+    drop_db();
+}
+END_TEST
+
+/* The nightly log names every batch overdue, each night until approved. */
+START_TEST(nightly_logs_overdue_batches)
+{
+    make_db();
+    run_ok("2020-09-28", "5");
+    char config[20000], inbox[4500];
+    snprintf(inbox, sizeof inbox, "%s/inbox", work);
+    char mk[4600];
+    snprintf(mk, sizeof mk, "mkdir -p '%s'", inbox);
+    ck_assert_int_eq(system(mk), 0);
+    snprintf(config, sizeof config,
+             "[rebate]\ndatabase = %s\ninbox = %s\noutbox = %s\narchive = %s/archive\npolicy_year = 2022\n"
+             "encoding = auto\n",
+             db_path, inbox, out_dir, work);
+    ts_write_file(work, "rebate.ini", config, (size_t)-1);
+    char path[4500];
+    snprintf(path, sizeof path, "%s/rebate.ini", work);
+    char *out = NULL, *err = NULL;
+    int rc = ts_run_rebate(&out, &err, "nightly", "--config", path, (char *)NULL);
+    ck_assert_msg(rc == 0, "nightly exited %d: %s", rc, err);
+    ck_assert_msg(strstr(out, "overdue  batch 2022-20200928-001 is overdue (逾期): not approved by its due date "
+                              "2020-10-19") != NULL,
+                  "%s", out);
+    free(out);
+    free(err);
+    drop_db();
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -369,6 +436,8 @@ static Suite *report_suite(void)
     tcase_add_test(tc, pages_escape_names_and_parse);
     tcase_add_test(tc, changes_since_previous_batch);
     tcase_add_test(tc, district_from_uscc_without_registration);
+    tcase_add_test(tc, approve_waits_for_the_notice_and_overdue_in_status);
+    tcase_add_test(tc, nightly_logs_overdue_batches);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -191,6 +191,24 @@ START_TEST(folder_adds_and_replaces)
 }
 END_TEST
 
+/* The nightly warning: from 1 December while next year's file is missing,
+ * and whenever this year's is. */
+START_TEST(year_to_add)
+{
+    rb_workdays *cal = load_default();
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20260601), 0);
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20261130), 0);
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20261201), 2027);
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20261231), 2027);
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20251201), 0);
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20270105), 2027);
+    rb_error err = {0};
+    ck_assert_int_eq(rb_workdays_add_year(cal, 2027, "2027.txt", "2027-01-01 休 元旦\n", &err), RB_OK);
+    ck_assert_int_eq(rb_workdays_year_to_add(cal, 20261215), 0);
+    rb_workdays_free(cal);
+}
+END_TEST
+
 START_TEST(chinese_dates)
 {
     char buf[32];
@@ -212,6 +230,7 @@ static Suite *workdays_suite(void)
     tcase_add_test(tc, calendars_2020_to_2026);
     tcase_add_test(tc, missing_year_is_provisional);
     tcase_add_test(tc, folder_adds_and_replaces);
+    tcase_add_test(tc, year_to_add);
     tcase_add_test(tc, chinese_dates);
     suite_add_tcase(s, tc);
     return s;
