@@ -476,7 +476,7 @@ static rb_status section_exceptions(FILE *f, const rb_report *report, const rb_b
         fprintf(f, "<h3><span class=\"code\">%s</span> ", rb_reason_code((rb_reason)reason));
         rb_html_escape(f, rb_reason_label((rb_reason)reason));
         fprintf(f, "（%lld 家）</h3>\n", (long long)report->review_by_reason[reason]);
-        fputs("<table class=\"firms\">\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>全部原因</th><th>说明</th>"
+        fputs("<table class=\"firms\">\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>全部原因代码</th><th>说明</th>"
               "<th class=\"n\">测算金额（元）</th></tr></thead>\n<tbody>\n",
               f);
         for (size_t i = 0; i < report->n_reviews; i++) {
@@ -487,8 +487,14 @@ static rb_status section_exceptions(FILE *f, const rb_report *report, const rb_b
             rb_reasons_format(r->reasons, codes, sizeof codes);
             fprintf(f, "<tr><td class=\"code\">%s</td>", r->uscc);
             td(f, rb_report_text(report, r->name));
-            fputs("<td>", f);
-            reasons_text(f, codes);
+            /* The codes only, one a line: the detail sentence beside says
+             * what each means. */
+            fputs("<td class=\"code\">", f);
+            for (char *c = codes; *c != '\0'; c++)
+                if (*c == ';')
+                    fputs("<br>", f);
+                else
+                    fputc(*c, f);
             fputs("</td>", f);
             td(f, rb_report_text(report, r->detail));
             td_money(f, r->amount);
@@ -659,7 +665,7 @@ static rb_status section_changes(FILE *f, const rb_batch_summary *s, rb_error *e
         }
         fputs("</tbody></table>\n", f);
         fprintf(f, "<h3>变化的单位（最多列 %d 家，全部见 decisions.csv）</h3>\n", RB_REPORT_LIST_CAP * 4);
-        fputs("<table class=\"firms\">\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>上批结果与原因</th><th>本批结果与原因</th>"
+        fputs("<table class=\"firms changes\">\n<thead><tr><th>统一社会信用代码</th><th>单位名称</th><th>上批结果与原因</th><th>本批结果与原因</th>"
               "<th class=\"n\">拨付金额（元）</th></tr></thead>\n<tbody>\n",
               f);
         fwrite(rows, 1, rows_len, f);
@@ -689,9 +695,11 @@ rb_status rb_report_write_html(rb_report *report, const char *dir, const rb_batc
      * one character a line by a long detail beside it. */
     rb_html_begin(f, title, ".kv th{width:16%;white-space:nowrap}.totals{width:auto;min-width:50%}"
                             ".totals td{font-size:16px}.totals th{width:12em}"
-                            ".firms{table-layout:fixed}.firms th:nth-child(1){width:11.5em}"
-                            ".firms th:nth-child(2){width:20%}.firms th:nth-child(3){width:22%}"
-                            ".firms th:nth-child(5){width:8em}.firms td{overflow-wrap:anywhere}");
+                            ".firms{table-layout:fixed}.firms th:nth-child(1){width:12.5em}"
+                            ".firms th:nth-child(2){width:18%}.firms th:nth-child(3){width:11.5em}"
+                            ".firms.changes th:nth-child(3),.firms.changes th:nth-child(4){width:auto}"
+                            ".firms th:nth-child(5){width:7.5em}.firms td{overflow-wrap:break-word}"
+                            "@media print{.firms{font-size:9pt}}");
     fprintf(f, "<h1>%d年失业保险稳岗返还（免申即享）<br>拨付批次审核报告</h1>\n", (int)s->params->policy_year);
     fputs("<p class=\"note\">批次 <span class=\"code\">", f);
     rb_html_escape(f, s->batch_id);
