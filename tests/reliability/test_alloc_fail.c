@@ -278,7 +278,7 @@ static void check_run(const char *what, bool settled)
         free(ledger);
         /* The batch, whichever attempt published it, holds the bytes of an
          * undisturbed run (summary.txt has the time it was written). */
-        static const char *const same[] = {"payout.csv", "exceptions.csv", "decisions.csv"};
+        static const char *const same[] = {"payout.csv", "exceptions.csv", "decisions.csv", "notice.csv"};
         for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
             char a[NIGHT_PATH + 64], b[NIGHT_PATH + 64];
             snprintf(a, sizeof a, "%s/%s/%s", n.outbox, BATCH, same[i]);
