@@ -17,3 +17,6 @@ sh scripts/fuzz.sh all 4
 # Valgrind (docs/reliability.md): the sample night, explain, words and a
 # few refusals on a build without sanitizers; any error or leak fails.
 sh scripts/valgrind.sh
+# The review report and the public notice in headless Chromium
+# (docs/report.md); skipped when Chromium is not installed.
+sh scripts/browser_check.sh build-sanitize

@@ -11,6 +11,7 @@
 
 #include "rebate/error.h"
 #include "rebate/money.h"
+#include "rebate/notice_dates.h"
 #include "rebate/rules.h"
 
 typedef struct rb_run_options {
@@ -25,6 +26,9 @@ typedef struct rb_run_options {
     bool quiet_when_unchanged;  /* nightly: publish nothing when nobody is to be paid and no
                                    firm's decision differs from its latest recorded one */
     int64_t run_id;             /* the runs row of this command, or 0 */
+    int notice_days;            /* working days of public notice after as_of (0: as_of itself) */
+    const struct rb_workdays *calendar; /* the working-day calendar; NULL: the compiled-in one */
+    const char *notice_contact; /* the contact line of notice.html, or NULL */
     rb_notify notify;           /* told of interrupted runs finished or left alone */
 } rb_run_options;
 
@@ -40,6 +44,7 @@ typedef struct rb_run_result {
     rb_fen total;               /* their sum */
     rb_fen largest;             /* the largest payment */
     int64_t row_errors;         /* input rows listed in exceptions.csv */
+    rb_notice_dates dates;      /* notice end and due date of a batch that pays */
 } rb_run_result;
 
 /* Runs the whole evaluation and publication. On any failure nothing is

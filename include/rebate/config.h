@@ -30,6 +30,8 @@ typedef struct rb_config {
     char encoding[8];        /* "auto", "utf-8" or "gb18030", as import --encoding takes it */
     int notice_days;         /* working days of public notice, 0..60 (default 5) */
     char *notice_contact;    /* the contact line printed on the notice, or NULL */
+    char *holidays;          /* folder of holiday calendars <year>.txt read at run time
+                                (default: `holidays` beside the config file; it may not exist) */
     char *fund_account_name; /* the fund's own account (the bank file's debtor), or NULL */
     char *fund_account;      /* its number, 8-32 digits, or NULL */
     char *fund_bank_name;    /* its bank, or NULL */

@@ -18,6 +18,8 @@
 #include "rebate/batch.h"
 #include "rebate/crash.h"
 #include "rebate/config.h"
+#include "rebate/notice_dates.h"
+#include "rebate/workdays.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
@@ -63,6 +65,28 @@ static void log_step(const char *step, const struct timespec *start, const char 
         printf(" (%.2f s)", seconds_since(start));
     printf("\n");
     fflush(stdout);
+}
+
+/* The nightly log's line for a batch not approved by its due date. */
+static void log_overdue(void *ctx, const char *batch_id, const rb_notice_dates *dates)
+{
+    (void)ctx;
+    char due[11];
+    log_step("overdue", NULL, "batch %s is overdue (逾期): not approved by its due date %s%s", batch_id,
+             rb_date_format(dates->due_date, due), dates->provisional ? " (provisional: 暂按周末计算)" : "");
+}
+
+/* Calendar warnings: from 1 December while next year's calendar is missing
+ * (and whenever this year's is). */
+static void log_calendar(const rb_workdays *cal, int32_t today, const char *folder)
+{
+    int year = rb_workdays_year_to_add(cal, today);
+    if (year != 0)
+        log_step("calendar", NULL,
+                 "warning: no holiday calendar for %d: its dates are counted Monday to Friday and marked "
+                 "provisional (暂按周末计算); add %d.txt to %s once the State Council publishes its notice "
+                 "(docs/report.md)",
+                 year, year, folder);
 }
 
 /* Whether the file `name` is in folder dir (false too when memory ran out
@@ -250,6 +274,7 @@ int cmd_nightly(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &start);
     rb_strbuf detail = RB_STRBUF_INIT;
     char *outbox_abs = NULL;
+    rb_workdays *calendar = NULL;
     if ((st = rb_session_open(&s, RB_DB_EXISTING, true, "nightly", rb_login_name())) != RB_OK ||
         (st = preflight(s.db, cfg, config_path, &s.err)) != RB_OK)
         goto out;
@@ -316,15 +341,22 @@ int cmd_nightly(int argc, char **argv)
                      cfg->outbox, config_path);
         goto out;
     }
+    if ((st = rb_workdays_load(cfg->holidays, &calendar, &s.err)) != RB_OK)
+        goto out;
+    int32_t today = rb_date_today();
+    log_calendar(calendar, today, cfg->holidays);
     rb_run_options opts = {
         .policy_year = cfg->policy_year,
-        .as_of = rb_date_today(),
+        .as_of = today,
         .out_dir = outbox_abs,
         .by = "nightly",
         .login = rb_process_login(),
         .quiet_when_unchanged = true,
         .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
+        .notice_days = cfg->notice_days,
+        .calendar = calendar,
+        .notice_contact = cfg->notice_contact,
     };
     rb_run_result result;
     if ((st = rb_run(s.db, &opts, &result, &s.err)) != RB_OK)
@@ -356,8 +388,16 @@ int cmd_nightly(int argc, char **argv)
         }
         log_step("run", &step, "%s", detail.buf);
         log_step("publish", NULL, "%s", result.folder);
+        if (result.dates.recorded) {
+            char end[11], due[11];
+            log_step("notice", NULL, "notice ends %s, payment due %s%s", rb_date_format(result.dates.notice_end, end),
+                     rb_date_format(result.dates.due_date, due),
+                     result.dates.provisional ? " (provisional: 暂按周末计算)" : "");
+        }
     }
     rb_run_result_free(&result);
+    if ((st = rb_notice_dates_each_overdue(s.db, today, log_overdue, NULL, &s.err)) != RB_OK)
+        goto out;
 
 out:;
     rb_error failure = s.err; /* the session forgets it at its end */
@@ -368,5 +408,6 @@ out:;
         log_step("done", &start, "exit 0");
     rb_strbuf_release(&detail);
     free(outbox_abs);
+    rb_workdays_free(calendar);
     return status;
 }

@@ -9,6 +9,8 @@
 #include "cli/opts.h"
 #include "rebate/alloc.h"
 #include "rebate/batch.h"
+#include "rebate/config.h"
+#include "rebate/workdays.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
@@ -21,7 +23,8 @@
 static const char run_description[] =
     "Evaluates every insured firm for policy year Y (data year Y-1), records the\n"
     "payments in the ledger and publishes one batch in OUT/<Y>-<YYYYMMDD>-<NNN>/:\n"
-    "payout.csv, exceptions.csv, decisions.csv, summary.txt and SHA256SUMS.\n"
+    "payout.csv, exceptions.csv, decisions.csv, summary.txt, report.html,\n"
+    "notice.csv, notice.html and SHA256SUMS.\n"
     "\n";
 
 /* The --uscc codes of a run: each checked as it is read, the same code
@@ -50,7 +53,7 @@ static int take_uscc(void *value, const char *arg)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *out_dir = NULL, *by = NULL, *year_text = NULL, *as_of_text = NULL;
+    const char *out_dir = NULL, *by = NULL, *year_text = NULL, *as_of_text = NULL, *notice_text = NULL;
     bool dry_run = false;
     /* At most one code per argument. */
     uscc_list list = {rb_calloc((size_t)argc + 1, sizeof *list.codes), rb_calloc((size_t)argc + 1, sizeof *list.usccs), 0};
@@ -60,6 +63,9 @@ int cmd_run(int argc, char **argv)
         {"out", "OUT", RB_OPT_STRING, &out_dir, false,
          "the folder batches are published in\n(default with --config: its outbox)", NULL},
         {"as-of", "DATE", RB_OPT_STRING, &as_of_text, false, "the date the run counts as (default: today)", NULL},
+        {"notice-days", "N", RB_OPT_STRING, &notice_text, false,
+         "working days of public notice after the as-of date before\nthe batch may be approved (default 0: the as-of date)",
+         NULL},
         {"uscc", "CODE", RB_OPT_CALL, &list, false,
          "evaluate only this firm (repeatable): the rerun after a\ndata correction; it gets a batch of its own",
          take_uscc},
@@ -69,11 +75,15 @@ int cmd_run(int argc, char **argv)
     };
     const rb_command_line line = {
         .name = "run",
-        .synopsis = "--db DB --year Y --out OUT [--as-of YYYY-MM-DD] [--uscc CODE]... [--dry-run] [--by NAME]",
+        .synopsis = "--db DB --year Y --out OUT [--as-of YYYY-MM-DD] [--notice-days N] [--uscc CODE]... [--dry-run]"
+                    " [--by NAME]",
         .description = run_description, .options = options, .db_help = "the database (made by 'rebate import')"};
     rb_session s;
     int32_t year = 0, as_of = rb_date_today();
     char *out_abs = NULL;
+    rb_workdays *calendar = NULL;
+    int notice_days = 0;
+    char *notice_end = NULL;
     int status = list.codes != NULL && list.usccs != NULL ? rb_session_start(&s, &line, argc, argv) : RB_E_INTERNAL;
     if (status == RB_E_INTERNAL)
         fprintf(stderr, "rebate: out of memory\n");
@@ -85,6 +95,11 @@ int cmd_run(int argc, char **argv)
         status = rb_usage_error("run", "--out OUT is required (or --config FILE with an outbox)");
     else if (as_of_text != NULL && !rb_date_parse(as_of_text, strlen(as_of_text), &as_of))
         status = rb_usage_error("run", "--as-of '%s' is not a date such as 2022-06-30", as_of_text);
+    else if (notice_text != NULL &&
+             ((notice_days = (int)strtol(notice_text, &notice_end, 10)) < 0 || notice_end == notice_text ||
+              *notice_end != '\0' || strlen(notice_text) > 2 || notice_days > RB_CONFIG_MAX_NOTICE_DAYS))
+        status = rb_usage_error("run", "--notice-days '%s' is not a number of working days from 0 to %d", notice_text,
+                                RB_CONFIG_MAX_NOTICE_DAYS);
     else if ((out_abs = rb_absolute_path(out_dir)) == NULL)
         status = rb_usage_error("run", "--out '%s' cannot be made absolute (the working folder is unknown)", out_dir);
     if (status != 0) {
@@ -100,6 +115,9 @@ int cmd_run(int argc, char **argv)
     /* The same lock as nightly: a run by staff while the nightly job works
      * exits 75 at once rather than waiting on the database. */
     rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, dry_run ? NULL : "run", by);
+    /* With --config, its calendar folder and contact line (docs/report.md). */
+    if (st == RB_OK)
+        st = rb_workdays_load(s.config.holidays, &calendar, &s.err);
     rb_run_options opts = {
         .policy_year = year,
         .as_of = as_of,
@@ -111,6 +129,9 @@ int cmd_run(int argc, char **argv)
         .login = rb_process_login(),
         .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
+        .notice_days = notice_days,
+        .calendar = calendar,
+        .notice_contact = s.config.notice_contact,
     };
     rb_run_result result = {0};
     if (st == RB_OK)
@@ -142,6 +163,7 @@ int cmd_run(int argc, char **argv)
     rb_strbuf_release(&detail);
     rb_run_result_free(&result);
 done:
+    rb_workdays_free(calendar);
     free(out_abs);
     free(list.codes);
     free(list.usccs);

@@ -13,7 +13,10 @@
 #include "rebate/batches.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
+#include "rebate/date.h"
+#include "rebate/notice_dates.h"
 #include "rebate/outbox.h"
+#include "rebate/workdays.h"
 #include "rebate/rules.h"
 #include "rebate/strbuf.h"
 #include "rebate/uscc.h"
@@ -65,6 +68,28 @@ static const char *text(sqlite3_stmt *stmt, int col)
     return t ? (const char *)t : "";
 }
 
+/* The notice end and due date of a batch, and 逾期 when it is overdue
+ * (lifecycle.md): one line, or nothing for a batch without them. */
+static rb_status print_dates(sqlite3 *db, const char *batch_id, const char *state, int64_t payments, bool inline_mark,
+                             rb_error *err)
+{
+    rb_notice_dates d;
+    rb_status st = rb_notice_dates_get(db, batch_id, &d, err);
+    if (st != RB_OK || !d.recorded)
+        return st;
+    char end[32], due[32];
+    const char *mark = d.provisional ? "（暂按周末计算）" : "";
+    bool overdue = rb_notice_dates_overdue(&d, state, payments, rb_date_today());
+    if (inline_mark) {
+        if (overdue)
+            printf("  逾期 overdue（拨付期限 %s%s）", rb_date_format_zh(d.due_date, due), mark);
+        return RB_OK;
+    }
+    printf("公示截止 notice_end：%s%s    拨付期限 due_date：%s%s%s\n", rb_date_format_zh(d.notice_end, end), mark,
+           rb_date_format_zh(d.due_date, due), mark, overdue ? "    逾期 overdue：拨付期限已过仍未审批" : "");
+    return RB_OK;
+}
+
 static rb_status show_latest(sqlite3 *db, rb_error *err)
 {
     sqlite3_stmt *stmt = NULL;
@@ -90,9 +115,11 @@ static rb_status show_latest(sqlite3 *db, rb_error *err)
             printf("  审批 %s（%s）", text(stmt, 6), text(stmt, 7));
         else if (strcmp(state, "voided") == 0)
             printf("  作废 %s（%s）", text(stmt, 8), text(stmt, 9));
+        if ((st = print_dates(db, text(stmt, 0), state, sqlite3_column_int64(stmt, 2), true, err)) != RB_OK)
+            break;
         printf("\n");
     }
-    if (rc != SQLITE_DONE)
+    if (st == RB_OK && rc != SQLITE_DONE)
         st = rb_db_fail(db, "listing the batches", err);
     else if (n == 0)
         printf("台账中还没有批次 no batches in the ledger\n");
@@ -111,6 +138,10 @@ static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
     printf("批次 batch_id：%s\n", b.batch_id);
     printf("政策年度 policy_year：%d    业务日期 as_of：%s\n", (int)b.policy_year, b.as_of);
     printf("状态 state：%s %s\n", words_of(b.state, true), b.state);
+    if ((st = print_dates(db, b.batch_id, b.state, b.payments, false, err)) != RB_OK) {
+        rb_batch_record_free(&b);
+        return st;
+    }
     printf("经办 created_by：%s（%s）\n", b.created_by, b.created_at);
     if (b.approved_by[0] != '\0')
         printf("审批 approved_by：%s（%s）\n", b.approved_by, b.approved_at);

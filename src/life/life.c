@@ -25,6 +25,8 @@
 #include "rebate/events.h"
 #include "rebate/life.h"
 #include "rebate/payments.h"
+#include "rebate/notice_dates.h"
+#include "rebate/workdays.h"
 #include "rebate/strbuf.h"
 #include "rebate/text.h"
 
@@ -218,6 +220,19 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
         if (b.payments == 0) {
             st = rb_fail(err, RB_E_USAGE, "batch %s has no payments: there is nothing to approve or send to the bank",
                          b.batch_id);
+            goto out;
+        }
+        /* Not before the public notice has run its course (lifecycle.md),
+         * by the real date of the approval. */
+        rb_notice_dates dates;
+        if ((st = rb_notice_dates_get(db, b.batch_id, &dates, err)) != RB_OK)
+            goto out;
+        if (dates.recorded && rb_date_today() < dates.notice_end) {
+            char end[11], end_zh[32];
+            st = rb_fail(err, RB_E_USAGE,
+                         "batch %s is under public notice until %s (公示截止 %s%s): it can be approved from that day",
+                         b.batch_id, rb_date_format(dates.notice_end, end), rb_date_format_zh(dates.notice_end, end_zh),
+                         dates.provisional ? "，暂按周末计算" : "");
             goto out;
         }
         if ((st = rb_debtor_record(db, b.batch_id, fund, err)) != RB_OK)

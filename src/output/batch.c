@@ -36,6 +36,7 @@
 #include "rebate/sums.h"
 #include "rebate/text.h"
 #include "rebate/words.h"
+#include "rebate/workdays.h"
 #include "output/batch_files.h"
 
 #define STAGING_PREFIX ".staging-"
@@ -57,6 +58,7 @@ typedef struct batch_run {
     rb_batch_files files;
     bool files_open;
     int64_t reason_counts[RB_R_COUNT];
+    rb_workdays *calendar;     /* the compiled-in calendar, when the options give none */
 } batch_run;
 
 /* dir/name as a new heap string into *out. */
@@ -569,6 +571,16 @@ static rb_status publish(batch_run *run, rb_error *err)
             return RB_OK;
         }
     }
+    /* The notice end and due date of a batch that pays (lifecycle.md). */
+    if (r->payments > 0) {
+        const rb_workdays *cal = opts->calendar ? opts->calendar : run->calendar;
+        r->dates.recorded = true;
+        r->dates.notice_days = opts->notice_days;
+        r->dates.notice_end = rb_workdays_after(cal, opts->as_of, opts->notice_days, &r->dates.provisional);
+        r->dates.due_date = rb_workdays_after(cal, r->dates.notice_end, RB_DUE_WORKING_DAYS, &r->dates.provisional);
+        if (!opts->dry_run && (st = rb_notice_dates_record(run->db, run->batch_id, &r->dates, err)) != RB_OK)
+            goto fail;
+    }
     rb_batch_summary summary = {
         .db = run->db,
         .params = run->params,
@@ -582,6 +594,8 @@ static rb_status publish(batch_run *run, rb_error *err)
         .import_id = import_id,
         .result = r,
         .reason_counts = run->reason_counts,
+        .dates = &r->dates,
+        .notice_contact = opts->notice_contact,
     };
     char payout_sha[RB_SHA256_HEX] = "";
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
@@ -666,7 +680,13 @@ rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb
     run.params = &params;
     run.opts = opts;
     run.result = out;
+    if (opts->calendar == NULL && (st = rb_workdays_load(NULL, &run.calendar, err)) != RB_OK) {
+        free(run.staging);
+        free(run.final_dir);
+        return st;
+    }
     st = publish(&run, err);
+    rb_workdays_free(run.calendar);
     free(run.staging);
     free(run.final_dir);
     return st;

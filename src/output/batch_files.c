@@ -9,6 +9,8 @@
 #include <csv.h>
 
 #include "output/batch_files.h"
+#include "output/report.h"
+#include "rebate/workdays.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
@@ -47,6 +49,9 @@ rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char
     snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id); /* both 128 bytes */
     files->params = params;
     rb_status st;
+    if ((files->report = malloc(sizeof *files->report)) == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
+    rb_report_init(files->report);
     if ((files->dir = strdup(dir)) == NULL) {
         st = rb_fail(err, RB_E_INTERNAL, "out of memory");
         rb_batch_files_abandon(files);
@@ -80,6 +85,11 @@ void rb_batch_files_abandon(rb_batch_files *files)
         if (*all[i] != NULL)
             fclose(*all[i]);
         *all[i] = NULL;
+    }
+    if (files->report != NULL) {
+        rb_report_release(files->report);
+        free(files->report);
+        files->report = NULL;
     }
     free_paths(files);
 }
@@ -166,6 +176,8 @@ rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, c
         rb_csv_end_row(w);
         rb_strbuf_release(&detail);
     }
+    if (files->report != NULL && !rb_report_add(files->report, files->params, firm, decision, name))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory gathering the report of '%s'", files->dir);
     /* A failed write stops the run at once; the rows still in the buffers
      * are flushed, and a full disk found, when the files are closed
      * (rb_batch_files_finish), not after every row. */
@@ -245,7 +257,8 @@ static rb_status write_row_errors(rb_batch_files *files, const rb_batch_summary 
     return rb_csv_status(w, err);
 }
 
-static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_summary *s, rb_error *err, const char *path)
+static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_summary *s, const char *now,
+                                  rb_error *err, const char *path)
 {
     FILE *f = NULL;
     rb_status st = rb_fs_create(files->dir, "summary.txt", &f, err);
@@ -253,11 +266,7 @@ static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_su
         return st;
     const rb_params *p = s->params;
     const rb_run_result *r = s->result;
-    char day[11], a[RB_MONEY_BUFSZ], b[RB_MONEY_BUFSZ], words[RB_WORDS_BUFSZ], now[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    if (localtime_r(&t, &tm) == NULL || strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-        snprintf(now, sizeof now, "unknown");
+    char day[11], a[RB_MONEY_BUFSZ], b[RB_MONEY_BUFSZ], words[RB_WORDS_BUFSZ];
     rb_date_format(s->as_of, day);
 
     fprintf(f, "%d年失业保险稳岗返还（免申即享）拨付批次汇总\r\n\r\n", (int)p->policy_year);
@@ -266,7 +275,15 @@ static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_su
     fprintf(f, "批次号 batch_id：%s\r\n", s->batch_id);
     fprintf(f, "范围：%s\r\n", s->selected ? "指定单位重算（--uscc）" : "全部参保单位");
     fprintf(f, "政策年度 policy_year：%d    数据年度 data_year：%d\r\n", (int)p->policy_year, (int)p->policy_year - 1);
-    fprintf(f, "业务日期 as_of：%s    生成时间：%s    操作人：%s\r\n\r\n", day, now, s->by);
+    fprintf(f, "业务日期 as_of：%s    生成时间：%s    操作人：%s\r\n", day, now, s->by);
+    if (r->payments > 0 && s->dates != NULL && s->dates->recorded) {
+        char end[32], due[32];
+        const char *mark = s->dates->provisional ? "（暂按周末计算）" : "";
+        fprintf(f, "公示截止：%s%s（业务日期后第 %d 个工作日）    拨付期限：%s%s（公示截止后第 %d 个工作日）\r\n",
+                rb_date_format_zh(s->dates->notice_end, end), mark, s->dates->notice_days,
+                rb_date_format_zh(s->dates->due_date, due), mark, RB_DUE_WORKING_DAYS);
+    }
+    fprintf(f, "\r\n");
 
     fprintf(f, "参数（policy_params %d，依据：%s）\r\n", (int)p->policy_year, p->legal_reference);
     fprintf(f, "  返还比例：中小微企业 %d%%，大型企业 %d%%（参保人数 ≥ %lld 为大型）\r\n", (int)p->rate_smm_pct,
@@ -320,17 +337,18 @@ static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_su
     rb_amount_in_words(r->total, true, words);
     fprintf(f, "\r\n拨付笔数：%lld\r\n拨付总额：%s 元（%s）\r\n", (long long)r->payments, rb_money_format(r->total, a), words);
     fprintf(f, "单笔最大：%s 元\r\n", rb_money_format(r->largest, a));
+    fprintf(f, "中位数：%s 元\r\n", rb_money_format(files->report ? files->report->median : 0, a));
     fprintf(f, "\r\n文件：payout.csv（拨付明细表）、exceptions.csv（人工复核）、decisions.csv（全部决定）、"
-               "SHA256SUMS（校验：sha256sum -c SHA256SUMS）\r\n");
+               "notice.csv 与 notice.html（公示名单）、report.html（审核报告）、SHA256SUMS（校验：sha256sum -c SHA256SUMS）\r\n");
     return rb_fs_close_synced(f, path, err);
 }
 
-static rb_status write_summary(rb_batch_files *files, const rb_batch_summary *s, rb_error *err)
+static rb_status write_summary(rb_batch_files *files, const rb_batch_summary *s, const char *now, rb_error *err)
 {
     char *path = rb_path_joined(files->dir, "summary.txt");
     if (path == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory");
-    rb_status st = write_summary_to(files, s, err, path);
+    rb_status st = write_summary_to(files, s, now, err, path);
     free(path);
     return st;
 }
@@ -352,10 +370,22 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
         if (st == RB_OK)
             st = close_st;
     }
+    /* summary.txt, report.html and the notice say the same time. */
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (localtime_r(&t, &tm) == NULL || strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        snprintf(now, sizeof now, "unknown");
     if (st == RB_OK)
-        st = write_summary(files, summary, err);
+        st = rb_report_prepare(files->report, summary->db, err);
     if (st == RB_OK)
-        free_paths(files);
+        st = write_summary(files, summary, now, err);
+    if (st == RB_OK)
+        st = rb_report_write_html(files->report, files->dir, summary, now, err);
+    if (st == RB_OK)
+        st = rb_notice_write(files->report, files->dir, summary, err);
+    if (st == RB_OK)
+        rb_batch_files_abandon(files); /* everything is closed: frees the paths and the report */
     return st;
 }
 
@@ -435,5 +465,9 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
     return RB_OK;
 }
 
-const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "payout.csv",
+const char *const rb_batch_files_required[RB_BATCH_FILES_REQUIRED] = {"decisions.csv", "exceptions.csv", "payout.csv",
+                                                                     "summary.txt"};
+
+const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "notice.csv",
+                                                          "notice.html",   "payout.csv",     "report.html",
                                                           "summary.txt"};

@@ -9,6 +9,7 @@
 
 #include "rebate/batch.h"
 #include "rebate/csv_writer.h"
+#include "rebate/notice_dates.h"
 #include "rebate/rules.h"
 #include "rebate/sha256.h"
 #include "rebate/strbuf.h"
@@ -21,6 +22,7 @@ typedef struct rb_batch_files {
     char *payout_path, *exceptions_path, *decisions_path;
     rb_csv_writer payout, exceptions, decisions;
     int64_t payout_seq;          /* last seq written to payout.csv */
+    struct rb_report *report;    /* what report.html and the notice are made from */
 } rb_batch_files;
 
 /* What summary.txt reports besides the rows. */
@@ -37,6 +39,8 @@ typedef struct rb_batch_summary {
     int64_t import_id;
     const rb_run_result *result;
     const int64_t *reason_counts;/* RB_R_COUNT counters */
+    const rb_notice_dates *dates;/* notice end and due date (recorded false: none) */
+    const char *notice_contact;  /* the contact line of notice.html, or NULL */
 } rb_batch_summary;
 
 rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char *batch_id,
@@ -48,7 +52,8 @@ rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, c
                              const char *reference, rb_error *err);
 
 /* Appends the rejected input rows to exceptions.csv (their count in
- * *row_errors), closes and fsyncs the three CSV files and writes summary.txt. */
+ * *row_errors), closes and fsyncs the three CSV files and writes
+ * summary.txt, report.html, notice.csv and notice.html. */
 rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
                                 rb_error *err);
 
@@ -63,8 +68,23 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
 
 /* The files of a published batch, which its SHA256SUMS lists, in sorted
  * order (the one list: publication writes it, approval checks it). */
-#define RB_BATCH_FILES 4
-enum { RB_FILE_DECISIONS, RB_FILE_EXCEPTIONS, RB_FILE_PAYOUT, RB_FILE_SUMMARY };
+#define RB_BATCH_FILES 7
+enum {
+    RB_FILE_DECISIONS,
+    RB_FILE_EXCEPTIONS,
+    RB_FILE_NOTICE_CSV,
+    RB_FILE_NOTICE_HTML,
+    RB_FILE_PAYOUT,
+    RB_FILE_REPORT,
+    RB_FILE_SUMMARY
+};
 extern const char *const rb_batch_files_names[RB_BATCH_FILES];
+
+/* The files every batch has had from the first version (approval requires
+ * them listed; the others are checked whenever SHA256SUMS lists them, so
+ * that a batch published before report.html and the notice existed can
+ * still be approved). */
+#define RB_BATCH_FILES_REQUIRED 4
+extern const char *const rb_batch_files_required[RB_BATCH_FILES_REQUIRED];
 
 #endif

@@ -46,7 +46,7 @@ rb_status rb_batch_folder_verify(const rb_batch_record *b, rb_error *err)
                      payout, b->batch_id);
     free(payout);
     if (st == RB_OK)
-        st = rb_sums_check(b->folder, rb_batch_files_names, RB_BATCH_FILES, b->batch_id, err);
+        st = rb_sums_check(b->folder, rb_batch_files_required, RB_BATCH_FILES_REQUIRED, b->batch_id, err);
     return st;
 }
 

@@ -58,6 +58,7 @@ static const setting SETTINGS[] = {
     {"notice_days", SETTING_INT, false, offsetof(rb_config, notice_days), 0, RB_CONFIG_MAX_NOTICE_DAYS, NULL,
      0},
     {"notice_contact", SETTING_TEXT, false, offsetof(rb_config, notice_contact), 1, 180, NULL, 0},
+    {"holidays", SETTING_PATH, false, offsetof(rb_config, holidays), 0, 0, NULL, 0},
     {"fund_account_name", SETTING_TEXT, false, offsetof(rb_config, fund_account_name), 1, 140, NULL, 0},
     {"fund_account", SETTING_DIGITS, false, offsetof(rb_config, fund_account), RB_CONFIG_ACCOUNT_MIN_DIGITS,
      RB_CONFIG_ACCOUNT_MAX_DIGITS, NULL, 0},
@@ -293,6 +294,7 @@ void rb_config_free(rb_config *config)
     free(config->outbox);
     free(config->archive);
     free(config->notice_contact);
+    free(config->holidays);
     free(config->fund_account_name);
     free(config->fund_account);
     free(config->fund_bank_name);
@@ -357,6 +359,14 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
             goto out;
         }
     }
+    /* The calendar folder beside the file unless the file names another
+     * (docs/report.md: the bureau adds next year's calendar there). */
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(SETTINGS[i].name, "holidays") == 0 && ps.seen_line[i] == 0 &&
+            !apply_setting(&ps, &SETTINGS[i], "holidays")) {
+            st = rb_fail(err, RB_E_INTERNAL, "out of memory reading config '%s'", path);
+            goto out;
+        }
 out:
     fclose(ps.file);
     rb_strbuf_release(&dir);

@@ -265,7 +265,7 @@ static void check_run(const char *what, bool settled)
         if (staging && !in_ledger)
             continue; /* an uncommitted run's leftovers: the next run removes them */
         ck_assert_msg(in_ledger, "%s: batch folder '%s' is not in the ledger", what, names[i]);
-        ck_assert_msg(sums_hold(dir, 4), "%s: batch folder '%s' is not whole", what, names[i]);
+        ck_assert_msg(sums_hold(dir, NIGHT_BATCH_FILES - 1), "%s: batch folder '%s' is not whole", what, names[i]);
         long long rows = 0, sum = 0;
         night_payout_totals(dir, &rows, &sum);
         char *ledger = night_rows(db, "SELECT count(*) || ' ' || coalesce(sum(amount_fen), 0) FROM payments"
@@ -285,7 +285,7 @@ static void check_run(const char *what, bool settled)
         free(ledger);
         /* The batch, whichever attempt published it, holds the bytes of an
          * undisturbed run (summary.txt has the time it was written). */
-        static const char *const same[] = {"payout.csv", "exceptions.csv", "decisions.csv"};
+        static const char *const same[] = {"payout.csv", "exceptions.csv", "decisions.csv", "notice.csv"};
         for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
             char a[NIGHT_PATH + 64], b[NIGHT_PATH + 64];
             snprintf(a, sizeof a, "%s/%s/%s", n.outbox, BATCH, same[i]);

@@ -150,7 +150,7 @@ START_TEST(test_config_unknown_key)
 {
     check_error("config/unknown_key.ini",
                 " line 4, key 'outbx': unknown key (the keys are database, inbox, outbox, archive, policy_year, "
-                "encoding, notice_days, notice_contact, fund_account_name, fund_account, fund_bank_name, "
+                "encoding, notice_days, notice_contact, holidays, fund_account_name, fund_account, fund_bank_name, "
                 "fund_bank_code)");
 }
 END_TEST
