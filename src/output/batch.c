@@ -31,6 +31,7 @@
 #include "rebate/text.h"
 #include "rebate/words.h"
 #include "output/batch_files.h"
+#include "output/workbook.h"
 
 #define STAGING_PREFIX ".staging-"
 #define RUN_CACHE_KIB "65536"
@@ -532,6 +533,13 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
         goto fail;
     run->files_open = false;
+    /* The workbooks, from the CSV files just closed, checked against the
+     * same totals (docs/batch.md, "The workbooks"). */
+    rb_workbook_batch books = {.dir = run->staging, .batch_id = run->batch_id, .policy_year = run->params->policy_year,
+                               .as_of = opts->as_of, .payments = r->payments, .total = r->total,
+                               .review_firms = r->by_outcome[RB_OUTCOME_REVIEW], .rejected_rows = r->row_errors};
+    if ((st = rb_workbooks_write(&books, err)) != RB_OK)
+        goto fail;
     rb_crash_point("files-written");
     if ((st = check_and_sum(run, payout_sha, err)) != RB_OK)
         goto fail;

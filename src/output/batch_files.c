@@ -425,7 +425,8 @@ static rb_status write_summary(const rb_batch_files *files, const rb_batch_summa
     rb_amount_in_words(r->total, true, words);
     fprintf(f, "\r\n拨付笔数：%lld\r\n拨付总额：%s 元（%s）\r\n", (long long)r->payments, rb_money_format(r->total, a), words);
     fprintf(f, "单笔最大：%s 元\r\n", rb_money_format(r->largest, a));
-    fprintf(f, "\r\n文件：payout.csv（拨付明细表）、exceptions.csv（人工复核）、decisions.csv（全部决定）、"
+    fprintf(f, "\r\n文件：payout.xlsx（拨付明细表，供打印签字）、exceptions.xlsx（人工复核与导入拒收行）、"
+               "payout.csv（拨付明细表）、exceptions.csv（人工复核）、decisions.csv（全部决定）、"
                "SHA256SUMS（校验：sha256sum -c SHA256SUMS）\r\n");
     return rb_fs_close_synced(f, path, err);
 }
@@ -528,8 +529,8 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
     return RB_OK;
 }
 
-const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "payout.csv",
-                                                          "summary.txt"};
+const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "exceptions.xlsx",
+                                                          "payout.csv",    "payout.xlsx",    "summary.txt"};
 
 rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX], rb_error *err)
 {
