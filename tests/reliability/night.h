@@ -31,8 +31,9 @@
 #define NIGHT_HELPER static __attribute__((unused))
 
 static const char *const night_extracts[3] = {"registration.csv", "insured_units.csv", "contributions.csv"};
-__attribute__((unused)) static const char *const night_batch_files[5] = {"payout.csv", "exceptions.csv", "decisions.csv", "summary.txt",
-                                                 "SHA256SUMS"};
+#define NIGHT_BATCH_FILES 7
+__attribute__((unused)) static const char *const night_batch_files[NIGHT_BATCH_FILES] = {
+    "payout.csv", "exceptions.csv", "decisions.csv", "summary.txt", "payout.xlsx", "exceptions.xlsx", "SHA256SUMS"};
 
 /* One night's world: the database and the three folders of the config. */
 typedef struct night {
@@ -374,13 +375,13 @@ NIGHT_HELPER void night_list_free(char **names, size_t count)
 }
 
 /* True when `sha256sum -c SHA256SUMS` passes in dir and the folder holds
- * exactly the five files of a batch. */
+ * exactly the files of a batch. */
 NIGHT_HELPER bool night_batch_complete(const char *dir)
 {
     size_t n = 0;
     char **names = night_list(dir, &n);
-    bool ok = n == 5;
-    for (size_t i = 0; ok && i < 5; i++) {
+    bool ok = n == NIGHT_BATCH_FILES;
+    for (size_t i = 0; ok && i < NIGHT_BATCH_FILES; i++) {
         bool found = false;
         for (size_t j = 0; j < n; j++)
             found = found || strcmp(names[j], night_batch_files[i]) == 0;

@@ -181,7 +181,7 @@ START_TEST(everything_written_is_for_owner_and_group_only_whatever_the_umask)
     ck_assert_int_eq(count, 1);
     night_path(path, n.outbox, names[0]);
     ck_assert_int_eq(mode_of(path), 0750);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < NIGHT_BATCH_FILES; i++) {
         char file[NIGHT_PATH + 200];
         snprintf(file, sizeof file, "%s/%s", path, night_batch_files[i]);
         ck_assert_int_eq(mode_of(file), 0640);
