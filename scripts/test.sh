@@ -17,3 +17,6 @@ sh scripts/fuzz.sh all 4
 # Valgrind (docs/reliability.md): the sample night, explain, words and a
 # few refusals on a build without sanitizers; any error or leak fails.
 sh scripts/valgrind.sh
+# The workbooks printed through LibreOffice and read back from the PDF
+# (docs/batch.md, "The workbooks"); skipped when LibreOffice is absent.
+BUILD_DIR=build-sanitize sh scripts/print_check.sh
