@@ -11,12 +11,13 @@ rm -rf demo
 mkdir -p demo/inbox demo/outbox demo/archive
 cp data/sample/registration.csv data/sample/insured_units.csv data/sample/contributions.csv demo/inbox/
 cat > demo/rebate.ini <<INI
-; The sample's nightly configuration (docs/operations.md).
+; The sample's nightly configuration (docs/operations.md); relative paths
+; are relative to this file's folder.
 [rebate]
-database    = demo/rebate.db
-inbox       = demo/inbox
-outbox      = demo/outbox
-archive     = demo/archive
+database    = rebate.db
+inbox       = inbox
+outbox      = outbox
+archive     = archive
 policy_year = 2022        ; the sample holds contributions of 2020 and 2021
 encoding    = auto
 INI

@@ -15,6 +15,7 @@ typedef enum rb_status {
     RB_E_INTERNAL = 70, /* a bug or an unexpected library failure */
     RB_E_CANTWRITE = 73,/* an output could not be written; nothing published */
     RB_E_LOCKED = 75,   /* another run holds the lock */
+    RB_E_NOPERM = 77,   /* permission denied: the file and the access missing are named */
     RB_E_CONFIG = 78    /* the nightly config file is wrong */
 } rb_status;
 
@@ -29,6 +30,17 @@ typedef struct rb_error {
  * yet: the first error is the one worth telling) and returns status. */
 rb_status rb_fail(rb_error *err, rb_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Where library code sends what is worth telling but is no failure (a
+ * batch whose publication was finished, a folder left for a person): the
+ * caller decides whether and how it is shown. fn may be NULL. */
+typedef struct rb_notify {
+    void (*fn)(void *ctx, const char *message);
+    void *ctx;
+} rb_notify;
+
+/* Formats a message and hands it to notify (NULL, or one without fn: dropped). */
+void rb_notify_f(const rb_notify *notify, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Clears err back to RB_OK. */
 void rb_error_clear(rb_error *err);

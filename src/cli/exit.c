@@ -25,6 +25,7 @@ int rb_exit(rb_status st, const rb_error *err)
     case RB_E_INTERNAL:
     case RB_E_CANTWRITE:
     case RB_E_LOCKED:
+    case RB_E_NOPERM:
     case RB_E_CONFIG:
         return (int)st;
     default:

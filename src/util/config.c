@@ -19,34 +19,50 @@
 #include <time.h>
 
 #include "rebate/config.h"
+#include "rebate/strbuf.h"
 
 typedef enum setting_type {
-    SETTING_PATH,         /* a non-empty path, kept as written */
+    SETTING_PATH,         /* a non-empty path; relative to the config file's folder */
     SETTING_YEAR_OR_AUTO, /* `auto` or a year in [min, max] */
-    SETTING_CHOICE        /* one of choices, exactly */
+    SETTING_CHOICE,       /* one of choices, exactly */
+    SETTING_INT,          /* a whole number in [min, max], digits only */
+    SETTING_TEXT,         /* non-empty text of at most max bytes */
+    SETTING_DIGITS        /* digits only, from min to max of them */
 } setting_type;
 
 typedef struct setting {
     const char *name;           /* the key in [rebate] */
     setting_type type;          /* how the value is read */
+    bool required;              /* a missing key is an error */
     size_t offset;              /* where it goes in rb_config */
-    int min, max;               /* SETTING_YEAR_OR_AUTO: the years allowed */
+    int min, max;               /* the bounds of the value (years, number, length) */
     const char *const *choices; /* SETTING_CHOICE: allowed values, NULL-ended */
     size_t size;                /* SETTING_CHOICE: bytes at offset */
 } setting;
 
 static const char *const ENCODINGS[] = {"auto", "utf-8", "gb18030", NULL};
 
-/* The settings of cli.md, in the order the example file lists them (and in
- * which missing keys are reported). */
+/* The settings, in the order the example file lists them (and in which
+ * missing keys are reported). The bounds of the fund's account follow the
+ * bank file: an account of 8 to 32 digits as a payee's, a
+ * CNAPS participant code of 12 digits, names of at most 140 characters
+ * (pain.001's Max140Text; counted here in bytes, which is stricter). */
 static const setting SETTINGS[] = {
-    {"database", SETTING_PATH, offsetof(rb_config, database), 0, 0, NULL, 0},
-    {"inbox", SETTING_PATH, offsetof(rb_config, inbox), 0, 0, NULL, 0},
-    {"outbox", SETTING_PATH, offsetof(rb_config, outbox), 0, 0, NULL, 0},
-    {"archive", SETTING_PATH, offsetof(rb_config, archive), 0, 0, NULL, 0},
-    {"policy_year", SETTING_YEAR_OR_AUTO, offsetof(rb_config, policy_year), 2000, 9999, NULL, 0},
-    {"encoding", SETTING_CHOICE, offsetof(rb_config, encoding), 0, 0, ENCODINGS,
+    {"database", SETTING_PATH, true, offsetof(rb_config, database), 0, 0, NULL, 0},
+    {"inbox", SETTING_PATH, true, offsetof(rb_config, inbox), 0, 0, NULL, 0},
+    {"outbox", SETTING_PATH, true, offsetof(rb_config, outbox), 0, 0, NULL, 0},
+    {"archive", SETTING_PATH, true, offsetof(rb_config, archive), 0, 0, NULL, 0},
+    {"policy_year", SETTING_YEAR_OR_AUTO, true, offsetof(rb_config, policy_year), 2000, 9999, NULL, 0},
+    {"encoding", SETTING_CHOICE, true, offsetof(rb_config, encoding), 0, 0, ENCODINGS,
      sizeof ((rb_config *)0)->encoding},
+    {"notice_days", SETTING_INT, false, offsetof(rb_config, notice_days), 0, RB_CONFIG_MAX_NOTICE_DAYS, NULL,
+     0},
+    {"notice_contact", SETTING_TEXT, false, offsetof(rb_config, notice_contact), 1, 180, NULL, 0},
+    {"fund_account_name", SETTING_TEXT, false, offsetof(rb_config, fund_account_name), 1, 140, NULL, 0},
+    {"fund_account", SETTING_DIGITS, false, offsetof(rb_config, fund_account), RB_CONFIG_ACCOUNT_MIN_DIGITS,
+     RB_CONFIG_ACCOUNT_MAX_DIGITS, NULL, 0},
+    {"fund_bank_name", SETTING_TEXT, false, offsetof(rb_config, fund_bank_name), 1, 140, NULL, 0},
+    {"fund_bank_code", SETTING_DIGITS, false, offsetof(rb_config, fund_bank_code), 12, 12, NULL, 0},
 };
 #define N_SETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
 #define SECTION "rebate"
@@ -54,6 +70,7 @@ static const setting SETTINGS[] = {
 /* What the parse knows while inih runs. */
 typedef struct parse_state {
     const char *path;            /* for messages */
+    const char *dir;             /* the config file's folder, for relative paths */
     FILE *file;                  /* the config file */
     int current_year;            /* what `auto` means */
     rb_config *config;           /* where settings go */
@@ -135,6 +152,32 @@ static bool parse_year(const char *value, int current_year, int min, int max, in
     return *year >= min && *year <= max;
 }
 
+/* Records running out of memory as the parse's error; 0 for inih. */
+static int out_of_memory(parse_state *ps, rb_strbuf *partial)
+{
+    rb_strbuf_release(partial);
+    ps->error_line = ps->line;
+    rb_fail(&ps->error, RB_E_INTERNAL, "out of memory reading config '%s'", ps->path);
+    ps->stop = true;
+    return 0;
+}
+
+/* Stores the heap string text (taken over) as setting s; 1 for inih. */
+static int store_string(parse_state *ps, const setting *s, char *text)
+{
+    *(char **)((char *)ps->config + s->offset) = text;
+    return 1;
+}
+
+/* Stores a copy of value as setting s. */
+static int store_copy(parse_state *ps, const setting *s, const char *value)
+{
+    rb_strbuf copy = RB_STRBUF_INIT;
+    if (!rb_strbuf_adds(&copy, value))
+        return out_of_memory(ps, &copy);
+    return store_string(ps, s, copy.buf);
+}
+
 /* Checks value and stores it; 0 (with the error recorded) when it is bad. */
 static int apply_setting(parse_state *ps, const setting *s, const char *value)
 {
@@ -143,14 +186,38 @@ static int apply_setting(parse_state *ps, const setting *s, const char *value)
     case SETTING_PATH: {
         if (value[0] == '\0')
             return setting_error(ps, s->name, "the value is empty; give a path");
-        char *copy = strdup(value);
-        if (copy == NULL) {
-            ps->error_line = ps->line;
-            rb_fail(&ps->error, RB_E_INTERNAL, "out of memory reading config '%s'", ps->path);
-            ps->stop = true;
-            return 0;
+        /* Relative to the file's own folder, so that the job finds the same
+         * files from whatever folder cron or a person starts it in. */
+        rb_strbuf path = RB_STRBUF_INIT;
+        size_t dir_len = strlen(ps->dir);
+        bool ok = value[0] == '/' || strcmp(ps->dir, ".") == 0
+                      ? rb_strbuf_adds(&path, value)
+                      : rb_strbuf_addf(&path, "%s%s%s", ps->dir, ps->dir[dir_len - 1] == '/' ? "" : "/", value);
+        return ok ? store_string(ps, s, path.buf) : out_of_memory(ps, &path);
+    }
+    case SETTING_TEXT: {
+        size_t len = strlen(value);
+        if (len < (size_t)s->min)
+            return setting_error(ps, s->name, "the value is empty; give a text or leave the key out");
+        if (len > (size_t)s->max)
+            return setting_error(ps, s->name, "the value is %zu bytes long, more than %d", len, s->max);
+        return store_copy(ps, s, value);
+    }
+    case SETTING_DIGITS: {
+        size_t len = strlen(value);
+        if (strspn(value, "0123456789") != len || len < (size_t)s->min || len > (size_t)s->max) {
+            if (s->min == s->max)
+                return setting_error(ps, s->name, "'%s' is not %d digits", value, s->min);
+            return setting_error(ps, s->name, "'%s' is not %d to %d digits", value, s->min, s->max);
         }
-        *(char **)(base + s->offset) = copy;
+        return store_copy(ps, s, value);
+    }
+    case SETTING_INT: {
+        size_t len = strlen(value);
+        if (len == 0 || len > 6 || strspn(value, "0123456789") != len || atoi(value) < s->min ||
+            atoi(value) > s->max)
+            return setting_error(ps, s->name, "'%s' is not a whole number from %d to %d", value, s->min, s->max);
+        *(int *)(base + s->offset) = atoi(value);
         return 1;
     }
     case SETTING_YEAR_OR_AUTO: {
@@ -225,22 +292,40 @@ void rb_config_free(rb_config *config)
     free(config->inbox);
     free(config->outbox);
     free(config->archive);
+    free(config->notice_contact);
+    free(config->fund_account_name);
+    free(config->fund_account);
+    free(config->fund_bank_name);
+    free(config->fund_bank_code);
     memset(config, 0, sizeof *config);
 }
 
 rb_status rb_config_load_for_year(const char *path, int current_year, rb_config *config, rb_error *err)
 {
     memset(config, 0, sizeof *config);
+    config->notice_days = RB_CONFIG_DEFAULT_NOTICE_DAYS;
     rb_status st = RB_OK;
+    rb_strbuf dir = RB_STRBUF_INIT;
+    const char *slash = strrchr(path, '/');
+    bool dir_ok = slash == NULL ? rb_strbuf_adds(&dir, ".")
+                  : slash == path ? rb_strbuf_adds(&dir, "/")
+                                  : rb_strbuf_add(&dir, path, (size_t)(slash - path));
+    if (!dir_ok) {
+        rb_strbuf_release(&dir);
+        return rb_fail(err, RB_E_INTERNAL, "out of memory reading config '%s'", path);
+    }
     parse_state ps = {
         .path = path,
+        .dir = dir.buf,
         .current_year = current_year,
         .config = config,
         .last_setting = -1,
     };
     ps.file = fopen(path, "re");
-    if (ps.file == NULL)
+    if (ps.file == NULL) {
+        rb_strbuf_release(&dir);
         return rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(errno));
+    }
 
     int rc = ini_parse_stream(read_line, &ps, on_setting, &ps);
     if (ps.read_errno != 0) {
@@ -263,7 +348,7 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
         goto out;
     }
     for (size_t i = 0; i < N_SETTINGS; i++) {
-        if (ps.seen_line[i] == 0) {
+        if (SETTINGS[i].required && ps.seen_line[i] == 0) {
             st = rb_fail(err, RB_E_CONFIG, "config '%s': key '%s' is missing from section [%s]", path,
                          SETTINGS[i].name, SECTION);
             goto out;
@@ -271,6 +356,7 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
     }
 out:
     fclose(ps.file);
+    rb_strbuf_release(&dir);
     if (st != RB_OK)
         rb_config_free(config);
     return st;

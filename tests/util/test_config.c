@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rebate/config.h"
 #include "test_support.h"
@@ -65,8 +66,15 @@ START_TEST(test_config_example_of_cli_md)
     ck_assert_int_eq(config.policy_year, 2024);
     ck_assert(config.policy_year_auto);
     ck_assert_str_eq(config.encoding, "auto");
+    ck_assert_int_eq(config.notice_days, 5);
+    ck_assert_str_eq(config.notice_contact, "鞍山市社会保险事业服务中心 0412-0000000");
+    ck_assert_str_eq(config.fund_account_name, "鞍山市失业保险基金专户");
+    ck_assert_str_eq(config.fund_account, "0000000000000000000");
+    ck_assert_str_eq(config.fund_bank_name, "中国工商银行股份有限公司鞍山分行");
+    ck_assert_str_eq(config.fund_bank_code, "102223000000");
     rb_config_free(&config);
     ck_assert_ptr_null(config.database);
+    ck_assert_ptr_null(config.fund_account);
     rb_config_free(&config); /* twice is harmless */
 }
 END_TEST
@@ -96,10 +104,23 @@ START_TEST(test_config_fixed_year_and_values)
     ck_assert_int_eq(config.policy_year, 2020);
     ck_assert(!config.policy_year_auto);
     ck_assert_str_eq(config.encoding, "gb18030");
-    ck_assert_str_eq(config.archive, "archive;not-a-comment");
-    ck_assert_str_eq(config.outbox, "out box");
-    ck_assert_str_eq(config.inbox, "inbox");
-    ck_assert_str_eq(config.database, "rebate.db");
+    /* Relative paths are relative to the file's own folder. */
+    char expected[4400];
+    snprintf(expected, sizeof expected, "%s/archive;not-a-comment", ts_fixture("config"));
+    ck_assert_str_eq(config.archive, expected);
+    snprintf(expected, sizeof expected, "%s/out box", ts_fixture("config"));
+    ck_assert_str_eq(config.outbox, expected);
+    snprintf(expected, sizeof expected, "%s/inbox", ts_fixture("config"));
+    ck_assert_str_eq(config.inbox, expected);
+    snprintf(expected, sizeof expected, "%s/rebate.db", ts_fixture("config"));
+    ck_assert_str_eq(config.database, expected);
+    /* The optional keys left out: their defaults. */
+    ck_assert_int_eq(config.notice_days, RB_CONFIG_DEFAULT_NOTICE_DAYS);
+    ck_assert_ptr_null(config.notice_contact);
+    ck_assert_ptr_null(config.fund_account_name);
+    ck_assert_ptr_null(config.fund_account);
+    ck_assert_ptr_null(config.fund_bank_name);
+    ck_assert_ptr_null(config.fund_bank_code);
     rb_config_free(&config);
 }
 END_TEST
@@ -114,8 +135,11 @@ START_TEST(test_config_bom_and_crlf)
                                "archive = arch\r\npolicy_year = 9999\r\nencoding = utf-8\r\n",
                                &config, &err, path, sizeof path),
                      RB_OK);
-    ck_assert_str_eq(config.database, "d.db");
-    ck_assert_str_eq(config.archive, "arch");
+    char expected[4400];
+    snprintf(expected, sizeof expected, "%s/d.db", base);
+    ck_assert_str_eq(config.database, expected);
+    snprintf(expected, sizeof expected, "%s/arch", base);
+    ck_assert_str_eq(config.archive, expected);
     ck_assert_int_eq(config.policy_year, 9999);
     ck_assert_str_eq(config.encoding, "utf-8");
     rb_config_free(&config);
@@ -126,7 +150,8 @@ START_TEST(test_config_unknown_key)
 {
     check_error("config/unknown_key.ini",
                 " line 4, key 'outbx': unknown key (the keys are database, inbox, outbox, archive, policy_year, "
-                "encoding)");
+                "encoding, notice_days, notice_contact, fund_account_name, fund_account, fund_bank_name, "
+                "fund_bank_code)");
 }
 END_TEST
 
@@ -292,6 +317,91 @@ START_TEST(test_config_line_too_long)
 }
 END_TEST
 
+/* A config named without a folder: paths stay as written (relative to the
+ * current folder, which is then the file's folder); an absolute path is
+ * never changed. */
+START_TEST(test_config_relative_to_file)
+{
+    rb_config config;
+    rb_error err = {0};
+    char path[4200];
+    ck_assert_int_eq(load_text("[rebate]\ndatabase = /abs/d.db\ninbox = ./i\noutbox = ../o\narchive = a/b\n"
+                               "policy_year = auto\nencoding = auto\n",
+                               &config, &err, path, sizeof path),
+                     RB_OK);
+    char expected[4400];
+    ck_assert_str_eq(config.database, "/abs/d.db");
+    snprintf(expected, sizeof expected, "%s/./i", base);
+    ck_assert_str_eq(config.inbox, expected);
+    snprintf(expected, sizeof expected, "%s/../o", base);
+    ck_assert_str_eq(config.outbox, expected);
+    snprintf(expected, sizeof expected, "%s/a/b", base);
+    ck_assert_str_eq(config.archive, expected);
+    rb_config_free(&config);
+
+    char cwd[4096];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(base), 0);
+    rb_error err2 = {0};
+    rb_status st = rb_config_load_for_year("rebate.ini", 2021, &config, &err2);
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_int_eq(st, RB_OK);
+    ck_assert_str_eq(config.inbox, "./i");
+    ck_assert_str_eq(config.archive, "a/b");
+    rb_config_free(&config);
+}
+END_TEST
+
+/* The optional keys: each bad value refused with the key named. */
+START_TEST(test_config_optional_keys_checked)
+{
+    static const struct {
+        const char *line;
+        const char *message;
+    } cases[] = {
+        {"notice_days = 61", "key 'notice_days': '61' is not a whole number from 0 to 60"},
+        {"notice_days = -1", "key 'notice_days': '-1' is not a whole number from 0 to 60"},
+        {"notice_days = five", "key 'notice_days': 'five' is not a whole number from 0 to 60"},
+        {"notice_days =", "key 'notice_days': '' is not a whole number from 0 to 60"},
+        {"notice_contact =", "key 'notice_contact': the value is empty; give a text or leave the key out"},
+        {"fund_account = 1234567", "key 'fund_account': '1234567' is not 8 to 32 digits"},
+        {"fund_account = 6222 0200 1234", "key 'fund_account': '6222 0200 1234' is not 8 to 32 digits"},
+        {"fund_account = 123456789012345678901234567890123",
+         "key 'fund_account': '123456789012345678901234567890123' is not 8 to 32 digits"},
+        {"fund_bank_code = 10222300000", "key 'fund_bank_code': '10222300000' is not 12 digits"},
+        {"fund_bank_code = 10222300000X", "key 'fund_bank_code': '10222300000X' is not 12 digits"},
+        {"fund_account_name =", "key 'fund_account_name': the value is empty; give a text or leave the key out"},
+        {"fund_bank_name =", "key 'fund_bank_name': the value is empty; give a text or leave the key out"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "[rebate]\ndatabase = d\ninbox = i\noutbox = o\narchive = a\npolicy_year = auto\n"
+                 "encoding = auto\n%s\n",
+                 cases[i].line);
+        rb_config config;
+        rb_error err = {0};
+        char path[4200];
+        ck_assert_int_eq(load_text(text, &config, &err, path, sizeof path), RB_E_CONFIG);
+        char expected[4800];
+        snprintf(expected, sizeof expected, "config '%s' line 8, %s", path, cases[i].message);
+        ck_assert_str_eq(err.message, expected);
+        ck_assert_ptr_null(config.database);
+    }
+    /* Bounds that are allowed. */
+    rb_config config;
+    rb_error err = {0};
+    char path[4200];
+    ck_assert_int_eq(load_text("[rebate]\ndatabase = d\ninbox = i\noutbox = o\narchive = a\npolicy_year = auto\n"
+                               "encoding = auto\nnotice_days = 0\nfund_account = 12345678\n",
+                               &config, &err, path, sizeof path),
+                     RB_OK);
+    ck_assert_int_eq(config.notice_days, 0);
+    ck_assert_str_eq(config.fund_account, "12345678");
+    rb_config_free(&config);
+}
+END_TEST
+
 START_TEST(test_config_unreadable)
 {
     rb_config config;
@@ -348,6 +458,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_config_line_not_key_value);
     tcase_add_test(tc, test_config_first_error_wins);
     tcase_add_test(tc, test_config_line_too_long);
+    tcase_add_test(tc, test_config_relative_to_file);
+    tcase_add_test(tc, test_config_optional_keys_checked);
     tcase_add_test(tc, test_config_unreadable);
     tcase_add_test(tc, test_config_empty_file);
     suite_add_tcase(s, tc);
