@@ -412,7 +412,10 @@ static rb_status workbook_open(workbook_file *w, const rb_workbook_batch *batch,
     if (st != RB_OK)
         return st;
     fclose(f);
-    lxw_workbook_options options = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_FALSE};
+    /* Rows go to a temporary file until the workbook is zipped: made (and
+     * unlinked at once) in the batch's own folder, on the disk that holds
+     * the batch anyway, not in a /tmp that may be memory. */
+    lxw_workbook_options options = {.constant_memory = LXW_TRUE, .tmpdir = (char *)batch->dir, .use_zip64 = LXW_FALSE};
     w->wb = workbook_new_opt(w->path.buf, &options);
     if (w->wb == NULL || !make_formats(w->wb, &w->fm))
         return rb_fail(err, RB_E_INTERNAL, "out of memory writing '%s'", w->path.buf);
