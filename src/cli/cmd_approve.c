@@ -47,7 +47,7 @@ int cmd_approve(int argc, char **argv)
         .db_path = &db_path,
         .config_path = &config_path,
     };
-    rb_config config;
+    rb_config config = {0};
     int first, status = rb_opts_parse(&line, argc, argv, &first);
     if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
         goto done;
