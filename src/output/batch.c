@@ -569,7 +569,8 @@ static rb_status publish(batch_run *run, rb_error *err)
     /* The workbooks, from the CSV files just closed, checked against the
      * same totals (docs/batch.md, "The workbooks"). */
     rb_workbook_batch books = {.dir = run->staging, .batch_id = run->batch_id, .policy_year = run->params->policy_year,
-                               .as_of = opts->as_of, .payments = r->payments, .total = r->total,
+                               .as_of = opts->as_of, .dry_run = opts->dry_run, .payments = r->payments,
+                               .total = r->total,
                                .review_firms = r->by_outcome[RB_OUTCOME_REVIEW], .rejected_rows = r->row_errors};
     if ((st = rb_workbooks_write(&books, err)) != RB_OK)
         goto fail;

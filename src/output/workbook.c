@@ -465,12 +465,17 @@ static rb_status sheet_status(const sheet *s, const workbook_file *w, rb_error *
     return RB_OK;
 }
 
+/* A preview's workbooks say so in the title and on the batch line, as its
+ * summary.txt does: nobody is to sign one. */
+#define PREVIEW_TITLE "【预览】"
+#define PREVIEW_LINE "　　*** 预览（DRY RUN）：未记入台账，不得据此拨付 ***"
+
 static void batch_line(const rb_workbook_batch *batch, char *buf, size_t size)
 {
     int32_t d = batch->as_of;
-    snprintf(buf, size, "批次号：%s　　政策年度：%d　　数据年度：%d　　业务日期：%04d-%02d-%02d", batch->batch_id,
+    snprintf(buf, size, "批次号：%s　　政策年度：%d　　数据年度：%d　　业务日期：%04d-%02d-%02d%s", batch->batch_id,
              (int)batch->policy_year, (int)batch->policy_year - 1, (int)(d / 10000), (int)(d / 100 % 100),
-             (int)(d % 100));
+             (int)(d % 100), batch->dry_run ? PREVIEW_LINE : "");
 }
 
 /* The total's stored value: the ledger's exact total as the double nearest
@@ -539,8 +544,9 @@ static bool payout_row(void *ctx, const csv_row *row)
 
 static rb_status write_payout(const rb_workbook_batch *batch, rb_error *err)
 {
-    char title[128], info[256];
-    snprintf(title, sizeof title, "%d年失业保险稳岗返还（免申即享）拨付明细表", (int)batch->policy_year);
+    char title[256], info[512];
+    snprintf(title, sizeof title, "%s%d年失业保险稳岗返还（免申即享）拨付明细表", batch->dry_run ? PREVIEW_TITLE : "",
+             (int)batch->policy_year);
     batch_line(batch, info, sizeof info);
     workbook_file w;
     rb_status st = workbook_open(&w, batch, "payout.xlsx", title, err);
@@ -805,11 +811,13 @@ static void write_review_sheet(sheet *s, const formats *fm, exceptions_pass *p, 
 
 static rb_status write_exceptions(const rb_workbook_batch *batch, rb_error *err)
 {
-    char title[128], review_title[160], rejected_title[160], info[256];
-    snprintf(title, sizeof title, "%d年失业保险稳岗返还（免申即享）人工复核与导入拒收清单", (int)batch->policy_year);
-    snprintf(review_title, sizeof review_title, "%d年失业保险稳岗返还（免申即享）人工复核清单",
+    char title[256], review_title[256], rejected_title[256], info[512];
+    const char *preview = batch->dry_run ? PREVIEW_TITLE : "";
+    snprintf(title, sizeof title, "%s%d年失业保险稳岗返还（免申即享）人工复核与导入拒收清单", preview,
              (int)batch->policy_year);
-    snprintf(rejected_title, sizeof rejected_title, "%d年失业保险稳岗返还（免申即享）导入拒收行清单",
+    snprintf(review_title, sizeof review_title, "%s%d年失业保险稳岗返还（免申即享）人工复核清单", preview,
+             (int)batch->policy_year);
+    snprintf(rejected_title, sizeof rejected_title, "%s%d年失业保险稳岗返还（免申即享）导入拒收行清单", preview,
              (int)batch->policy_year);
     batch_line(batch, info, sizeof info);
     workbook_file w;

@@ -5,6 +5,7 @@
 #ifndef REBATE_OUTPUT_WORKBOOK_H
 #define REBATE_OUTPUT_WORKBOOK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rebate/error.h"
@@ -17,6 +18,7 @@ typedef struct rb_workbook_batch {
     const char *batch_id;
     int32_t policy_year;
     int32_t as_of;          /* YYYYMMDD: shown, and the workbooks' creation time */
+    bool dry_run;           /* a preview: said in the title and the batch line */
     int64_t payments;       /* rows payout.csv must hold */
     rb_fen total;           /* and their sum */
     int64_t review_firms;   /* ENTERPRISE rows exceptions.csv must hold */

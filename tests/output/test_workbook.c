@@ -248,6 +248,43 @@ START_TEST(totals_that_disagree_are_refused)
 }
 END_TEST
 
+/* A preview's workbooks say so, as its summary.txt does. */
+START_TEST(a_preview_says_so)
+{
+    const char *dir = ts_tmpdir();
+    rb_fen total = 0;
+    make_edge_folder(dir, &total);
+    rb_workbook_batch batch = edge_batch(dir, total);
+    batch.dry_run = true;
+    batch.batch_id = "PREVIEW-" BATCH_ID;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_msg(rb_workbooks_write(&batch, &err) == RB_OK, "%s", err.message);
+    if (wb_have_soffice("reading a preview's workbooks back")) {
+        char shown[4300], cmd[4400];
+        snprintf(shown, sizeof shown, "%s/shown", dir);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", shown);
+        ck_assert_int_eq(system(cmd), 0);
+        char xlsx[4300];
+        snprintf(xlsx, sizeof xlsx, "%s/payout.xlsx", dir);
+        wb_convert(xlsx, shown, true);
+        snprintf(xlsx, sizeof xlsx, "%s/exceptions.xlsx", dir);
+        wb_convert(xlsx, shown, true);
+        const char *sheets[] = {"payout-拨付明细.csv", "exceptions-人工复核.csv", "exceptions-导入拒收行.csv"};
+        for (int i = 0; i < 3; i++) {
+            wb_table t;
+            wb_table_read(path_in(shown, sheets[i]), &t);
+            ck_assert_msg(strncmp(wb_cell(&t, 0, 0), "【预览】", strlen("【预览】")) == 0, "%s: %s", sheets[i],
+                          wb_cell(&t, 0, 0));
+            ck_assert(strstr(wb_cell(&t, 1, 0), "PREVIEW-" BATCH_ID) != NULL);
+            ck_assert(strstr(wb_cell(&t, 1, 0), "预览（DRY RUN）：未记入台账，不得据此拨付") != NULL);
+            wb_table_free(&t);
+        }
+    }
+    ts_rmtree(dir);
+}
+END_TEST
+
 START_TEST(display_width_counts_chinese_as_two)
 {
     ck_assert_uint_eq(rb_display_width("abc", 3), 3);
@@ -308,6 +345,7 @@ static Suite *workbook_suite(void)
     tcase_add_test(tc, totals_that_disagree_are_refused);
     tcase_add_test(tc, the_same_batch_gives_the_same_bytes);
     tcase_add_test(tc, edge_values_read_back_as_the_csv);
+    tcase_add_test(tc, a_preview_says_so);
     tcase_add_test(tc, sample_batch_reads_back_and_repeats);
     suite_add_tcase(s, tc);
     return s;
