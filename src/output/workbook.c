@@ -747,7 +747,8 @@ static bool detail_lines(const char *detail, rb_strbuf *out)
 static void write_review_sheet(sheet *s, const formats *fm, exceptions_pass *p, const char *title, const char *info,
                                rb_fen total, double total_value, bool *oom)
 {
-    qsort(p->firms, p->n, sizeof *p->firms, by_reason);
+    if (p->n > 0) /* no firm for review: no array at all */
+        qsort(p->firms, p->n, sizeof *p->firms, by_reason);
     size_t groups = 0;
     for (size_t i = 0; i < p->n; i++)
         groups += i == 0 || p->firms[i].reason != p->firms[i - 1].reason;
