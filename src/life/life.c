@@ -9,7 +9,6 @@
  * what the ledger recorded (the same bytes) and renames it into place. A
  * visible bank/ therefore always belongs to a recorded approval. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/batches.h"
 #include "rebate/crash.h"
 #include "rebate/date.h"
@@ -60,21 +60,25 @@ static char *trimmed_dup(const char *text)
     const char *start = text;
     size_t len = strlen(text);
     rb_text_trim(&start, &len);
-    return strndup(start, len);
+    return rb_strndup(start, len);
 }
 
 bool rb_same_person(const char *a, const char *b)
 {
-    rb_strbuf fa = RB_STRBUF_INIT, fb = RB_STRBUF_INIT;
-    bool same;
-    if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL) ||
-        !rb_name_fold(a, strlen(a), &fa) || !rb_name_fold(b, strlen(b), &fb))
-        same = strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
-    else
-        same = strcasecmp(fa.buf, fb.buf) == 0;
-    rb_strbuf_release(&fa);
-    rb_strbuf_release(&fb);
-    return same;
+    if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL))
+        return strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
+    return rb_names_equal_ignoring_case(a, b);
+}
+
+/* Starts the write transaction and reads the batch in it. */
+static rb_status begin_with_batch(sqlite3 *db, const char *batch_id, rb_batch_record *b, bool *in_transaction,
+                                  rb_error *err)
+{
+    rb_status st = rb_db_begin(db, err);
+    if (st != RB_OK)
+        return st;
+    *in_transaction = true;
+    return rb_batch_record_load(db, batch_id, b, err);
 }
 
 /* ---- approve ---- */
@@ -102,10 +106,7 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
         st = out_of_memory(err);
         goto out;
     }
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    if ((st = begin_with_batch(db, batch_id, &b, &in_transaction, err)) != RB_OK)
         goto out;
     if ((out->bank_dir = rb_path_joined(b.folder, BANK_DIR)) == NULL ||
         (staging = rb_path_joined(b.folder, BANK_STAGING)) == NULL) {
@@ -139,8 +140,8 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
             goto out;
         }
         out->finished = true;
-        out->approved_by = strdup(b.approved_by);
-        out->approved_at = strdup(b.approved_at);
+        out->approved_by = rb_strdup(b.approved_by);
+        out->approved_at = rb_strdup(b.approved_at);
     } else if (strcmp(b.state, "published") == 0) {
         if (rb_same_person(by, b.created_by)) {
             st = rb_fail(err, RB_E_USAGE, "%s ran batch %s, so %s cannot approve it: someone else must sign it off",
@@ -159,8 +160,8 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
                          out->bank_dir, b.batch_id);
             goto out;
         }
-        out->approved_by = strdup(by);
-        out->approved_at = strdup(rb_now_utc(now));
+        out->approved_by = rb_strdup(by);
+        out->approved_at = rb_strdup(rb_now_utc(now));
     } else {
         st = rb_fail(err, RB_E_INTERNAL, "batch %s has the unknown state '%s'", b.batch_id, b.state);
         goto out;
@@ -225,10 +226,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         st = out_of_memory(err);
         goto out;
     }
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    if ((st = begin_with_batch(db, batch_id, &b, &in_transaction, err)) != RB_OK)
         goto out;
     if ((note = rb_path_joined(b.folder, VOID_NOTE)) == NULL ||
         (note_staging = rb_path_joined(b.folder, VOID_NOTE_STAGING)) == NULL ||
@@ -257,7 +255,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         }
         /* Recorded, but a crash kept the note from its place. */
         out->finished = true;
-        if ((out->voided_at = strdup(b.voided_at)) == NULL) {
+        if ((out->voided_at = rb_strdup(b.voided_at)) == NULL) {
             st = out_of_memory(err);
             goto out;
         }
@@ -272,7 +270,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         st = rb_fail(err, RB_E_INTERNAL, "batch %s has the unknown state '%s'", b.batch_id, b.state);
         goto out;
     }
-    if ((out->voided_at = strdup(rb_now_utc(now))) == NULL) {
+    if ((out->voided_at = rb_strdup(rb_now_utc(now))) == NULL) {
         st = out_of_memory(err);
         goto out;
     }
@@ -329,19 +327,6 @@ typedef struct reconcile {
     rb_reconcile_result *result;
 } reconcile;
 
-static rb_status line_error(const reconcile *r, long line, rb_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static rb_status line_error(const reconcile *r, long line, rb_error *err, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return rb_fail(err, RB_E_DATA, "cannot read bank answer '%s' line %ld: %s; nothing was recorded", r->path, line,
-                   what);
-}
-
 /* One line of the answer (an rb_answer_fn). */
 static rb_status answer(void *ctx, long line, const char *reference, const char *status, const char *reason,
                         rb_error *err)
@@ -354,7 +339,8 @@ static rb_status answer(void *ctx, long line, const char *reference, const char 
     if (st != RB_OK)
         ;
     else if (!found || strcmp(batch_id, r->batch->batch_id) != 0)
-        st = line_error(r, line, err, "reference '%s' is not a payment of batch %s", reference, r->batch->batch_id);
+        st = rb_answer_line_error(r->path, line, err, "reference '%s' is not a payment of batch %s", reference,
+                                  r->batch->batch_id);
     else if (strcmp(state, status) == 0) {
         /* The same answer again changes nothing. */
         if (paid)
@@ -363,8 +349,8 @@ static rb_status answer(void *ctx, long line, const char *reference, const char 
             r->result->returned_again++;
     } else if (strcmp(state, "approved") != 0) {
         char *earlier = rb_answers_previous(r->answers, reference);
-        st = line_error(r, line, err, "payment %s is already recorded as %s%s; this line says %s", reference, state,
-                        earlier ? earlier : "", status);
+        st = rb_answer_line_error(r->path, line, err, "payment %s is already recorded as %s%s; this line says %s",
+                                  reference, state, earlier ? earlier : "", status);
         free(earlier);
     } else if ((st = rb_answers_record(r->answers, reference, r->batch->batch_id, status, reason, r->file_name, line,
                                        r->run_id, r->now, err)) == RB_OK) {
@@ -387,11 +373,8 @@ rb_status rb_batch_reconcile(sqlite3 *db, const rb_life_steps *steps, const char
     memset(&r, 0, sizeof r);
     FILE *f = NULL;
     bool in_transaction = false;
-    rb_status st = RB_OK;
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    rb_status st = begin_with_batch(db, batch_id, &b, &in_transaction, err);
+    if (st != RB_OK)
         goto out;
     if (strcmp(b.state, "approved") != 0) {
         st = strcmp(b.state, "voided") == 0

@@ -2,7 +2,6 @@
  * and exceptions.csv as the firms are decided, then the rejected input rows,
  * summary.txt and SHA256SUMS. Column orders are those of outputs.md. */
 #include <errno.h>
-#include <stdarg.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +25,12 @@ static const char *const decisions_header[] = {"uscc", "name", "outcome", "reaso
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_BUFFER (256 * 1024)
 
-static rb_status open_csv(rb_batch_files *files, const char *name, char *path, FILE **file, rb_csv_writer *w,
+static rb_status open_csv(rb_batch_files *files, const char *name, char **path_out, FILE **file, rb_csv_writer *w,
                           const char *const *header, size_t n, rb_error *err)
 {
-    snprintf(path, 4200, "%s/%s", files->dir, name);
+    char *path = *path_out = rb_path_joined(files->dir, name);
+    if (path == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
     rb_status st = rb_fs_create(files->dir, name, file, err);
     if (st != RB_OK)
         return st;
@@ -43,20 +44,33 @@ rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char
                               const rb_params *params, rb_error *err)
 {
     memset(files, 0, sizeof *files);
-    snprintf(files->dir, sizeof files->dir, "%s", dir);
-    snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id);
+    snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id); /* both 128 bytes */
     files->params = params;
     rb_status st;
-    if ((st = open_csv(files, "payout.csv", files->payout_path, &files->payout_file, &files->payout, payout_header,
+    if ((files->dir = strdup(dir)) == NULL) {
+        st = rb_fail(err, RB_E_INTERNAL, "out of memory");
+        rb_batch_files_abandon(files);
+        return st;
+    }
+    if ((st = open_csv(files, "payout.csv", &files->payout_path, &files->payout_file, &files->payout, payout_header,
                        COUNT(payout_header), err)) != RB_OK ||
-        (st = open_csv(files, "exceptions.csv", files->exceptions_path, &files->exceptions_file, &files->exceptions,
+        (st = open_csv(files, "exceptions.csv", &files->exceptions_path, &files->exceptions_file, &files->exceptions,
                        exceptions_header, COUNT(exceptions_header), err)) != RB_OK ||
-        (st = open_csv(files, "decisions.csv", files->decisions_path, &files->decisions_file, &files->decisions,
+        (st = open_csv(files, "decisions.csv", &files->decisions_path, &files->decisions_file, &files->decisions,
                        decisions_header, COUNT(decisions_header), err)) != RB_OK) {
         rb_batch_files_abandon(files);
         return st;
     }
     return RB_OK;
+}
+
+static void free_paths(rb_batch_files *files)
+{
+    char **all[] = {&files->dir, &files->payout_path, &files->exceptions_path, &files->decisions_path};
+    for (size_t i = 0; i < COUNT(all); i++) {
+        free(*all[i]);
+        *all[i] = NULL;
+    }
 }
 
 void rb_batch_files_abandon(rb_batch_files *files)
@@ -67,6 +81,7 @@ void rb_batch_files_abandon(rb_batch_files *files)
             fclose(*all[i]);
         *all[i] = NULL;
     }
+    free_paths(files);
 }
 
 /* The name a firm is known by: the registered name, else the unit's. */
@@ -77,132 +92,6 @@ static const char *firm_name(const rb_firm_input *firm)
     if (firm->has_unit && firm->unit_name)
         return firm->unit_name;
     return "";
-}
-
-static void add_clause(rb_strbuf *out, bool *ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void add_clause(rb_strbuf *out, bool *ok, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (out->len > 0)
-        *ok = *ok && rb_strbuf_adds(out, "；");
-    *ok = *ok && rb_strbuf_adds(out, text);
-}
-
-bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, const rb_decision *decision,
-                        rb_strbuf *out)
-{
-    const rb_measures *m = &decision->measures;
-    bool ok = true;
-    char a[RB_MONEY_BUFSZ], b[RB_MONEY_BUFSZ];
-    int data_year = (int)m->data_year;
-    for (int i = 0; i < RB_R_COUNT; i++) {
-        if (!(decision->reasons & (1u << i)))
-            continue;
-        switch ((rb_reason)i) {
-        case RB_R_ROW_ERROR:
-            add_clause(out, &ok, "ROW_ERROR 导入时有 %lld 行该单位的数据被拒收，见本表 ROW 行", (long long)firm->row_errors);
-            break;
-        case RB_R_DATA_CONFLICT:
-            add_clause(out, &ok, "DATA_CONFLICT 有 %lld 行同键不同值的重复数据，见本表 ROW 行", (long long)firm->conflicts);
-            break;
-        case RB_R_REG_INACTIVE:
-            add_clause(out, &ok, "REG_INACTIVE 登记状态为“%s”", firm->reg_status ? firm->reg_status : "");
-            break;
-        case RB_R_DISHONEST:
-            add_clause(out, &ok, "DISHONEST 列入严重失信主体名单");
-            break;
-        case RB_R_UI_TERMINATED:
-            add_clause(out, &ok, "UI_TERMINATED 参保状态为“%s”", firm->ui_status ? firm->ui_status : "");
-            break;
-        case RB_R_NO_CONTRIBUTIONS:
-            add_clause(out, &ok, "NO_CONTRIBUTIONS %d年无缴费记录", data_year);
-            break;
-        case RB_R_FULL_MONTHS_SHORT:
-            add_clause(out, &ok, "FULL_MONTHS_SHORT 足额缴费 %lld 个月，少于 %lld 个月", (long long)m->full_months,
-                       (long long)params->min_full_months);
-            break;
-        case RB_R_ARREARS:
-            add_clause(out, &ok, "ARREARS %d年欠缴 %s 元", data_year, rb_money_format(m->arrears, a));
-            break;
-        case RB_R_LAYOFF_RATE:
-            if (m->layoff_den == 0)
-                add_clause(out, &ok, "LAYOFF_RATE 新增领取失业保险金 %lld 人，而平均参保人数为 0",
-                           (long long)m->claimants);
-            else
-                add_clause(out, &ok, "LAYOFF_RATE 新增领取失业保险金 %lld 人，裁员率 %s%% 超过 %s%%",
-                           (long long)m->claimants, rb_percent_format(m->layoff_num, m->layoff_den, a),
-                           rb_percent_format(m->layoff_cap_permille, 1000, b));
-            break;
-        case RB_R_ZERO_AMOUNT:
-            add_clause(out, &ok, "ZERO_AMOUNT 返还金额为 0.00 元");
-            break;
-        case RB_R_REG_MISSING:
-            add_clause(out, &ok, "REG_MISSING 无市场主体登记信息");
-            break;
-        case RB_R_UNIT_MISSING:
-            add_clause(out, &ok, "UNIT_MISSING 无失业保险参保单位信息");
-            break;
-        case RB_R_REG_SUSPENDED:
-            add_clause(out, &ok, "REG_SUSPENDED 登记状态为“%s”", firm->reg_status ? firm->reg_status : "");
-            break;
-        case RB_R_UI_SUSPENDED:
-            add_clause(out, &ok, "UI_SUSPENDED 参保状态为“%s”", firm->ui_status ? firm->ui_status : "");
-            break;
-        case RB_R_LAYOFF_HIGH:
-            add_clause(out, &ok, "LAYOFF_HIGH 参保人数由 %lld 降至 %lld，降幅 %s%% 超过 %s%%", (long long)m->layoff_start,
-                       (long long)m->layoff_end,
-                       m->layoff_den > 0 ? rb_percent_format(m->layoff_num, m->layoff_den, a) : "—",
-                       rb_percent_format(m->layoff_cap_permille, 1000, b));
-            break;
-        case RB_R_LABOUR_DISPATCH:
-            add_clause(out, &ok, "LABOUR_DISPATCH 行业代码 %s（劳务派遣服务），须由单位申请办理",
-                       firm->industry_code ? firm->industry_code : "");
-            break;
-        case RB_R_NAME_MISMATCH:
-            add_clause(out, &ok, "NAME_MISMATCH 参保单位名称“%s”与登记名称“%s”不一致",
-                       firm->unit_name ? firm->unit_name : "", firm->reg_name ? firm->reg_name : "");
-            break;
-        case RB_R_NO_ACCOUNT:
-            if (!firm->has_unit)
-                add_clause(out, &ok, "NO_ACCOUNT 无参保单位信息，没有收款账户");
-            else if (firm->bank_account == NULL || firm->bank_account[0] == '\0')
-                add_clause(out, &ok, "NO_ACCOUNT 未提供银行账号");
-            else
-                add_clause(out, &ok, "NO_ACCOUNT 仅有税务账户，%d年度不允许向税务账户拨付", (int)params->policy_year);
-            break;
-        case RB_R_ACCOUNT_INVALID:
-            add_clause(out, &ok, "ACCOUNT_INVALID 银行账号“%s”不是 8 至 32 位数字",
-                       firm->bank_account ? firm->bank_account : "");
-            break;
-        case RB_R_PAYEE_MISMATCH:
-            if (firm->account_name == NULL || firm->account_name[0] == '\0')
-                add_clause(out, &ok, "PAYEE_MISMATCH 收款户名为空");
-            else
-                add_clause(out, &ok, "PAYEE_MISMATCH 收款户名“%s”与登记名称“%s”不一致", firm->account_name,
-                           firm->reg_name ? firm->reg_name : "");
-            break;
-        case RB_R_AMOUNT_HIGH:
-            add_clause(out, &ok, "AMOUNT_HIGH 返还金额 %s 元超过复核限额 %s 元", rb_money_format(m->amount, a),
-                       rb_money_format(params->review_amount, b));
-            break;
-        case RB_R_TRANSFER_RETURNED:
-            add_clause(out, &ok, "TRANSFER_RETURNED 上次转账被银行退回，收款账户至今未更正");
-            break;
-        case RB_R_ALREADY_PAID:
-            add_clause(out, &ok, "ALREADY_PAID 本年度已拨付（%s）", firm->paid_reference ? firm->paid_reference : "");
-            break;
-        case RB_R_OVER_SCOPE:
-            add_clause(out, &ok, "OVER_SCOPE 参保人数超过 %lld 人", (long long)params->scope_max_headcount);
-            break;
-        case RB_R_COUNT:
-            break;
-        }
-    }
-    return ok;
 }
 
 rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, const rb_decision *decision,
@@ -348,11 +237,9 @@ static rb_status write_row_errors(rb_batch_files *files, const rb_batch_summary 
     return rb_csv_status(w, err);
 }
 
-static rb_status write_summary(const rb_batch_files *files, const rb_batch_summary *s, rb_error *err)
+static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_summary *s, rb_error *err, const char *path)
 {
     FILE *f = NULL;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.txt", files->dir);
     rb_status st = rb_fs_create(files->dir, "summary.txt", &f, err);
     if (st != RB_OK)
         return st;
@@ -431,6 +318,16 @@ static rb_status write_summary(const rb_batch_files *files, const rb_batch_summa
     return rb_fs_close_synced(f, path, err);
 }
 
+static rb_status write_summary(rb_batch_files *files, const rb_batch_summary *s, rb_error *err)
+{
+    char *path = rb_path_joined(files->dir, "summary.txt");
+    if (path == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
+    rb_status st = write_summary_to(files, s, err, path);
+    free(path);
+    return st;
+}
+
 rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
                                 rb_error *err)
 {
@@ -448,9 +345,11 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
         if (st == RB_OK)
             st = close_st;
     }
-    if (st != RB_OK)
-        return st;
-    return write_summary(files, summary, err);
+    if (st == RB_OK)
+        st = write_summary(files, summary, err);
+    if (st == RB_OK)
+        free_paths(files);
+    return st;
 }
 
 /* libcsv callbacks for reading payout.csv back. */

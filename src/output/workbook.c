@@ -18,6 +18,7 @@
 #include <xlsxwriter.h>
 
 #include "output/workbook.h"
+#include "rebate/alloc.h"
 #include "rebate/fsutil.h"
 #include "rebate/rules.h"
 #include "rebate/strbuf.h"
@@ -665,7 +666,7 @@ static bool exceptions_row(void *ctx, const csv_row *row)
     if (strcmp(field(row, 0), "ENTERPRISE") == 0) {
         if (p->n == p->cap) {
             size_t cap = p->cap ? p->cap * 2 : 256;
-            review_firm *grown = realloc(p->firms, cap * sizeof *grown);
+            review_firm *grown = rb_realloc(p->firms, cap * sizeof *grown);
             if (grown == NULL)
                 return false;
             p->firms = grown;

@@ -9,70 +9,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
 #include "rebate/snapshot.h"
+#include "rebate/varint.h"
 
 #define SCHEMA "snapshot"
 
-rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, char *out, size_t size, rb_error *err)
+rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, rb_strbuf *out, rb_error *err)
 {
     const char *main_file = sqlite3_db_filename(db, "main");
     if (main_file == NULL || main_file[0] == '\0')
         return rb_fail(err, RB_E_INTERNAL, "an in-memory database has no snapshot file");
-    int n = snprintf(out, size, "%s.snapshot%s", main_file, suffix);
-    if (n < 0 || (size_t)n >= size)
-        return rb_fail(err, RB_E_USAGE, "the database name '%s' is too long", main_file);
+    rb_strbuf_reset(out);
+    if (!rb_strbuf_addf(out, "%s.snapshot%s", main_file, suffix))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory naming the snapshot of '%s'", main_file);
     return RB_OK;
 }
 
 /* ------------------------------------------------------------------ months */
 
-/* The zigzag of a - b computed modulo 2^64: exact for any two int64 values,
- * and small when they are close. */
-static uint64_t zigzag_diff(int64_t a, int64_t b)
-{
-    uint64_t d = (uint64_t)a - (uint64_t)b;
-    uint64_t sign = (uint64_t)0 - (d >> 63);
-    return (d << 1) ^ sign;
-}
-
-static int64_t add_unzigzag(int64_t base, uint64_t z)
-{
-    uint64_t d = (z >> 1) ^ ((uint64_t)0 - (z & 1));
-    uint64_t v = (uint64_t)base + d;
-    int64_t out;
-    memcpy(&out, &v, sizeof out); /* two's complement, without an implementation-defined conversion */
-    return out;
-}
-
-static unsigned char *write_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
 bool rb_months_pack(const rb_month *months, size_t n, rb_strbuf *out)
 {
-    /* Eight varints of at most 10 bytes a month, written in place. */
-    if (n > ((size_t)-1 - out->len - 1) / 80 || !rb_strbuf_grow(out, n * 80))
+    /* Eight varints of at most RB_VARINT_MAX bytes a month, written in place. */
+    if (n > ((size_t)-1 - out->len - 1) / (8 * RB_VARINT_MAX) || !rb_strbuf_grow(out, n * 8 * RB_VARINT_MAX))
         return false;
     unsigned char *start = (unsigned char *)out->buf + out->len, *p = start;
     int64_t period = 0, employer_due = 0, line = 0;
     for (size_t i = 0; i < n; i++) {
         const rb_month *m = &months[i];
-        p = write_varint(p, zigzag_diff(m->period, period));
-        p = write_varint(p, zigzag_diff(m->insured_count, 0));
-        p = write_varint(p, zigzag_diff(m->employer_due, employer_due));
-        p = write_varint(p, zigzag_diff(m->employer_paid, m->employer_due));
-        p = write_varint(p, zigzag_diff(m->employee_due, m->employer_due));
-        p = write_varint(p, zigzag_diff(m->employee_paid, m->employee_due));
-        p = write_varint(p, zigzag_diff(m->new_claimants, 0));
-        p = write_varint(p, zigzag_diff(m->line, line));
+        p = rb_varint_put(p, rb_zigzag_diff(m->period, period));
+        p = rb_varint_put(p, rb_zigzag_diff(m->insured_count, 0));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employer_due, employer_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employer_paid, m->employer_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employee_due, m->employer_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employee_paid, m->employee_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->new_claimants, 0));
+        p = rb_varint_put(p, rb_zigzag_diff(m->line, line));
         period = m->period;
         employer_due = m->employer_due;
         line = m->line;
@@ -82,29 +56,11 @@ bool rb_months_pack(const rb_month *months, size_t n, rb_strbuf *out)
     return true;
 }
 
-static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p == end)
-            return false;
-        unsigned char byte = *(*p)++;
-        if (shift == 63 && byte > 1)
-            return false; /* more than 64 bits */
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
 bool rb_months_unpack(const void *data, size_t len, size_t n, rb_month **months, size_t *cap, bool *oom)
 {
     *oom = false;
     if (n > *cap) {
-        rb_month *grown = realloc(*months, n * sizeof *grown);
+        rb_month *grown = rb_realloc(*months, n * sizeof *grown);
         if (grown == NULL) {
             *oom = true;
             return false;
@@ -117,20 +73,20 @@ bool rb_months_unpack(const void *data, size_t len, size_t n, rb_month **months,
     for (size_t i = 0; i < n; i++) {
         uint64_t z[8];
         for (int k = 0; k < 8; k++)
-            if (!get_varint(&p, end, &z[k]))
+            if (!rb_varint_get(&p, end, &z[k]))
                 return false;
         rb_month *m = &(*months)[i];
-        int64_t next_period = add_unzigzag(period, z[0]);
+        int64_t next_period = rb_zigzag_add(period, z[0]);
         if (next_period <= (i ? period : 0) || next_period > INT32_MAX)
             return false; /* periods ascend, distinct */
         m->period = (int32_t)next_period;
-        m->insured_count = add_unzigzag(0, z[1]);
-        m->employer_due = add_unzigzag(employer_due, z[2]);
-        m->employer_paid = add_unzigzag(m->employer_due, z[3]);
-        m->employee_due = add_unzigzag(m->employer_due, z[4]);
-        m->employee_paid = add_unzigzag(m->employee_due, z[5]);
-        m->new_claimants = add_unzigzag(0, z[6]);
-        m->line = add_unzigzag(line, z[7]);
+        m->insured_count = rb_zigzag_add(0, z[1]);
+        m->employer_due = rb_zigzag_add(employer_due, z[2]);
+        m->employer_paid = rb_zigzag_add(m->employer_due, z[3]);
+        m->employee_due = rb_zigzag_add(m->employer_due, z[4]);
+        m->employee_paid = rb_zigzag_add(m->employee_due, z[5]);
+        m->new_claimants = rb_zigzag_add(0, z[6]);
+        m->line = rb_zigzag_add(line, z[7]);
         period = m->period;
         employer_due = m->employer_due;
         line = m->line;
@@ -408,24 +364,34 @@ out:
     return st;
 }
 
+static rb_status attach_at(sqlite3 *db, const char *path, rb_strbuf *uri_buf, rb_error *err);
+
 rb_status rb_snapshot_attach(sqlite3 *db, rb_error *err)
 {
-    char path[4200];
-    rb_strbuf uri = RB_STRBUF_INIT;
-    rb_status st = rb_snapshot_path(db, "", path, sizeof path, err);
-    if (st != RB_OK)
-        return st;
+    rb_strbuf path_buf = RB_STRBUF_INIT, uri = RB_STRBUF_INIT;
+    rb_status st = rb_snapshot_path(db, "", &path_buf, err);
+    if (st == RB_OK)
+        st = attach_at(db, path_buf.buf, &uri, err);
+    rb_strbuf_release(&path_buf);
+    rb_strbuf_release(&uri);
+    return st;
+}
+
+/* rb_snapshot_attach of the file at path (uri: a buffer for its URI). */
+static rb_status attach_at(sqlite3 *db, const char *path, rb_strbuf *uri_buf, rb_error *err)
+{
+    rb_status st = RB_OK;
     if (sqlite3_create_module_v2(db, "contributions", &months_module, NULL, NULL) != SQLITE_OK)
         return rb_db_fail(db, "registering the view contributions", err);
     struct stat sb;
     if (lstat(path, &sb) == 0) {
         if (!S_ISREG(sb.st_mode))
             return rb_fail(err, RB_E_DATA, "the snapshot '%s' is not a regular file", path);
-        if (!uri_of(path, &uri)) {
+        if (!uri_of(path, uri_buf)) {
             st = rb_fail(err, RB_E_INTERNAL, "out of memory attaching the snapshot");
             goto out;
         }
-        if ((st = exec_bound(db, "ATTACH ?1 AS " SCHEMA, uri.buf, "attaching the snapshot", err)) != RB_OK)
+        if ((st = exec_bound(db, "ATTACH ?1 AS " SCHEMA, uri_buf->buf, "attaching the snapshot", err)) != RB_OK)
             goto out;
         sqlite3_stmt *q = NULL;
         int format = -1;
@@ -454,7 +420,6 @@ rb_status rb_snapshot_attach(sqlite3 *db, rb_error *err)
         st = rb_fail(err, RB_E_NOINPUT, "cannot read the snapshot '%s': %s", path, strerror(errno));
     }
 out:
-    rb_strbuf_release(&uri);
     return st;
 }
 
@@ -488,12 +453,12 @@ rb_status rb_snapshot_is_current(sqlite3 *db, bool *current, rb_error *err)
     if (attached == 0) {
         /* An in-memory (empty) snapshot is stale once a file exists. */
         const char *file = sqlite3_db_filename(db, SCHEMA);
-        char path[4200];
+        rb_strbuf path = RB_STRBUF_INIT;
         struct stat sb;
-        if ((st = rb_snapshot_path(db, "", path, sizeof path, err)) != RB_OK)
-            return st;
-        *current = (file != NULL && file[0] != '\0') || lstat(path, &sb) != 0;
-        return RB_OK;
+        if ((st = rb_snapshot_path(db, "", &path, err)) == RB_OK)
+            *current = (file != NULL && file[0] != '\0') || lstat(path.buf, &sb) != 0;
+        rb_strbuf_release(&path);
+        return st;
     }
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT coalesce(max(import_id), 0) FROM main.imports", -1, &q, NULL) != SQLITE_OK ||
@@ -513,10 +478,14 @@ rb_status rb_snapshot_open_reader(sqlite3 *db, sqlite3 **out, rb_error *err)
     if (path == NULL || path[0] == '\0')
         return rb_fail(err, RB_E_INTERNAL, "an in-memory database has no second connection");
     sqlite3 *reader = NULL;
-    if (sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-                        NULL) != SQLITE_OK) {
-        rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
-                               reader ? sqlite3_errmsg(reader) : "out of memory");
+    int rc = sqlite3_open_v2(path, &reader,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        /* Out of memory is no missing input. */
+        rb_status st = reader == NULL || (rc & 0xff) == SQLITE_NOMEM
+                           ? rb_fail(err, RB_E_INTERNAL, "out of memory opening database '%s' for reading", path)
+                           : rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
+                                     sqlite3_errmsg(reader));
         sqlite3_close(reader);
         return st;
     }
@@ -576,8 +545,8 @@ struct rb_snapshot_builder {
     sqlite3 *db;
     sqlite3_stmt *insert_months;
     rb_strbuf packed;
-    char path_new[4200];
-    char path_final[4200];
+    rb_strbuf path_new;   /* "" once it is the snapshot */
+    rb_strbuf path_final;
 };
 
 sqlite3 *rb_snapshot_builder_db(rb_snapshot_builder *b)
@@ -593,29 +562,31 @@ static rb_status write_failed(const char *path, rb_error *err)
 rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err)
 {
     *out = NULL;
-    rb_snapshot_builder *b = calloc(1, sizeof *b);
+    rb_snapshot_builder *b = rb_calloc(1, sizeof *b);
     if (b == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting a snapshot");
     rb_strbuf_init(&b->packed);
+    rb_strbuf_init(&b->path_new);
+    rb_strbuf_init(&b->path_final);
     rb_status st;
-    if ((st = rb_snapshot_path(main_db, ".new", b->path_new, sizeof b->path_new, err)) != RB_OK ||
-        (st = rb_snapshot_path(main_db, "", b->path_final, sizeof b->path_final, err)) != RB_OK)
+    if ((st = rb_snapshot_path(main_db, ".new", &b->path_new, err)) != RB_OK ||
+        (st = rb_snapshot_path(main_db, "", &b->path_final, err)) != RB_OK)
         goto fail;
     /* A crash of an earlier import may have left one: it was never published. */
-    if (unlink(b->path_new) != 0 && errno != ENOENT) {
-        st = rb_fail(err, RB_E_CANTWRITE, "cannot remove the unfinished snapshot '%s': %s", b->path_new,
+    if (unlink(b->path_new.buf) != 0 && errno != ENOENT) {
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot remove the unfinished snapshot '%s': %s", b->path_new.buf,
                      strerror(errno));
         goto fail;
     }
-    int fd = open(b->path_new, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    int fd = open(b->path_new.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
-        st = write_failed(b->path_new, err);
+        st = write_failed(b->path_new.buf, err);
         goto fail;
     }
     close(fd);
-    if (sqlite3_open_v2(b->path_new, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+    if (sqlite3_open_v2(b->path_new.buf, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
-        st = rb_fail(err, RB_E_CANTWRITE, "cannot open the new snapshot '%s': %s", b->path_new,
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot open the new snapshot '%s': %s", b->path_new.buf,
                      b->db ? sqlite3_errmsg(b->db) : "out of memory");
         goto fail;
     }
@@ -676,22 +647,23 @@ void rb_snapshot_abandon(rb_snapshot_builder *b)
     if (b == NULL)
         return;
     close_builder(b);
-    if (b->path_new[0] != '\0')
-        unlink(b->path_new);
+    if (b->path_new.len > 0)
+        unlink(b->path_new.buf);
     rb_strbuf_release(&b->packed);
+    rb_strbuf_release(&b->path_new);
+    rb_strbuf_release(&b->path_final);
     free(b);
 }
 
 /* The folder of a path, for its fsync. */
-static void folder_of(const char *path, char *out, size_t size)
+static bool folder_of(const char *path, rb_strbuf *out)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
-        snprintf(out, size, ".");
-    else if (slash == path)
-        snprintf(out, size, "/");
-    else
-        snprintf(out, size, "%.*s", (int)(slash - path), path);
+        return rb_strbuf_adds(out, ".");
+    if (slash == path)
+        return rb_strbuf_adds(out, "/");
+    return rb_strbuf_add(out, path, (size_t)(slash - path));
 }
 
 rb_status rb_snapshot_publish(rb_snapshot_builder *b, bool *published, rb_error *err)
@@ -709,24 +681,25 @@ rb_status rb_snapshot_publish(rb_snapshot_builder *b, bool *published, rb_error 
     }
     b->db = NULL;
     /* Durable before it gets its name: SQLite wrote it without fsync. */
-    int fd = open(b->path_new, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(b->path_new.buf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
-        st = write_failed(b->path_new, err);
+        st = write_failed(b->path_new.buf, err);
         if (fd >= 0)
             close(fd);
         goto fail;
     }
     close(fd);
-    if (rename(b->path_new, b->path_final) != 0) {
-        st = rb_fail(err, RB_E_CANTWRITE, "cannot rename '%s' to '%s': %s", b->path_new, b->path_final,
+    if (rename(b->path_new.buf, b->path_final.buf) != 0) {
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot rename '%s' to '%s': %s", b->path_new.buf, b->path_final.buf,
                      strerror(errno));
         goto fail;
     }
-    b->path_new[0] = '\0'; /* it is the snapshot now: never remove it */
+    rb_strbuf_reset(&b->path_new); /* it is the snapshot now: never remove it */
     *published = true;
-    char folder[4200];
-    folder_of(b->path_final, folder, sizeof folder);
-    st = rb_fs_sync_dir(folder, err);
+    rb_strbuf folder = RB_STRBUF_INIT;
+    st = folder_of(b->path_final.buf, &folder) ? rb_fs_sync_dir(folder.buf, err)
+                                               : rb_fail(err, RB_E_INTERNAL, "out of memory");
+    rb_strbuf_release(&folder);
     rb_snapshot_abandon(b);
     return st;
 fail:
