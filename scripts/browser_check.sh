@@ -32,6 +32,7 @@ encoding    = auto
 notice_days = 5
 notice_contact = 鞍山市社会保险事业服务中心 0412-0000000
 INI
+"$build/rebate" init --config "$work/rebate.ini" > "$work/init.log"
 "$build/rebate" nightly --config "$work/rebate.ini" > "$work/nightly.log"
 batch=$(find "$work/outbox" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | sort | tail -n 1)
 id=$(basename "$batch")

@@ -3,8 +3,11 @@
 # is missing (run as root on Debian 12 or later). Safe to run again.
 set -eu
 
+# LibreOffice, the CJK fonts and poppler are for the workbooks' read-back
+# and print checks (tests skip them when LibreOffice is absent).
 packages="build-essential cmake pkg-config libsqlite3-dev sqlite3 libcsv-dev check libssl-dev
-libinih-dev libxml2-dev libxml2-utils clang libclang-rt-dev time valgrind chromium poppler-utils"
+libinih-dev libxml2-dev libxml2-utils clang libclang-rt-dev time valgrind libxlsxwriter-dev
+libreoffice-calc-nogui fonts-noto-cjk poppler-utils chromium"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -20,3 +20,6 @@ sh scripts/valgrind.sh
 # The review report and the public notice in headless Chromium
 # (docs/report.md); skipped when Chromium is not installed.
 sh scripts/browser_check.sh build-sanitize
+# The workbooks printed through LibreOffice and read back from the PDF
+# (docs/batch.md, "The workbooks"); skipped when LibreOffice is absent.
+BUILD_DIR=build-sanitize sh scripts/print_check.sh

@@ -23,8 +23,9 @@
 static const char run_description[] =
     "Evaluates every insured firm for policy year Y (data year Y-1), records the\n"
     "payments in the ledger and publishes one batch in OUT/<Y>-<YYYYMMDD>-<NNN>/:\n"
-    "payout.csv, exceptions.csv, decisions.csv, summary.txt, report.html,\n"
-    "notice.csv, notice.html and SHA256SUMS.\n"
+    "payout.xlsx and exceptions.xlsx (for finance to print and sign), payout.csv,\n"
+    "exceptions.csv, decisions.csv, summary.txt, report.html, notice.csv,\n"
+    "notice.html and SHA256SUMS.\n"
     "\n";
 
 /* The --uscc codes of a run: each checked as it is read, the same code

@@ -338,7 +338,8 @@ static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_su
     fprintf(f, "\r\n拨付笔数：%lld\r\n拨付总额：%s 元（%s）\r\n", (long long)r->payments, rb_money_format(r->total, a), words);
     fprintf(f, "单笔最大：%s 元\r\n", rb_money_format(r->largest, a));
     fprintf(f, "中位数：%s 元\r\n", rb_money_format(files->report ? files->report->median : 0, a));
-    fprintf(f, "\r\n文件：payout.csv（拨付明细表）、exceptions.csv（人工复核）、decisions.csv（全部决定）、"
+    fprintf(f, "\r\n文件：payout.xlsx（拨付明细表，供打印签字）、exceptions.xlsx（人工复核与导入拒收行）、"
+               "payout.csv（拨付明细表）、exceptions.csv（人工复核）、decisions.csv（全部决定）、"
                "notice.csv 与 notice.html（公示名单）、report.html（审核报告）、SHA256SUMS（校验：sha256sum -c SHA256SUMS）\r\n");
     return rb_fs_close_synced(f, path, err);
 }
@@ -468,6 +469,6 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
 const char *const rb_batch_files_required[RB_BATCH_FILES_REQUIRED] = {"decisions.csv", "exceptions.csv", "payout.csv",
                                                                      "summary.txt"};
 
-const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "notice.csv",
-                                                          "notice.html",   "payout.csv",     "report.html",
-                                                          "summary.txt"};
+const char *const rb_batch_files_names[RB_BATCH_FILES] = {
+    "decisions.csv", "exceptions.csv", "exceptions.xlsx", "notice.csv", "notice.html",
+    "payout.csv",    "payout.xlsx",    "report.html",     "summary.txt"};

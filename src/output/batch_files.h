@@ -68,13 +68,15 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
 
 /* The files of a published batch, which its SHA256SUMS lists, in sorted
  * order (the one list: publication writes it, approval checks it). */
-#define RB_BATCH_FILES 7
+#define RB_BATCH_FILES 9
 enum {
     RB_FILE_DECISIONS,
     RB_FILE_EXCEPTIONS,
+    RB_FILE_EXCEPTIONS_XLSX,
     RB_FILE_NOTICE_CSV,
     RB_FILE_NOTICE_HTML,
     RB_FILE_PAYOUT,
+    RB_FILE_PAYOUT_XLSX,
     RB_FILE_REPORT,
     RB_FILE_SUMMARY
 };

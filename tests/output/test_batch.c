@@ -116,14 +116,15 @@ static char *batch_file(const char *batch, const char *name)
     return ts_read_file(path, NULL);
 }
 
-START_TEST(run_publishes_the_five_files_with_checksums)
+START_TEST(run_publishes_the_seven_files_with_checksums)
 {
     char *out = NULL;
     ck_assert_int_eq(run_rebate(&out, NULL, NULL), 0);
     ck_assert_ptr_nonnull(strstr(out, "2022-20261127-001"));
     free(out);
-    const char *files[] = {"payout.csv", "exceptions.csv", "decisions.csv", "summary.txt", "SHA256SUMS"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *files[] = {"payout.csv", "exceptions.csv", "decisions.csv", "summary.txt",
+                           "payout.xlsx", "exceptions.xlsx", "SHA256SUMS"};
+    for (size_t i = 0; i < 7; i++) {
         char *text = batch_file("2022-20261127-001", files[i]);
         ck_assert_msg(text != NULL, "%s missing", files[i]);
         free(text);
@@ -392,7 +393,7 @@ static Suite *batch_suite(void)
     TCase *tc = tcase_create("batch");
     tcase_add_checked_fixture(tc, make_db, drop_db);
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, run_publishes_the_five_files_with_checksums);
+    tcase_add_test(tc, run_publishes_the_seven_files_with_checksums);
     tcase_add_test(tc, payout_csv_exact_bytes);
     tcase_add_test(tc, decisions_and_exceptions_rows);
     tcase_add_test(tc, rerun_never_pays_twice);

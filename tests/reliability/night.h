@@ -31,10 +31,10 @@
 #define NIGHT_HELPER static __attribute__((unused))
 
 static const char *const night_extracts[3] = {"registration.csv", "insured_units.csv", "contributions.csv"};
-#define NIGHT_BATCH_FILES 8
+#define NIGHT_BATCH_FILES 10
 __attribute__((unused)) static const char *const night_batch_files[NIGHT_BATCH_FILES] = {
-    "payout.csv", "exceptions.csv", "decisions.csv", "summary.txt", "report.html", "notice.csv", "notice.html",
-    "SHA256SUMS"};
+    "payout.csv",  "exceptions.csv", "decisions.csv", "summary.txt", "payout.xlsx", "exceptions.xlsx",
+    "report.html", "notice.csv",     "notice.html",   "SHA256SUMS"};
 
 /* One night's world: the database and the three folders of the config. */
 typedef struct night {
