@@ -317,9 +317,12 @@ int cmd_nightly(int argc, char **argv)
     }
 
 out:
+    /* The sentence goes to standard error once (rb_exit); the log line on
+     * standard output only marks the end, so that the journal, which
+     * collects both streams, does not show the error twice. */
     status = rb_exit(st, &err);
     if (st != RB_OK)
-        log_step("failed", NULL, "exit %d: %s", status, err.message);
+        log_step("failed", NULL, "exit %d (the reason is on standard error)", status);
     else
         log_step("done", &start, "exit 0");
     rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
