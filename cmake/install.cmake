@@ -48,11 +48,15 @@ endif()
 
 # The config: under SYSCONFDIR (/etc for the prefix /usr), readable by its
 # owner and group only; the group becomes rebate at account creation.
+# The Debian package ships it 0644 (Debian's rule for files) and its
+# postinst sets root:rebate 0640 with dpkg-statoverride, which upgrades keep.
+set(REBATE_CONFIG_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ
+    CACHE STRING "The installed config's permissions")
 install(FILES ${CMAKE_SOURCE_DIR}/data/packaging/rebate.ini
-        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/rebate
-        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+        DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/rebate
+        PERMISSIONS ${REBATE_CONFIG_PERMISSIONS})
 install(FILES ${CMAKE_SOURCE_DIR}/data/packaging/logrotate
-        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/logrotate.d RENAME rebate)
+        DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d RENAME rebate)
 install(FILES ${CMAKE_SOURCE_DIR}/data/packaging/bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME rebate)
 

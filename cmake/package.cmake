@@ -32,17 +32,17 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "logrotate")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "nightly batch paying the stable-post rebate to small firms")
+# The long description; CPack puts the summary above it and indents it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"nightly batch paying the stable-post rebate to small firms
- rebate imports the unemployment-insurance extracts (registration, insured
- units, monthly contributions) into an SQLite ledger every night, decides
- every small insured firm against the policy year's parameters, computes
- each rebate to the fen and publishes a batch for finance: payout file,
- exceptions, decisions, summary and checksums. A firm is never paid twice.
- .
- The package creates the rebate system account, its folders under
- /var/lib/rebate, /var/spool/rebate and /var/log/rebate, and an initialised
- database. The nightly timer is installed but not enabled.")
+"rebate imports the unemployment-insurance extracts (registration, insured
+units, monthly contributions) into an SQLite ledger every night, decides
+every small insured firm against the policy year's parameters, computes
+each rebate to the fen and publishes a batch for finance: payout file,
+exceptions, decisions, summary and checksums. A firm is never paid twice.
+
+The package creates the rebate system account, its folders under
+/var/lib/rebate, /var/spool/rebate and /var/log/rebate, and an initialised
+database. The nightly timer is installed but not enabled.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/data/packaging/debian/postinst
     ${CMAKE_SOURCE_DIR}/data/packaging/debian/prerm
