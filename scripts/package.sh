@@ -8,6 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-package}
 if command -v dpkg-buildflags >/dev/null; then
+    DEB_BUILD_MAINT_OPTIONS=hardening=+all
+    export DEB_BUILD_MAINT_OPTIONS
     CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)"
     LDFLAGS=$(dpkg-buildflags --get LDFLAGS)
     export CFLAGS LDFLAGS

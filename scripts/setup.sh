@@ -4,7 +4,8 @@
 set -eu
 
 packages="build-essential cmake pkg-config libsqlite3-dev sqlite3 libcsv-dev check libssl-dev
-libinih-dev libxml2-dev libxml2-utils clang libclang-rt-dev time valgrind"
+libinih-dev libxml2-dev libxml2-utils clang libclang-rt-dev time valgrind
+scdoc man-db dpkg-dev sudo"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

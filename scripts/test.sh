@@ -17,3 +17,10 @@ sh scripts/fuzz.sh all 4
 # Valgrind (docs/reliability.md): the sample night, explain, words and a
 # few refusals on a build without sanitizers; any error or leak fails.
 sh scripts/valgrind.sh
+# The Debian package (scripts/install_test.sh): built, installed with dpkg,
+# the sample night run as the rebate account, removed and purged. Only as
+# root on a machine with dpkg; it changes the system (and leaves it as
+# found).
+if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null; then
+    sh scripts/install_test.sh
+fi
