@@ -22,6 +22,7 @@ typedef struct rb_run_options {
     bool dry_run;               /* write a preview, record nothing */
     const char *by;             /* who runs it */
     int64_t run_id;             /* the runs row of this command, or 0 */
+    rb_notify notify;           /* told of interrupted runs finished or left alone */
 } rb_run_options;
 
 typedef struct rb_run_result {
@@ -43,11 +44,8 @@ rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb
 
 /* Finishes or undoes what an interrupted run left in out_dir: staging
  * folders of batches the ledger committed are renamed into place, others
- * removed. Returns the number of batches repaired in *repaired. */
-rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_error *err);
-
-/* For crash tests: when the environment variable REBATE_CRASH_AT names
- * `step`, the process kills itself with SIGKILL right there. */
-void rb_crash_point(const char *step);
+ * removed. Returns the number of batches repaired in *repaired; tells
+ * notify of each batch it finished and of each copy it left alone. */
+rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, const rb_notify *notify, int *repaired, rb_error *err);
 
 #endif

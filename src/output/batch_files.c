@@ -530,27 +530,3 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
 
 const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "payout.csv",
                                                           "summary.txt"};
-
-rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX], rb_error *err)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, rb_batch_files_names[which]);
-    rb_status st = rb_sha256_file(path, hex, err);
-    return st == RB_E_NOINPUT ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s'", path) : st;
-}
-
-rb_status rb_batch_files_write_sums(const char *dir, char digests[RB_BATCH_FILES][RB_SHA256_HEX], rb_error *err)
-{
-    FILE *f = NULL;
-    char sums_path[4200];
-    snprintf(sums_path, sizeof sums_path, "%s/SHA256SUMS", dir);
-    rb_status st = rb_fs_create(dir, "SHA256SUMS", &f, err);
-    if (st != RB_OK)
-        return st;
-    /* The names are in sorted order already. */
-    for (int i = 0; i < RB_BATCH_FILES; i++)
-        fprintf(f, "%s  %s\n", digests[i], rb_batch_files_names[i]);
-    if ((st = rb_fs_close_synced(f, sums_path, err)) != RB_OK)
-        return st;
-    return rb_fs_sync_dir(dir, err);
-}
