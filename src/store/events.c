@@ -5,7 +5,6 @@
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/events.h"
-#include "rebate/ledger.h"
 
 static const char *const KIND_NAMES[] = {"batch", "payment", "verdict", "params"};
 
