@@ -97,6 +97,8 @@ if(REBATE_TESTS)
                    ${CMAKE_BINARY_DIR}/systemd/rebate-nightly.service
                    ${CMAKE_SOURCE_DIR}/data/packaging/systemd/rebate-nightly.timer $<TARGET_FILE:rebate>)
   set_tests_properties(packaging/systemd_units PROPERTIES SKIP_RETURN_CODE 77)
+  add_test(NAME packaging/install_destdir
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/packaging/check_install.sh ${CMAKE_BINARY_DIR})
   add_test(NAME packaging/bash_completion
            COMMAND ${CMAKE_SOURCE_DIR}/tests/packaging/check_completion.sh
                    ${CMAKE_SOURCE_DIR}/data/packaging/bash-completion)
