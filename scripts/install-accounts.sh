@@ -17,7 +17,8 @@
 #   /var/spool/rebate/{inbox,outbox,archive}  0750 rebate:rebate
 #   /var/log/rebate                       0750 rebate:rebate  cron's logs
 #   the config                            0640 root:rebate
-#   /var/lib/rebate/rebate.db             made by `rebate init` as rebate
+#   /var/lib/rebate/rebate.db             made by `rebate init` as rebate, or
+#                                         brought up to date by `rebate migrate`
 set -eu
 
 prefix=/usr/local
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --prefix) prefix=$2; shift 2 ;;
         --config) config=$2; shift 2 ;;
-        -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,/^set -eu$/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install-accounts: unknown argument '$1'" >&2; exit 64 ;;
     esac
 done
@@ -77,4 +78,12 @@ if [ ! -e "$database" ]; then
         64) echo "install-accounts: warning: this rebate has no 'init'; the first night will make $database" >&2 ;;
         *) echo "install-accounts: 'rebate init --db $database' failed with status $rc" >&2; exit "$rc" ;;
     esac
+elif [ -x "$rebate" ] && "$rebate" migrate --help >/dev/null 2>&1; then
+    # An upgrade: bring the database up to date now, so that the read-only
+    # commands of the group's members (which never migrate) work at once.
+    rc=0
+    (umask 0027 && cd /var/lib/rebate && runuser -u rebate -- "$rebate" migrate --db "$database") || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "install-accounts: warning: 'rebate migrate --db $database' exited $rc; the next night migrates it" >&2
+    fi
 fi
