@@ -23,3 +23,10 @@ sh scripts/browser_check.sh build-sanitize
 # The workbooks printed through LibreOffice and read back from the PDF
 # (docs/batch.md, "The workbooks"); skipped when LibreOffice is absent.
 BUILD_DIR=build-sanitize sh scripts/print_check.sh
+# The Debian package (scripts/install_test.sh): built, installed with dpkg,
+# the sample night run as the rebate account, removed and purged. Only as
+# root on a machine with dpkg; it changes the system (and leaves it as
+# found).
+if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null; then
+    sh scripts/install_test.sh
+fi
