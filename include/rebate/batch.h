@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rebate/error.h"
 #include "rebate/money.h"
@@ -22,6 +23,7 @@ typedef struct rb_run_options {
     bool dry_run;               /* write a preview, record nothing */
     const char *by;             /* who runs it */
     int64_t run_id;             /* the runs row of this command, or 0 */
+    bool skip_unchanged;        /* publish nothing when no firm's decision changed and nothing is paid */
 } rb_run_options;
 
 typedef struct rb_run_result {
@@ -34,6 +36,8 @@ typedef struct rb_run_result {
     rb_fen total;               /* their sum */
     rb_fen largest;             /* the largest payment */
     int64_t row_errors;         /* input rows listed in exceptions.csv */
+    int64_t decisions_recorded; /* decisions the ledger recorded: changed ones, GONE rows */
+    bool unchanged;             /* a batch of all firms in which no decision changed and nothing is paid */
 } rb_run_result;
 
 /* Runs the whole evaluation and publication. On any failure nothing is
@@ -45,6 +49,23 @@ rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb
  * folders of batches the ledger committed are renamed into place, others
  * removed. Returns the number of batches repaired in *repaired. */
 rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_error *err);
+
+/* Rebuilds the decisions.csv a batch published, from the ledger (every
+ * firm's decision as of the batch), writing it to out (out_name for
+ * messages); check says how many firms it lists, its SHA-256, the one
+ * recorded with the batch (empty for a batch made before decisions were
+ * kept as changes), whether they match, and whether some names were
+ * missing (rows recorded before the ledger kept names). */
+typedef struct rb_decisions_check {
+    int64_t firms;
+    char rebuilt_sha[65];
+    char recorded_sha[65];
+    bool matches;
+    bool names_missing;
+} rb_decisions_check;
+
+rb_status rb_batch_rebuild_decisions(sqlite3 *db, const char *batch_id, FILE *out, const char *out_name,
+                                     rb_decisions_check *check, rb_error *err);
 
 /* For crash tests: when the environment variable REBATE_CRASH_AT names
  * `step`, the process kills itself with SIGKILL right there. */

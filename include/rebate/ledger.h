@@ -14,7 +14,6 @@
 /* Prepared statements for recording one batch; made once, used per firm. */
 typedef struct rb_ledger {
     sqlite3 *db;
-    sqlite3_stmt *insert_decision;
     sqlite3_stmt *insert_payment;
 } rb_ledger;
 
@@ -35,9 +34,6 @@ rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, const rb_par
                                  const char *by, const char *folder, rb_error *err);
 rb_status rb_ledger_finish_batch(sqlite3 *db, const char *batch_id, int64_t firms, int64_t payments,
                                  rb_fen total, const char *payout_sha256, rb_error *err);
-
-rb_status rb_ledger_add_decision(rb_ledger *ledger, const char *batch_id, const rb_firm_input *firm,
-                                 const rb_decision *decision, rb_error *err);
 
 /* Records the payment of a PAY decision; reference is written into
  * reference (at least 64 bytes): <Y>-<uscc>-<attempt>. A second live payment

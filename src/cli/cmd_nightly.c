@@ -297,21 +297,27 @@ int cmd_nightly(int argc, char **argv)
         .out_dir = outbox_abs,
         .by = "nightly",
         .run_id = run_id,
+        .skip_unchanged = true,
     };
     rb_run_result result;
     if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)
         goto out;
-    if (!result.published) {
+    if (!result.published && result.unchanged) {
+        snprintf(detail, sizeof detail, "%lld firms, no decision changed since the last batch: no batch published",
+                 (long long)result.firms);
+        log_step("run", &step, "%s", detail);
+    } else if (!result.published) {
         snprintf(detail, sizeof detail, "no firm to decide: no batch published");
         log_step("run", &step, "%s", detail);
     } else {
         char total[RB_MONEY_BUFSZ];
         snprintf(detail, sizeof detail,
-                 "batch %s: %lld firms: PAY %lld, REVIEW %lld, REJECT %lld, SKIP %lld; %lld payments totalling %s yuan",
+                 "batch %s: %lld firms: PAY %lld, REVIEW %lld, REJECT %lld, SKIP %lld; %lld payments totalling %s yuan;"
+                 " %lld decisions recorded",
                  result.batch_id, (long long)result.firms, (long long)result.by_outcome[RB_OUTCOME_PAY],
                  (long long)result.by_outcome[RB_OUTCOME_REVIEW], (long long)result.by_outcome[RB_OUTCOME_REJECT],
                  (long long)result.by_outcome[RB_OUTCOME_SKIP], (long long)result.payments,
-                 rb_money_format(result.total, total));
+                 rb_money_format(result.total, total), (long long)result.decisions_recorded);
         log_step("run", &step, "%s", detail);
         log_step("publish", NULL, "%s", result.folder);
     }

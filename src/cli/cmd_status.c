@@ -3,12 +3,14 @@
  * Chinese with the codes beside; bank accounts masked to their last four
  * digits, as explain shows them. It only reads: like explain it takes no
  * lock and logs no run, so it answers while the nightly job works. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "rebate/batch.h"
 #include "rebate/batch_life.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
@@ -18,7 +20,7 @@
 #define LATEST_BATCHES 20
 
 static const char status_usage[] =
-    "usage: rebate status --db DB [--batch ID | --uscc CODE]\n"
+    "usage: rebate status --db DB [--batch ID [--decisions FILE] | --uscc CODE]\n"
     "\n"
     "Shows where things stand, in Chinese with the state codes beside:\n"
     "  without options   the latest batches: state, payments, who ran,\n"
@@ -26,6 +28,9 @@ static const char status_usage[] =
     "  --batch ID        one batch: its state, who ran, approved or voided it\n"
     "                    and when, its payments counted by state, the total,\n"
     "                    and the transfers the bank returned\n"
+    "  --decisions FILE  with --batch: rebuild the batch's decisions.csv from the\n"
+    "                    ledger into FILE ('-': standard output) and check it\n"
+    "                    against the SHA-256 recorded with the batch\n"
     "  --uscc CODE       one firm's payments for every policy year: reference,\n"
     "                    batch, amount, state and the bank's answer\n"
     "Bank accounts are shown masked to their last four digits. Nothing is\n"
@@ -35,7 +40,8 @@ static const char status_usage[] =
     "  -h, --help    show this help\n"
     "\n"
     "Exit status: 0 shown; 64 bad option or an invalid code; 66 no such\n"
-    "database or batch.\n";
+    "database or batch; 65 a rebuilt decisions.csv that differs from the one\n"
+    "published.\n";
 
 static const struct {
     const char *code, *words;
@@ -202,16 +208,46 @@ static rb_status show_firm(sqlite3 *db, const char *uscc, rb_error *err)
     return st;
 }
 
+/* --decisions FILE: the batch's decisions.csv rebuilt from the ledger. The
+ * report goes to standard error when the file goes to standard output. */
+static rb_status rebuild_decisions(sqlite3 *db, const char *batch_id, const char *path, rb_error *err)
+{
+    bool to_stdout = strcmp(path, "-") == 0;
+    FILE *out = to_stdout ? stdout : fopen(path, "wb");
+    if (out == NULL)
+        return rb_fail(err, RB_E_CANTWRITE, "cannot write '%s': %s", path, strerror(errno));
+    rb_decisions_check check;
+    rb_status st = rb_batch_rebuild_decisions(db, batch_id, out, to_stdout ? "standard output" : path, &check, err);
+    if (!to_stdout && fclose(out) != 0 && st == RB_OK)
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot write '%s': %s", path, strerror(errno));
+    if (st != RB_OK)
+        return st;
+    FILE *report = to_stdout ? stderr : stdout;
+    fprintf(report, "重建 rebuilt decisions.csv：%lld 家企业 firms，SHA-256 %s\n", (long long)check.firms,
+            check.rebuilt_sha);
+    if (check.recorded_sha[0] == '\0') {
+        fprintf(report, "该批次未记录 decisions.csv 的 SHA-256（早于按变更记录决定）no SHA-256 recorded%s\n",
+                check.names_missing ? "；台账中无企业名称，名称列为空 names not in the ledger" : "");
+        return RB_OK;
+    }
+    if (!check.matches)
+        return rb_fail(err, RB_E_DATA, "the decisions.csv rebuilt for batch %s has SHA-256 %s, not the %s recorded",
+                       batch_id, check.rebuilt_sha, check.recorded_sha);
+    fprintf(report, "与发布时记录的 SHA-256 一致 matches the one recorded\n");
+    return RB_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},
         {"batch", required_argument, NULL, 'B'},
         {"uscc", required_argument, NULL, 'u'},
+        {"decisions", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_path = NULL, *batch_id = NULL, *uscc_text = NULL;
+    const char *db_path = NULL, *batch_id = NULL, *uscc_text = NULL, *decisions_path = NULL;
     int status = 0, c;
     sqlite3 *db = NULL;
     rb_error err = {0};
@@ -223,6 +259,7 @@ int cmd_status(int argc, char **argv)
         case 'd': db_path = optarg; break;
         case 'B': batch_id = optarg; break;
         case 'u': uscc_text = optarg; break;
+        case 'D': decisions_path = optarg; break;
         case 'h':
             fputs(status_usage, stdout);
             goto out;
@@ -246,6 +283,10 @@ int cmd_status(int argc, char **argv)
         status = rb_usage_error("status", "give --batch or --uscc, not both");
         goto out;
     }
+    if (decisions_path != NULL && batch_id == NULL) {
+        status = rb_usage_error("status", "--decisions needs --batch");
+        goto out;
+    }
     char uscc[RB_USCC_LEN + 1];
     if (uscc_text != NULL && rb_uscc_parse_arg(uscc_text, uscc, &err) != RB_OK) {
         status = rb_exit(RB_E_USAGE, &err);
@@ -253,7 +294,9 @@ int cmd_status(int argc, char **argv)
     }
     rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
     if (st == RB_OK)
-        st = batch_id ? show_batch(db, batch_id, &err) : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
+        st = decisions_path ? rebuild_decisions(db, batch_id, decisions_path, &err)
+             : batch_id     ? show_batch(db, batch_id, &err)
+             : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
     status = rb_exit(st, &err);
 out:
     rb_db_close(db);

@@ -23,6 +23,7 @@
 #include "rebate/csv_writer.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
+#include "rebate/decision_log.h"
 #include "rebate/fsutil.h"
 #include "rebate/ledger.h"
 #include "rebate/sha256.h"
@@ -51,8 +52,11 @@ typedef struct batch_run {
     const rb_run_options *opts;
     rb_run_result *result;
     rb_ledger ledger;
+    rb_decision_writer decisions;
     bool ledger_open;
     char batch_id[128];
+    int64_t batch_no;          /* the batch's number (order of making) */
+    rb_decision_log *previous; /* every firm's decision as of the last batch, for a batch of all firms */
     char staging[4096];
     char final_dir[4096];
     rb_batch_files files;
@@ -68,13 +72,15 @@ static rb_status join_path(char *out, size_t size, const char *dir, const char *
     return RB_OK;
 }
 
-/* What the ledger records of one firm: its decision and, for a PAY, the
- * account its payment goes to (text in the chunk's buffer). */
+/* What the ledger records of one firm: its decision when it changed (or
+ * GONE for a firm that left the population) and, for a PAY, the account its
+ * payment goes to (text in the chunk's buffer). */
 typedef struct ledger_entry {
-    char uscc[RB_USCC_LEN + 1];
-    rb_decision decision;
+    rb_decision_row row;
+    bool record;               /* a row of decisions */
+    bool pay;                  /* a payment of row.amount_fen */
     int32_t next_attempt;
-    size_t text[4]; /* account_name, bank_name, bank_code, bank_account: offset + 1, 0 for NULL */
+    size_t text[5]; /* account_name, bank_name, bank_code, bank_account, name: offset + 1, 0 for NULL */
 } ledger_entry;
 
 typedef struct ledger_chunk {
@@ -141,17 +147,22 @@ static void *ledger_main(void *arg)
             /* The fields of rb_firm_input the ledger reads. */
             rb_firm_input firm;
             memset(&firm, 0, sizeof firm);
-            memcpy(firm.uscc, e->uscc, sizeof firm.uscc);
+            memcpy(firm.uscc, e->row.uscc, sizeof firm.uscc);
             firm.next_attempt = e->next_attempt;
             firm.account_name = entry_text(c, e, 0);
             firm.bank_name = entry_text(c, e, 1);
             firm.bank_code = entry_text(c, e, 2);
             firm.bank_account = entry_text(c, e, 3);
             char reference[64];
-            st = rb_ledger_add_decision(&run->ledger, run->batch_id, &firm, &e->decision, &err);
-            if (st == RB_OK && e->decision.outcome == RB_OUTCOME_PAY)
+            if (e->record) {
+                rb_decision_row row = e->row;
+                row.name = entry_text(c, e, 4);
+                st = rb_decision_writer_add(&run->decisions, run->params->policy_year, run->batch_id, run->batch_no,
+                                            &row, &err);
+            }
+            if (st == RB_OK && e->pay)
                 st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, &firm,
-                                           e->decision.measures.amount, reference, &err);
+                                           e->row.amount_fen, reference, &err);
         }
         bool last = c->last;
         pthread_mutex_lock(&t->mu);
@@ -203,8 +214,55 @@ static bool add_text(ledger_chunk *c, ledger_entry *e, int i, const char *text)
     return rb_strbuf_add(&c->text, text, strlen(text) + 1);
 }
 
+/* Hands one entry to the ledger's thread: the row when record, the payment
+ * when firm is given (a PAY). */
+static rb_status queue_entry(ledger_thread *t, ledger_chunk **chunk, const rb_decision_row *row, bool record,
+                             const rb_firm_input *pay_firm, rb_error *err)
+{
+    if (*chunk == NULL || (*chunk)->n == LEDGER_CHUNK) {
+        if ((*chunk = ledger_hand_on(t, *chunk)) == NULL)
+            return rb_fail(err, t->error.status, "%s", t->error.message);
+    }
+    ledger_chunk *c = *chunk;
+    ledger_entry *e = &c->entries[c->n++];
+    e->row = *row;
+    e->row.name = NULL;
+    e->record = record;
+    e->pay = pay_firm != NULL;
+    e->next_attempt = pay_firm ? pay_firm->next_attempt : 0;
+    if (!add_text(c, e, 0, pay_firm ? pay_firm->account_name : NULL) ||
+        !add_text(c, e, 1, pay_firm ? pay_firm->bank_name : NULL) ||
+        !add_text(c, e, 2, pay_firm ? pay_firm->bank_code : NULL) ||
+        !add_text(c, e, 3, pay_firm ? pay_firm->bank_account : NULL) ||
+        !add_text(c, e, 4, record ? row->name : NULL))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory recording the decisions");
+    return RB_OK;
+}
+
+/* The firms of the last batch that come before uscc (all of them when uscc
+ * is NULL) left the population: a GONE row each. */
+static rb_status record_gone(batch_run *run, ledger_thread *t, ledger_chunk **chunk, const rb_decision_row **prev,
+                             const char *uscc, rb_error *err)
+{
+    rb_status st = RB_OK;
+    while (*prev != NULL && (uscc == NULL || strcmp((*prev)->uscc, uscc) < 0)) {
+        rb_decision_row gone;
+        memset(&gone, 0, sizeof gone);
+        memcpy(gone.uscc, (*prev)->uscc, sizeof gone.uscc);
+        gone.outcome = "GONE";
+        if ((st = queue_entry(t, chunk, &gone, true, NULL, err)) != RB_OK)
+            return st;
+        run->result->decisions_recorded++;
+        if ((st = rb_decision_log_next(run->previous, prev, err)) != RB_OK)
+            return st;
+    }
+    return st;
+}
+
 /* Evaluates every firm and writes its rows; records decisions and payments
- * unless this is a dry run (then on this thread alone, from db). */
+ * unless this is a dry run (then on this thread alone, from db). A batch
+ * of all firms records a firm's decision only when it differs from the
+ * firm's decision as of the last batch (a PAY always: it makes a payment). */
 static rb_status decide_all(batch_run *run, rb_error *err)
 {
     rb_firm_reader *reader = NULL;
@@ -234,7 +292,16 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         }
         started = true;
         chunk = ledger_hand_on(t, NULL);
+        /* The decisions as of the last batch, read through the same
+         * connection as the snapshot: what was committed before this run. */
+        if (run->opts->n_usccs == 0 &&
+            (st = rb_decision_log_open(reading, run->params->policy_year, run->batch_no, false, &run->previous,
+                                       err)) != RB_OK)
+            goto out;
     }
+    const rb_decision_row *prev = NULL;
+    if (run->previous != NULL && (st = rb_decision_log_next(run->previous, &prev, err)) != RB_OK)
+        goto out;
     if ((st = rb_firm_reader_open(reading, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err)) != RB_OK)
         goto out;
     const rb_firm_input *firm = NULL;
@@ -245,27 +312,27 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         if (decision.outcome == RB_OUTCOME_PAY)
             snprintf(reference, sizeof reference, "%d-%s-%d", (int)run->params->policy_year, firm->uscc,
                      firm->next_attempt > 0 ? firm->next_attempt : 1);
+        rb_decision_row row;
+        rb_decision_row_of(firm, &decision, &row);
         if (t != NULL) {
-            if (chunk == NULL || chunk->n == LEDGER_CHUNK) {
-                if ((chunk = ledger_hand_on(t, chunk)) == NULL) {
-                    st = rb_fail(err, t->error.status, "%s", t->error.message);
+            bool pay = decision.outcome == RB_OUTCOME_PAY;
+            bool record = true;
+            if (run->previous != NULL) {
+                if ((st = record_gone(run, t, &chunk, &prev, firm->uscc, err)) != RB_OK)
                     break;
+                if (prev != NULL && strcmp(prev->uscc, row.uscc) == 0) {
+                    record = pay || !rb_decision_row_equal(prev, &row);
+                    if ((st = rb_decision_log_next(run->previous, &prev, err)) != RB_OK)
+                        break;
                 }
             }
-            ledger_entry *e = &chunk->entries[chunk->n++];
-            memcpy(e->uscc, firm->uscc, sizeof e->uscc);
-            e->decision = decision;
-            e->next_attempt = firm->next_attempt;
-            bool pay = decision.outcome == RB_OUTCOME_PAY;
-            if (!add_text(chunk, e, 0, pay ? firm->account_name : NULL) ||
-                !add_text(chunk, e, 1, pay ? firm->bank_name : NULL) ||
-                !add_text(chunk, e, 2, pay ? firm->bank_code : NULL) ||
-                !add_text(chunk, e, 3, pay ? firm->bank_account : NULL)) {
-                st = rb_fail(err, RB_E_INTERNAL, "out of memory recording the decisions");
-                break;
+            if (record || pay) {
+                if ((st = queue_entry(t, &chunk, &row, record, pay ? firm : NULL, err)) != RB_OK)
+                    break;
+                run->result->decisions_recorded += record;
             }
         }
-        if ((st = rb_batch_files_add(&run->files, firm, &decision, reference, err)) != RB_OK)
+        if ((st = rb_batch_files_add(&run->files, firm, &decision, &row, reference, err)) != RB_OK)
             break;
         rb_run_result *r = run->result;
         r->firms++;
@@ -280,8 +347,12 @@ static rb_status decide_all(batch_run *run, rb_error *err)
                 r->largest = decision.measures.amount;
         }
     }
+    if (st == RB_OK && t != NULL && run->previous != NULL)
+        st = record_gone(run, t, &chunk, &prev, NULL, err);
 out:
     rb_firm_reader_close(reader);
+    rb_decision_log_close(run->previous);
+    run->previous = NULL;
     if (t != NULL) {
         if (started) {
             if (st == RB_OK && chunk != NULL) {
@@ -413,7 +484,8 @@ static void *hash_others(void *arg)
 }
 
 /* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md). */
-static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], rb_error *err)
+static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
+                               rb_error *err)
 {
     char digests[RB_BATCH_FILES][RB_SHA256_HEX];
     hash_job job = {.dir = run->staging, .digests = digests};
@@ -428,8 +500,10 @@ static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], r
         st = rb_fail(err, job.status, "%s", job.error.message);
     if (st == RB_OK)
         st = rb_batch_files_write_sums(run->staging, digests, err);
-    if (st == RB_OK)
+    if (st == RB_OK) {
         memcpy(payout_sha, digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
+        memcpy(decisions_sha, digests[RB_FILE_DECISIONS], RB_SHA256_HEX);
+    }
     return st;
 }
 
@@ -481,7 +555,8 @@ static rb_status publish(batch_run *run, rb_error *err)
     int repaired = 0;
     if ((st = rb_batch_repair(run->db, opts->out_dir, &repaired, err)) != RB_OK ||
         (st = name_batch(run, &seq, err)) != RB_OK ||
-        (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK)
+        (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK ||
+        (st = rb_decision_log_next_batch_no(run->db, &run->batch_no, err)) != RB_OK)
         goto fail;
     if (!opts->dry_run) {
         if ((st = rb_ledger_insert_batch(run->db, run->batch_id, run->params, opts->as_of, seq,
@@ -489,6 +564,10 @@ static rb_status publish(batch_run *run, rb_error *err)
                                          run->final_dir, err)) != RB_OK ||
             (st = rb_ledger_open(run->db, &run->ledger, err)) != RB_OK)
             goto fail;
+        if ((st = rb_decision_writer_open(run->db, &run->decisions, err)) != RB_OK) {
+            rb_ledger_close(&run->ledger);
+            goto fail;
+        }
         run->ledger_open = true;
     }
     if ((st = rb_fs_mkdir(run->staging, err)) != RB_OK)
@@ -500,13 +579,18 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = decide_all(run, err)) != RB_OK)
         goto fail;
     rb_run_result *r = run->result;
-    if (r->firms == 0) {
+    r->unchanged = !opts->dry_run && opts->n_usccs == 0 && r->firms > 0 && r->decisions_recorded == 0 &&
+                   r->payments == 0;
+    if (r->firms == 0 || (r->unchanged && opts->skip_unchanged)) {
         /* Nothing to decide: no batch at all (outputs.md: "a run that
-         * decides anything publishes one batch"). */
+         * decides anything publishes one batch"); nor when no firm's
+         * decision changed and the caller (the nightly job) wants none
+         * then: that batch would repeat the last one. */
         rb_batch_files_abandon(&run->files);
         run->files_open = false;
         if (run->ledger_open) { /* its statements would keep the connection from closing */
             rb_ledger_close(&run->ledger);
+            rb_decision_writer_close(&run->decisions);
             run->ledger_open = false;
         }
         rb_fs_remove_tree(run->staging, NULL);
@@ -528,19 +612,23 @@ static rb_status publish(batch_run *run, rb_error *err)
         .result = r,
         .reason_counts = run->reason_counts,
     };
-    char payout_sha[RB_SHA256_HEX] = "";
+    char payout_sha[RB_SHA256_HEX] = "", decisions_sha[RB_SHA256_HEX] = "";
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
         goto fail;
     run->files_open = false;
     rb_crash_point("files-written");
-    if ((st = check_and_sum(run, payout_sha, err)) != RB_OK)
+    if ((st = check_and_sum(run, payout_sha, decisions_sha, err)) != RB_OK)
         goto fail;
     rb_crash_point("sums-written");
     if (!opts->dry_run) {
         if ((st = rb_ledger_finish_batch(run->db, run->batch_id, r->firms, r->payments, r->total, payout_sha,
-                                         err)) != RB_OK)
+                                         err)) != RB_OK ||
+            (st = rb_decision_log_finish_batch(run->db, run->batch_id, run->batch_no,
+                                               opts->n_usccs ? "all" : "changes", r->decisions_recorded,
+                                               decisions_sha, err)) != RB_OK)
             goto fail;
         rb_ledger_close(&run->ledger);
+        rb_decision_writer_close(&run->decisions);
         run->ledger_open = false;
         rb_crash_point("before-commit");
         if ((st = rb_db_commit(run->db, err)) != RB_OK)
@@ -574,6 +662,7 @@ fail:
     }
     if (run->ledger_open) {
         rb_ledger_close(&run->ledger);
+        rb_decision_writer_close(&run->decisions);
         run->ledger_open = false;
     }
     rb_db_rollback(run->db);

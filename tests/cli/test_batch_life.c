@@ -851,7 +851,7 @@ START_TEST(status_refusals)
     snprintf(missing, sizeof missing, "%s/none.db", work);
     ck_assert_int_eq(rebate("status", "--db", missing, NULL, NULL, NULL, NULL, NULL, NULL), 66);
     ck_assert_int_eq(rebate("status", "--help", NULL, NULL, NULL, NULL, NULL, NULL, NULL), 0);
-    assert_contains(out_text, "usage: rebate status --db DB [--batch ID | --uscc CODE]");
+    assert_contains(out_text, "usage: rebate status --db DB [--batch ID [--decisions FILE] | --uscc CODE]");
     /* A firm without payments. */
     ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", "91350100M000100Y43", NULL, NULL, NULL, NULL), 0);
     assert_contains(out_text, "台账中没有该企业的付款");

@@ -63,8 +63,10 @@ START_TEST(one_live_payment_enforced_by_the_database)
     rb_error err = {0};
     ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
     const char *setup =
-        "INSERT INTO batches VALUES('2021-20210601-001',2021,'p','2021-06-01',1,'all','published',NULL,NULL,"
-        "'t','t','/x',1,1,100,'00',NULL,NULL,NULL,NULL,NULL);"
+        "INSERT INTO batches (batch_id, policy_year, params, as_of, seq, scope, state, import_id, run_id,"
+        " created_at, created_by, folder, firms, payments, total_fen, payout_sha256)"
+        " VALUES('2021-20210601-001',2021,'p','2021-06-01',1,'all','published',NULL,NULL,"
+        "'t','t','/x',1,1,100,'00');"
         "INSERT INTO payments VALUES('2021-91110000600037341L-1','91110000600037341L',2021,1,"
         "'2021-20210601-001',100,NULL,NULL,NULL,'6222000011112222','published','t');";
     ck_assert_int_eq(sqlite3_exec(db, setup, NULL, NULL, NULL), SQLITE_OK);

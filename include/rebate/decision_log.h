@@ -1,0 +1,75 @@
+/* The decisions of the ledger kept as changes (sql/009_decision_changes.sql):
+ * a batch of the whole population records a firm's decision only when it
+ * differs from the firm's latest one for the year, and the decision of every
+ * firm as of any batch is read back from the rows up to that batch. Plain
+ * rows: nothing here knows the rules. */
+#ifndef REBATE_DECISION_LOG_H
+#define REBATE_DECISION_LOG_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rebate/error.h"
+#include "rebate/uscc.h"
+
+/* One firm's decision as decisions.csv prints it. outcome is "PAY",
+ * "REVIEW", "REJECT", "SKIP" or, for a firm that left the population,
+ * "GONE"; name is NULL when the row predates the name (the migration). */
+typedef struct rb_decision_row {
+    char uscc[RB_USCC_LEN + 1];
+    const char *outcome;
+    const char *name;
+    char reasons[512];             /* ';'-separated codes, sorted */
+    bool headcount_known;
+    int64_t headcount_num, headcount_den;
+    int64_t full_months;
+    int64_t arrears_fen, base_fen;
+    int64_t layoff_num, layoff_den;
+    int32_t rate_pct;
+    int64_t amount_fen;
+} rb_decision_row;
+
+/* True when a and b print the same decisions.csv row in every batch (every
+ * field, the name included). */
+bool rb_decision_row_equal(const rb_decision_row *a, const rb_decision_row *b);
+
+/* The number the next batch gets (1 + the highest so far). */
+rb_status rb_decision_log_next_batch_no(sqlite3 *db, int64_t *batch_no, rb_error *err);
+
+/* Records a batch's number, how its decisions are kept ("all" or "changes"),
+ * how many it recorded and the SHA-256 of its decisions.csv. */
+rb_status rb_decision_log_finish_batch(sqlite3 *db, const char *batch_id, int64_t batch_no, const char *kept,
+                                       int64_t recorded, const char *decisions_sha256, rb_error *err);
+
+/* Reads every firm's decision as of one batch, in uscc order, one firm at a
+ * time (memory does not grow with the firms):
+ *  - as of a batch of the whole population (or of the next one, before it
+ *    is recorded): for each firm its latest row in batches of the whole
+ *    population of the year up to that batch; a firm whose latest row says
+ *    GONE, or predates a batch that kept all its decisions, is not in it;
+ *    a PAY made by an earlier batch reads as SKIP ALREADY_PAID (the
+ *    decision that payment brings about when nothing else changed);
+ *  - as of a --uscc batch: its own rows. */
+typedef struct rb_decision_log rb_decision_log;
+
+/* as_of_batch_no: the batch (recorded or about to be); policy_year its year;
+ * selected: whether it is a --uscc batch. */
+rb_status rb_decision_log_open(sqlite3 *db, int32_t policy_year, int64_t as_of_batch_no, bool selected,
+                               rb_decision_log **out, rb_error *err);
+/* *row: the next firm (valid until the next call), NULL at the end. */
+rb_status rb_decision_log_next(rb_decision_log *log, const rb_decision_row **row, rb_error *err);
+void rb_decision_log_close(rb_decision_log *log);
+
+/* Records one row of a batch (inside the caller's transaction). */
+typedef struct rb_decision_writer {
+    sqlite3 *db;
+    sqlite3_stmt *insert;
+} rb_decision_writer;
+
+rb_status rb_decision_writer_open(sqlite3 *db, rb_decision_writer *out, rb_error *err);
+rb_status rb_decision_writer_add(rb_decision_writer *w, int32_t policy_year, const char *batch_id,
+                                 int64_t batch_no, const rb_decision_row *row, rb_error *err);
+void rb_decision_writer_close(rb_decision_writer *w);
+
+#endif
