@@ -23,6 +23,7 @@ typedef struct rb_run_options {
     bool dry_run;               /* write a preview, record nothing */
     const char *by;             /* who runs it */
     int64_t run_id;             /* the runs row of this command, or 0 */
+    rb_notify notify;           /* told of interrupted runs finished or left alone */
     bool skip_unchanged;        /* publish nothing when no firm's decision changed and nothing is paid */
 } rb_run_options;
 
@@ -47,8 +48,9 @@ rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb
 
 /* Finishes or undoes what an interrupted run left in out_dir: staging
  * folders of batches the ledger committed are renamed into place, others
- * removed. Returns the number of batches repaired in *repaired. */
-rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_error *err);
+ * removed. Returns the number of batches repaired in *repaired; tells
+ * notify of each batch it finished and of each copy it left alone. */
+rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, const rb_notify *notify, int *repaired, rb_error *err);
 
 /* Rebuilds the decisions.csv a batch published, from the ledger (every
  * firm's decision as of the batch), writing it to out (out_name for
@@ -66,9 +68,5 @@ typedef struct rb_decisions_check {
 
 rb_status rb_batch_rebuild_decisions(sqlite3 *db, const char *batch_id, FILE *out, const char *out_name,
                                      rb_decisions_check *check, rb_error *err);
-
-/* For crash tests: when the environment variable REBATE_CRASH_AT names
- * `step`, the process kills itself with SIGKILL right there. */
-void rb_crash_point(const char *step);
 
 #endif

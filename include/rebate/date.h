@@ -24,6 +24,9 @@ char *rb_date_format(int32_t yyyymmdd, char buf[11]);
 /* Today's date in local time, as YYYYMMDD. */
 int32_t rb_date_today(void);
 
+/* The current time as ISO 8601 UTC ("2026-11-27T20:18:07Z") in buf (32 bytes). */
+char *rb_now_utc(char buf[32]);
+
 /* The period `months` months after (before, if negative) yyyymm. */
 int32_t rb_period_add(int32_t yyyymm, int months);
 

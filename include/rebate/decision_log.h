@@ -24,10 +24,10 @@ typedef struct rb_decision_row {
     bool headcount_known;
     int64_t headcount_num, headcount_den;
     int64_t full_months;
-    int64_t arrears_fen, base_fen;
+    int64_t arrears, base;
     int64_t layoff_num, layoff_den;
     int32_t rate_pct;
-    int64_t amount_fen;
+    int64_t amount;
 } rb_decision_row;
 
 /* True when a and b print the same decisions.csv row in every batch (every

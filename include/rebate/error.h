@@ -31,6 +31,17 @@ typedef struct rb_error {
 rb_status rb_fail(rb_error *err, rb_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Where library code sends what is worth telling but is no failure (a
+ * batch whose publication was finished, a folder left for a person): the
+ * caller decides whether and how it is shown. fn may be NULL. */
+typedef struct rb_notify {
+    void (*fn)(void *ctx, const char *message);
+    void *ctx;
+} rb_notify;
+
+/* Formats a message and hands it to notify (NULL, or one without fn: dropped). */
+void rb_notify_f(const rb_notify *notify, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Clears err back to RB_OK. */
 void rb_error_clear(rb_error *err);
 

@@ -13,6 +13,7 @@
 
 #include "rebate/error.h"
 #include "rebate/money.h"
+#include "rebate/months.h"
 #include "rebate/uscc.h"
 
 /* One row of policy_params (rules.md, "Parameters"). */
@@ -45,15 +46,6 @@ rb_status rb_params_load(sqlite3 *db, int32_t policy_year, rb_params *out, rb_er
 /* Registration status and insured-unit status classes (extracts.md). */
 typedef enum rb_reg_class { RB_REG_ACTIVE, RB_REG_INACTIVE, RB_REG_SUSPENDED } rb_reg_class;
 typedef enum rb_ui_class { RB_UI_ACTIVE, RB_UI_SUSPENDED, RB_UI_TERMINATED } rb_ui_class;
-
-/* One loaded contribution row; money in fen. */
-typedef struct rb_month {
-    int32_t period;        /* YYYYMM */
-    int64_t insured_count;
-    rb_fen employer_due, employer_paid, employee_due, employee_paid;
-    int64_t new_claimants;
-    int64_t line;          /* line in contributions.csv */
-} rb_month;
 
 /* Everything the rules need about one firm. Strings are NUL-terminated
  * UTF-8 owned by whoever filled the struct; NULL when not given. */
@@ -171,11 +163,6 @@ const char *rb_outcome_label(rb_outcome outcome);
  * (size bytes, at least 512); returns buf. */
 char *rb_reasons_format(rb_reason_set set, char *buf, size_t size);
 
-/* Reads a unified social credit code given on the command line (--uscc):
- * upper-cased into out, or RB_E_USAGE with a sentence saying what is wrong
- * with it. */
-rb_status rb_uscc_parse_arg(const char *text, char out[RB_USCC_LEN + 1], rb_error *err);
-
 /* Reads firm inputs from the snapshot and the ledger for one policy year.
  * Without usccs: every firm of the population (rules.md, "Population"),
  * in uscc order, in one pass whose memory does not grow with the data.
@@ -195,5 +182,12 @@ void rb_firm_reader_close(rb_firm_reader *reader);
  * to out. An invalid uscc: RB_E_USAGE; a valid one outside the population:
  * RB_E_NOINPUT, each with one sentence; out unwritable: RB_E_CANTWRITE. */
 rb_status rb_explain(sqlite3 *db, const rb_params *params, const char *uscc, FILE *out, rb_error *err);
+
+/* A bank account as explain shows it: "****" and its last four digits
+ * ("****4567"), only "****" when it has fewer than eight digits, "" for
+ * NULL or empty. Explain and status are read to callers on the phone; the batch files keep
+ * the whole number, which finance needs. Returns buf. */
+#define RB_ACCOUNT_MASKED_BUFSZ 16
+const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BUFSZ]);
 
 #endif

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "rebate/error.h"
-#include "rebate/rules.h"
+#include "rebate/months.h"
 #include "rebate/strbuf.h"
 
 /* The format of the snapshot file (its PRAGMA user_version): a file of

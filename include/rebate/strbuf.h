@@ -22,6 +22,15 @@ bool rb_strbuf_adds(rb_strbuf *sb, const char *s);
 bool rb_strbuf_addf(rb_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool rb_strbuf_addch(rb_strbuf *sb, char c);
 void rb_strbuf_reset(rb_strbuf *sb);
+
+/* Replaces the contents of out with dir "/" name (with no second slash when
+ * dir ends in one). False when memory ran out or the length would overflow;
+ * out is then left empty, never holding a cut path. */
+bool rb_path_join(rb_strbuf *out, const char *dir, const char *name);
+
+/* As rb_path_join, into a new heap string (free() it); NULL when memory ran
+ * out. */
+char *rb_path_joined(const char *dir, const char *name);
 void rb_strbuf_release(rb_strbuf *sb);
 
 #endif

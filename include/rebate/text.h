@@ -22,6 +22,13 @@ bool rb_utf8_valid(const char *text, size_t len, size_t *bad_offset);
  * be valid UTF-8. Returns false when memory ran out. */
 bool rb_name_fold(const char *name, size_t len, rb_strbuf *out);
 
+/* A name or reason a person typed (it is written into files and the
+ * ledger): given, valid UTF-8, one line without control characters, at most
+ * max bytes. Returns NULL when it is, else what is wrong as the end of a
+ * sentence whose subject the caller names ("is empty", "is longer than 128
+ * bytes"), in why (64 bytes). */
+const char *rb_text_typed_problem(const char *text, size_t max, char why[64]);
+
 /* True when two names are equal after rb_name_fold. */
 bool rb_names_equal(const char *a, const char *b);
 

@@ -7,6 +7,18 @@
 #include <stdint.h>
 
 #include "rebate/error.h"
+#include "rebate/life.h"
+
+/* The steps of output/ and import/ that the batch's life runs (wiring.c). */
+extern const rb_life_steps rb_cli_life_steps;
+
+/* Prints what the library tells (rb_notify) on standard error, after
+ * "rebate: ". */
+void rb_cli_notify(void *ctx, const char *message);
+
+/* A name or reason typed for option (e.g. "--by"): RB_E_USAGE naming the
+ * option when it is empty, not UTF-8, not one line or longer than max. */
+rb_status rb_cli_check_typed(const char *option, const char *text, size_t max, rb_error *err);
 
 int cmd_import(int argc, char **argv);
 int cmd_run(int argc, char **argv);

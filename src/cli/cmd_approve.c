@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "rebate/batch_life.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
@@ -85,8 +84,9 @@ int cmd_approve(int argc, char **argv)
         goto out;
     }
     rb_runs_start(db, "approve", by, &run_id, NULL);
-    rb_approve_result result;
-    st = rb_batch_approve(db, batch_id, by, &result, &err);
+    rb_approve_result result = {0};
+    if ((st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &err)) == RB_OK)
+        st = rb_batch_approve(db, &rb_cli_life_steps, batch_id, by, &result, &err);
     char detail[1600] = "";
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
@@ -101,6 +101,7 @@ int cmd_approve(int argc, char **argv)
                      batch_id, result.approved_by, result.approved_at, (long long)result.payments, total);
         printf("%s\n%s/payout.xml\n", detail, result.bank_dir);
     }
+    rb_approve_result_free(&result);
     status = rb_exit(st, &err);
     rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
 

@@ -80,7 +80,7 @@ int cmd_explain(int argc, char **argv)
     char uscc[RB_USCC_LEN + 1];
     if (!parse_year(year_text, &year))
         return rb_usage_error("explain", "--year '%s' is not a four-digit year", year_text);
-    rb_status st = rb_uscc_parse_arg(uscc_text, uscc, &err);
+    rb_status st = rb_uscc_parse(uscc_text, uscc, &err);
     if (st != RB_OK)
         return rb_exit(st, &err);
 

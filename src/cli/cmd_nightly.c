@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "rebate/batch.h"
+#include "rebate/crash.h"
 #include "rebate/config.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
@@ -297,6 +298,7 @@ int cmd_nightly(int argc, char **argv)
         .out_dir = outbox_abs,
         .by = "nightly",
         .run_id = run_id,
+        .notify = {rb_cli_notify, NULL},
         .skip_unchanged = true,
     };
     rb_run_result result;

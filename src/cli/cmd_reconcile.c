@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "rebate/batch_life.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
@@ -84,7 +83,7 @@ int cmd_reconcile(int argc, char **argv)
     }
     rb_runs_start(db, "reconcile", rb_login_name(), &run_id, NULL);
     rb_reconcile_result r;
-    st = rb_batch_reconcile(db, batch_id, file, run_id, &r, &err);
+    st = rb_batch_reconcile(db, &rb_cli_life_steps, batch_id, file, run_id, &r, &err);
     char detail[512] = "";
     if (st == RB_OK) {
         snprintf(detail, sizeof detail,

@@ -68,7 +68,7 @@ int cmd_run(int argc, char **argv)
         case 'n': dry_run = true; break;
         case 'b': by = optarg; break;
         case 'u':
-            if (rb_uscc_parse_arg(optarg, codes[n_usccs], &err) != RB_OK) {
+            if (rb_uscc_parse(optarg, codes[n_usccs], &err) != RB_OK) {
                 status = rb_exit(RB_E_USAGE, &err);
                 goto out;
             }
@@ -138,6 +138,7 @@ int cmd_run(int argc, char **argv)
         .dry_run = dry_run,
         .by = by,
         .run_id = run_id,
+        .notify = {rb_cli_notify, NULL},
     };
     rb_run_result result;
     st = rb_run(db, &opts, &result, &err);

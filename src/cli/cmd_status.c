@@ -11,10 +11,12 @@
 
 #include "cli/cli.h"
 #include "rebate/batch.h"
-#include "rebate/batch_life.h"
+#include "rebate/batches.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
-#include "rules/rules_internal.h"
+#include "rebate/rules.h"
+#include "rebate/strbuf.h"
+#include "rebate/uscc.h"
 
 /* How many batches the overview lists. */
 #define LATEST_BATCHES 20
@@ -103,7 +105,7 @@ static rb_status show_latest(sqlite3 *db, rb_error *err)
 
 static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
 {
-    rb_batch_record b;
+    rb_batch_record b = {0};
     sqlite3_stmt *stmt = NULL;
     char money[RB_MONEY_BUFSZ], masked[RB_ACCOUNT_MASKED_BUFSZ];
     rb_status st = rb_batch_record_load(db, batch_id, &b, err);
@@ -119,13 +121,17 @@ static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
         printf("作废 voided_by：%s（%s），原因 void_reason：%s\n", b.voided_by, b.voided_at, b.void_reason);
     printf("批次文件夹 folder：%s\n", b.folder);
     if (strcmp(b.state, "approved") == 0) {
-        char xml[4300];
+        rb_strbuf xml = RB_STRBUF_INIT;
         struct stat sb;
-        snprintf(xml, sizeof xml, "%s/bank/payout.xml", b.folder);
-        if (stat(xml, &sb) == 0)
-            printf("银行文件 bank_file：%s\n", xml);
+        if (!rb_path_join(&xml, b.folder, "bank/payout.xml")) {
+            st = rb_fail(err, RB_E_INTERNAL, "out of memory");
+            goto out;
+        }
+        if (stat(xml.buf, &sb) == 0)
+            printf("银行文件 bank_file：%s\n", xml.buf);
         else
-            printf("银行文件 bank_file：缺失 missing（%s）；再次运行 rebate approve 可补齐\n", xml);
+            printf("银行文件 bank_file：缺失 missing（%s）；再次运行 rebate approve 可补齐\n", xml.buf);
+        rb_strbuf_release(&xml);
     }
     printf("评估企业 firms：%lld    付款 payments：%lld 笔，合计 %s 元\n", (long long)b.firms, (long long)b.payments,
            rb_money_format(b.total, money));
@@ -133,8 +139,10 @@ static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
     printf("按付款状态 by payment state：\n");
     if (sqlite3_prepare_v2(db,
                            "SELECT count(*), coalesce(sum(amount_fen), 0) FROM payments WHERE batch_id = ? AND state = ?",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return rb_db_fail(db, "counting the payments of the batch", err);
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        st = rb_db_fail(db, "counting the payments of the batch", err);
+        goto out;
+    }
     for (size_t i = 0; i < sizeof payment_states / sizeof payment_states[0]; i++) {
         sqlite3_reset(stmt);
         sqlite3_bind_text(stmt, 1, b.batch_id, -1, SQLITE_STATIC);
@@ -153,8 +161,10 @@ static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
                            "SELECT p.reference, p.uscc, p.amount_fen, p.account_name, p.bank_account, a.reason"
                            " FROM payments p LEFT JOIN bank_answers a ON a.reference = p.reference"
                            " WHERE p.batch_id = ? AND p.state = 'returned' ORDER BY p.uscc",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return rb_db_fail(db, "listing the returned payments", err);
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        st = rb_db_fail(db, "listing the returned payments", err);
+        goto out;
+    }
     sqlite3_bind_text(stmt, 1, b.batch_id, -1, SQLITE_STATIC);
     int rc, n = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -168,6 +178,7 @@ static rb_status show_batch(sqlite3 *db, const char *batch_id, rb_error *err)
         st = rb_db_fail(db, "listing the returned payments", err);
 out:
     sqlite3_finalize(stmt);
+    rb_batch_record_free(&b);
     return st;
 }
 
@@ -288,7 +299,7 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     char uscc[RB_USCC_LEN + 1];
-    if (uscc_text != NULL && rb_uscc_parse_arg(uscc_text, uscc, &err) != RB_OK) {
+    if (uscc_text != NULL && rb_uscc_parse(uscc_text, uscc, &err) != RB_OK) {
         status = rb_exit(RB_E_USAGE, &err);
         goto out;
     }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "rebate/batch_life.h"
 #include "rebate/db.h"
 #include "rebate/ledger.h"
 #include "rebate/lock.h"
@@ -84,8 +83,10 @@ int cmd_void(int argc, char **argv)
         goto out;
     }
     rb_runs_start(db, "void", by, &run_id, NULL);
-    rb_void_result result;
-    st = rb_batch_void(db, batch_id, by, reason, &result, &err);
+    rb_void_result result = {0};
+    if ((st = rb_cli_check_typed("--by", by, RB_LIFE_BY_MAX, &err)) == RB_OK &&
+        (st = rb_cli_check_typed("--reason", reason, RB_LIFE_REASON_MAX, &err)) == RB_OK)
+        st = rb_batch_void(db, &rb_cli_life_steps, batch_id, by, reason, &result, &err);
     char detail[512] = "";
     if (st == RB_OK) {
         char total[RB_MONEY_BUFSZ];
@@ -97,6 +98,7 @@ int cmd_void(int argc, char **argv)
             fprintf(stderr, "rebate: warning: the folder of batch %s is missing; no VOIDED.txt was written\n",
                     batch_id);
     }
+    rb_void_result_free(&result);
     status = rb_exit(st, &err);
     rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
 

@@ -27,7 +27,7 @@
 #include "import/load.h"
 #include "import/rows.h"
 #include "import/sorter.h"
-#include "rebate/batch.h"
+#include "rebate/crash.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
 #include "rebate/snapshot.h"

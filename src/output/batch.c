@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "rebate/batch.h"
+#include "rebate/crash.h"
 #include "rebate/csv_writer.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
@@ -29,6 +30,7 @@
 #include "rebate/sha256.h"
 #include "rebate/snapshot.h"
 #include "rebate/strbuf.h"
+#include "rebate/sums.h"
 #include "rebate/text.h"
 #include "rebate/words.h"
 #include "output/batch_files.h"
@@ -37,13 +39,6 @@
 #define RUN_CACHE_KIB "65536"
 #define LEDGER_CHUNK 2048 /* firms handed to the ledger's thread at a time */
 #define LEDGER_CHUNKS 4
-
-void rb_crash_point(const char *step)
-{
-    const char *at = getenv("REBATE_CRASH_AT");
-    if (at != NULL && strcmp(at, step) == 0)
-        kill(getpid(), SIGKILL);
-}
 
 /* The state of one run while it writes its batch. */
 typedef struct batch_run {
@@ -72,13 +67,32 @@ static rb_status join_path(char *out, size_t size, const char *dir, const char *
     return RB_OK;
 }
 
+/* The parameter row as "column=value;..." so that a batch says for ever
+ * which numbers it was computed with, even if the row is corrected later. */
+static void describe_params(const rb_params *p, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "policy_year=%d;rate_smm_pct=%d;rate_large_pct=%d;layoff_target_permille=%d;"
+             "small_unit_layoff_cap_permille=%d;full_months_rule=%s;tax_account_allowed=%d;layoff_method=%s;"
+             "scope_max_headcount=%lld;small_unit_max_headcount=%lld;min_full_months=%lld;"
+             "large_firm_min_headcount=%lld;review_amount_fen=%lld;headcount_basis=%s;legal_reference=%s",
+             (int)p->policy_year, (int)p->rate_smm_pct, (int)p->rate_large_pct, (int)p->layoff_target_permille,
+             (int)p->small_unit_layoff_cap_permille,
+             p->full_months_rule == RB_FULL_MONTHS_CUMULATIVE ? "cumulative" : "data_year",
+             p->tax_account_allowed ? 1 : 0,
+             p->layoff_method == RB_LAYOFF_CLAIMANTS ? "claimants" : "december_stock",
+             (long long)p->scope_max_headcount, (long long)p->small_unit_max_headcount,
+             (long long)p->min_full_months, (long long)p->large_firm_min_headcount, (long long)p->review_amount,
+             p->headcount_basis == RB_HEADCOUNT_AVERAGE ? "average" : "december", p->legal_reference);
+}
+
 /* What the ledger records of one firm: its decision when it changed (or
  * GONE for a firm that left the population) and, for a PAY, the account its
  * payment goes to (text in the chunk's buffer). */
 typedef struct ledger_entry {
     rb_decision_row row;
     bool record;               /* a row of decisions */
-    bool pay;                  /* a payment of row.amount_fen */
+    bool pay;                  /* a payment of row.amount */
     int32_t next_attempt;
     size_t text[5]; /* account_name, bank_name, bank_code, bank_account, name: offset + 1, 0 for NULL */
 } ledger_entry;
@@ -144,15 +158,6 @@ static void *ledger_main(void *arg)
             return NULL;
         for (size_t i = 0; i < c->n && st == RB_OK; i++) {
             const ledger_entry *e = &c->entries[i];
-            /* The fields of rb_firm_input the ledger reads. */
-            rb_firm_input firm;
-            memset(&firm, 0, sizeof firm);
-            memcpy(firm.uscc, e->row.uscc, sizeof firm.uscc);
-            firm.next_attempt = e->next_attempt;
-            firm.account_name = entry_text(c, e, 0);
-            firm.bank_name = entry_text(c, e, 1);
-            firm.bank_code = entry_text(c, e, 2);
-            firm.bank_account = entry_text(c, e, 3);
             char reference[64];
             if (e->record) {
                 rb_decision_row row = e->row;
@@ -160,9 +165,19 @@ static void *ledger_main(void *arg)
                 st = rb_decision_writer_add(&run->decisions, run->params->policy_year, run->batch_id, run->batch_no,
                                             &row, &err);
             }
-            if (st == RB_OK && e->pay)
-                st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, &firm,
-                                           e->row.amount_fen, reference, &err);
+            if (st == RB_OK && e->pay) {
+                rb_payment_row payment = {
+                    .uscc = e->row.uscc,
+                    .attempt = e->next_attempt > 0 ? e->next_attempt : 1,
+                    .amount = e->row.amount,
+                    .account_name = entry_text(c, e, 0),
+                    .bank_name = entry_text(c, e, 1),
+                    .bank_code = entry_text(c, e, 2),
+                    .bank_account = entry_text(c, e, 3),
+                };
+                st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, &payment,
+                                           reference, &err);
+            }
         }
         bool last = c->last;
         pthread_mutex_lock(&t->mu);
@@ -479,7 +494,7 @@ static void *hash_others(void *arg)
     job->status = RB_OK;
     for (int i = 0; i < RB_BATCH_FILES && job->status == RB_OK; i++)
         if (i != RB_FILE_PAYOUT)
-            job->status = rb_batch_files_hash(job->dir, i, job->digests[i], &job->error);
+            job->status = rb_sums_hash(job->dir, rb_batch_files_names[i], job->digests[i], &job->error);
     return NULL;
 }
 
@@ -499,7 +514,7 @@ static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], c
     if (st == RB_OK && job.status != RB_OK)
         st = rb_fail(err, job.status, "%s", job.error.message);
     if (st == RB_OK)
-        st = rb_batch_files_write_sums(run->staging, digests, err);
+        st = rb_sums_write(run->staging, rb_batch_files_names, (const char(*)[RB_SHA256_HEX])digests, RB_BATCH_FILES, err);
     if (st == RB_OK) {
         memcpy(payout_sha, digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
         memcpy(decisions_sha, digests[RB_FILE_DECISIONS], RB_SHA256_HEX);
@@ -553,14 +568,16 @@ static rb_status publish(batch_run *run, rb_error *err)
     /* Inside the write transaction no other run is under way, so whatever
      * staging folder is left in OUT belongs to an interrupted run. */
     int repaired = 0;
-    if ((st = rb_batch_repair(run->db, opts->out_dir, &repaired, err)) != RB_OK ||
+    if ((st = rb_batch_repair(run->db, opts->out_dir, &opts->notify, &repaired, err)) != RB_OK ||
         (st = name_batch(run, &seq, err)) != RB_OK ||
         (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK ||
         (st = rb_decision_log_next_batch_no(run->db, &run->batch_no, err)) != RB_OK)
         goto fail;
     if (!opts->dry_run) {
-        if ((st = rb_ledger_insert_batch(run->db, run->batch_id, run->params, opts->as_of, seq,
-                                         opts->n_usccs ? "selected" : "all", import_id, opts->run_id, opts->by,
+        char described[2048];
+        describe_params(run->params, described, sizeof described);
+        if ((st = rb_ledger_insert_batch(run->db, run->batch_id, run->params->policy_year, described, opts->as_of,
+                                         seq, opts->n_usccs ? "selected" : "all", import_id, opts->run_id, opts->by,
                                          run->final_dir, err)) != RB_OK ||
             (st = rb_ledger_open(run->db, &run->ledger, err)) != RB_OK)
             goto fail;
@@ -687,34 +704,13 @@ rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb
     return publish(&run, err);
 }
 
-/* True when dir/SHA256SUMS lists files that all match. */
-static bool staging_complete(const char *dir)
+/* True when dir/SHA256SUMS lists the batch's files and they all match. */
+static bool staging_complete(const char *dir, const char *batch_id)
 {
-    char path[4300];
-    if ((size_t)snprintf(path, sizeof path, "%s/SHA256SUMS", dir) >= sizeof path)
-        return false;
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return false;
-    char line[512];
-    int files = 0;
-    bool ok = true;
-    while (ok && fgets(line, sizeof line, f) != NULL) {
-        char hex[RB_SHA256_HEX], name[256];
-        if (sscanf(line, "%64s  %255s", hex, name) != 2 || strchr(name, '/') != NULL) {
-            ok = false;
-            break;
-        }
-        char file[4600], actual[RB_SHA256_HEX];
-        snprintf(file, sizeof file, "%s/%s", dir, name);
-        ok = rb_sha256_file(file, actual, NULL) == RB_OK && strcmp(actual, hex) == 0;
-        files++;
-    }
-    fclose(f);
-    return ok && files > 0;
+    return rb_sums_check(dir, rb_batch_files_names, RB_BATCH_FILES, batch_id, NULL) == RB_OK;
 }
 
-rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_error *err)
+rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, const rb_notify *notify, int *repaired, rb_error *err)
 {
     *repaired = 0;
     DIR *d = opendir(out_dir);
@@ -723,30 +719,32 @@ rb_status rb_batch_repair(sqlite3 *db, const char *out_dir, int *repaired, rb_er
                                : rb_fail(err, RB_E_CANTWRITE, "cannot read folder '%s': %s", out_dir, strerror(errno));
     rb_status st = RB_OK;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    while (st == RB_OK && (e = readdir(d)) != NULL) {
         if (strncmp(e->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0)
             continue;
         const char *batch_id = e->d_name + strlen(STAGING_PREFIX);
-        char staging[4200], final_dir[4200];
-        snprintf(staging, sizeof staging, "%s/%s", out_dir, e->d_name);
-        snprintf(final_dir, sizeof final_dir, "%s/%s", out_dir, batch_id);
+        char *staging = rb_path_joined(out_dir, e->d_name), *final_dir = rb_path_joined(out_dir, batch_id);
         int committed = 0;
-        if ((st = rb_ledger_has_batch(db, batch_id, &committed, err)) != RB_OK)
-            break;
         struct stat sb;
-        if (committed && lstat(final_dir, &sb) != 0 && staging_complete(staging)) {
-            if ((st = rb_fs_rename_noreplace(staging, final_dir, err)) != RB_OK)
-                break;
-            (*repaired)++;
-            fprintf(stderr, "rebate: finished publishing batch %s, interrupted after it was recorded\n",
-                    batch_id);
+        if (staging == NULL || final_dir == NULL)
+            st = rb_fail(err, RB_E_INTERNAL, "out of memory");
+        else if ((st = rb_ledger_has_batch(db, batch_id, &committed, err)) != RB_OK)
+            ;
+        else if (committed && lstat(final_dir, &sb) != 0 && staging_complete(staging, batch_id)) {
+            if ((st = rb_fs_rename_noreplace(staging, final_dir, err)) == RB_OK) {
+                (*repaired)++;
+                rb_notify_f(notify, "finished publishing batch %s, interrupted after it was recorded", batch_id);
+            }
         } else if (!committed) {
-            if ((st = rb_fs_remove_tree(staging, err)) != RB_OK)
-                break;
+            st = rb_fs_remove_tree(staging, err);
         } else {
-            fprintf(stderr, "rebate: warning: '%s' is left for a person to look at: batch %s is recorded but "
-                            "this copy is incomplete or already published\n", staging, batch_id);
+            rb_notify_f(notify,
+                        "warning: '%s' is left for a person to look at: batch %s is recorded but "
+                        "this copy is incomplete or already published",
+                        staging, batch_id);
         }
+        free(staging);
+        free(final_dir);
     }
     closedir(d);
     return st;

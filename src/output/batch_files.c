@@ -214,12 +214,12 @@ void rb_decision_row_of(const rb_firm_input *firm, const rb_decision *decision, 
     row->headcount_num = m->headcount_known ? m->headcount_num : 0;
     row->headcount_den = m->headcount_known ? m->headcount_den : 0;
     row->full_months = m->full_months;
-    row->arrears_fen = m->arrears;
-    row->base_fen = m->base;
+    row->arrears = m->arrears;
+    row->base = m->base;
     row->layoff_num = m->layoff_num;
     row->layoff_den = m->layoff_den;
     row->rate_pct = m->rate_pct;
-    row->amount_fen = m->amount;
+    row->amount = m->amount;
 }
 
 const char *const rb_decisions_header[RB_DECISIONS_COLUMNS] = {"uscc", "name", "outcome", "reasons", "headcount",
@@ -240,11 +240,11 @@ void rb_decisions_csv_add(rb_csv_writer *w, const rb_decision_row *row, rb_headc
     else
         rb_csv_int(w, (long long)(row->headcount_num / (row->headcount_den ? row->headcount_den : 1)));
     rb_csv_int(w, (long long)row->full_months);
-    rb_csv_money(w, row->arrears_fen);
+    rb_csv_money(w, row->arrears);
     rb_csv_text(w, row->layoff_den > 0 ? rb_percent_format(row->layoff_num, row->layoff_den, buf) : "");
-    rb_csv_money(w, row->base_fen);
+    rb_csv_money(w, row->base);
     rb_csv_int(w, row->rate_pct);
-    rb_csv_money(w, row->amount_fen);
+    rb_csv_money(w, row->amount);
     rb_csv_end_row(w);
 }
 
@@ -556,27 +556,3 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
 
 const char *const rb_batch_files_names[RB_BATCH_FILES] = {"decisions.csv", "exceptions.csv", "payout.csv",
                                                           "summary.txt"};
-
-rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX], rb_error *err)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, rb_batch_files_names[which]);
-    rb_status st = rb_sha256_file(path, hex, err);
-    return st == RB_E_NOINPUT ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s'", path) : st;
-}
-
-rb_status rb_batch_files_write_sums(const char *dir, char digests[RB_BATCH_FILES][RB_SHA256_HEX], rb_error *err)
-{
-    FILE *f = NULL;
-    char sums_path[4200];
-    snprintf(sums_path, sizeof sums_path, "%s/SHA256SUMS", dir);
-    rb_status st = rb_fs_create(dir, "SHA256SUMS", &f, err);
-    if (st != RB_OK)
-        return st;
-    /* The names are in sorted order already. */
-    for (int i = 0; i < RB_BATCH_FILES; i++)
-        fprintf(f, "%s  %s\n", digests[i], rb_batch_files_names[i]);
-    if ((st = rb_fs_close_synced(f, sums_path, err)) != RB_OK)
-        return st;
-    return rb_fs_sync_dir(dir, err);
-}

@@ -72,18 +72,11 @@ void rb_batch_files_abandon(rb_batch_files *files);
 rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_fen *sum, char sha[RB_SHA256_HEX],
                                             rb_error *err);
 
-/* The files SHA256SUMS lists, in sorted order. */
+/* The files of a published batch, which its SHA256SUMS lists, in sorted
+ * order (the one list: publication writes it, approval checks it). */
 #define RB_BATCH_FILES 4
 enum { RB_FILE_DECISIONS, RB_FILE_EXCEPTIONS, RB_FILE_PAYOUT, RB_FILE_SUMMARY };
 extern const char *const rb_batch_files_names[RB_BATCH_FILES];
-
-/* The SHA-256 of dir/<file `which`> as written (RB_E_CANTWRITE when it
- * cannot be read back). */
-rb_status rb_batch_files_hash(const char *dir, int which, char hex[RB_SHA256_HEX], rb_error *err);
-
-/* Writes dir/SHA256SUMS with the digests of the four files (indexed as
- * rb_batch_files_names), then fsyncs it and the folder. */
-rb_status rb_batch_files_write_sums(const char *dir, char digests[RB_BATCH_FILES][RB_SHA256_HEX], rb_error *err);
 
 /* One Chinese sentence per reason of a REVIEW/REJECT decision, with the
  * values involved, joined by "；" (the detail column of exceptions.csv). */

@@ -442,7 +442,7 @@ static rb_status take_usccs(rb_firm_reader *r, const char *const *usccs, size_t 
     if (r->usccs == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory for %zu codes", n);
     for (size_t i = 0; i < n; i++) {
-        rb_status st = rb_uscc_parse_arg(usccs[i], r->usccs[i], err);
+        rb_status st = rb_uscc_parse(usccs[i], r->usccs[i], err);
         if (st != RB_OK)
             return st;
     }

@@ -66,13 +66,6 @@ bool rb_headcount_words(const rb_params *params, const rb_measures *m, rb_strbuf
 bool rb_layoff_words(const rb_params *params, const rb_measures *m, rb_strbuf *out);
 bool rb_full_months_words(const rb_params *params, const rb_measures *m, rb_strbuf *out);
 
-/* A bank account as explain shows it: "****" and its last four digits
- * ("****4567"), only "****" when it has fewer than eight digits, "" for
- * NULL or empty. Explain is read to callers on the phone; the batch files keep
- * the whole number, which finance needs. Returns buf. */
-#define RB_ACCOUNT_MASKED_BUFSZ 16
-const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BUFSZ]);
-
 /* Appends "YYYY年M月" for a period YYYYMM. */
 bool rb_period_words(int32_t period, rb_strbuf *out);
 

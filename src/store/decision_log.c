@@ -21,9 +21,9 @@ bool rb_decision_row_equal(const rb_decision_row *a, const rb_decision_row *b)
     return strcmp(a->uscc, b->uscc) == 0 && text_equal(a->outcome, b->outcome) && text_equal(a->name, b->name) &&
            strcmp(a->reasons, b->reasons) == 0 && a->headcount_known == b->headcount_known &&
            (!a->headcount_known || (a->headcount_num == b->headcount_num && a->headcount_den == b->headcount_den)) &&
-           a->full_months == b->full_months && a->arrears_fen == b->arrears_fen && a->base_fen == b->base_fen &&
+           a->full_months == b->full_months && a->arrears == b->arrears && a->base == b->base &&
            a->layoff_num == b->layoff_num && a->layoff_den == b->layoff_den && a->rate_pct == b->rate_pct &&
-           a->amount_fen == b->amount_fen;
+           a->amount == b->amount;
 }
 
 rb_status rb_decision_log_next_batch_no(sqlite3 *db, int64_t *batch_no, rb_error *err)
@@ -99,12 +99,12 @@ rb_status rb_decision_writer_add(rb_decision_writer *w, int32_t policy_year, con
         sqlite3_bind_null(st, 9);
     }
     sqlite3_bind_int64(st, 10, row->full_months);
-    sqlite3_bind_int64(st, 11, row->arrears_fen);
-    sqlite3_bind_int64(st, 12, row->base_fen);
+    sqlite3_bind_int64(st, 11, row->arrears);
+    sqlite3_bind_int64(st, 12, row->base);
     sqlite3_bind_int64(st, 13, row->layoff_num);
     sqlite3_bind_int64(st, 14, row->layoff_den);
     sqlite3_bind_int(st, 15, row->rate_pct);
-    sqlite3_bind_int64(st, 16, row->amount_fen);
+    sqlite3_bind_int64(st, 16, row->amount);
     if (sqlite3_step(st) != SQLITE_DONE)
         return rb_db_fail(w->db, "recording a decision", err);
     return RB_OK;
@@ -247,12 +247,12 @@ static rb_status take_row(rb_decision_log *log, rb_error *err)
     r->headcount_num = sqlite3_column_int64(st, 5);
     r->headcount_den = sqlite3_column_int64(st, 6);
     r->full_months = sqlite3_column_int64(st, 7);
-    r->arrears_fen = sqlite3_column_int64(st, 8);
-    r->base_fen = sqlite3_column_int64(st, 9);
+    r->arrears = sqlite3_column_int64(st, 8);
+    r->base = sqlite3_column_int64(st, 9);
     r->layoff_num = sqlite3_column_int64(st, 10);
     r->layoff_den = sqlite3_column_int64(st, 11);
     r->rate_pct = sqlite3_column_int(st, 12);
-    r->amount_fen = sqlite3_column_int64(st, 13);
+    r->amount = sqlite3_column_int64(st, 13);
     return RB_OK;
 }
 

@@ -2,9 +2,9 @@
  * batch or a firm. The triggers of sql/005_events.sql keep it append-only. */
 #include <stddef.h>
 
+#include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/events.h"
-#include "rebate/ledger.h"
 
 static const char *const KIND_NAMES[] = {"batch", "payment", "verdict", "params"};
 

@@ -8,15 +8,6 @@
 #include "rebate/db.h"
 #include "rebate/ledger.h"
 
-char *rb_now_utc(char buf[32])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, 32, "unknown");
-    return buf;
-}
-
 rb_status rb_ledger_open(sqlite3 *db, rb_ledger *out, rb_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -82,32 +73,12 @@ rb_status rb_ledger_current_import(sqlite3 *db, int64_t *import_id, rb_error *er
                       "finding the current import", err);
 }
 
-/* The parameter row as "column=value;..." so that a batch says for ever
- * which numbers it was computed with, even if the row is corrected later. */
-static void describe_params(const rb_params *p, char *buf, size_t size)
-{
-    snprintf(buf, size,
-             "policy_year=%d;rate_smm_pct=%d;rate_large_pct=%d;layoff_target_permille=%d;"
-             "small_unit_layoff_cap_permille=%d;full_months_rule=%s;tax_account_allowed=%d;layoff_method=%s;"
-             "scope_max_headcount=%lld;small_unit_max_headcount=%lld;min_full_months=%lld;"
-             "large_firm_min_headcount=%lld;review_amount_fen=%lld;headcount_basis=%s;legal_reference=%s",
-             (int)p->policy_year, (int)p->rate_smm_pct, (int)p->rate_large_pct, (int)p->layoff_target_permille,
-             (int)p->small_unit_layoff_cap_permille,
-             p->full_months_rule == RB_FULL_MONTHS_CUMULATIVE ? "cumulative" : "data_year",
-             p->tax_account_allowed ? 1 : 0,
-             p->layoff_method == RB_LAYOFF_CLAIMANTS ? "claimants" : "december_stock",
-             (long long)p->scope_max_headcount, (long long)p->small_unit_max_headcount,
-             (long long)p->min_full_months, (long long)p->large_firm_min_headcount, (long long)p->review_amount,
-             p->headcount_basis == RB_HEADCOUNT_AVERAGE ? "average" : "december", p->legal_reference);
-}
-
-rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, const rb_params *params, int32_t as_of,
-                                 int seq, const char *scope, int64_t import_id, int64_t run_id,
+rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, int32_t policy_year, const char *params_text,
+                                 int32_t as_of, int seq, const char *scope, int64_t import_id, int64_t run_id,
                                  const char *by, const char *folder, rb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char day[11], now[32], described[2048];
-    describe_params(params, described, sizeof described);
+    char day[11], now[32];
     rb_date_format(as_of, day);
     rb_now_utc(now);
     if (sqlite3_prepare_v2(db,
@@ -117,7 +88,7 @@ rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, const rb_par
                            -1, &st, NULL) != SQLITE_OK)
         return rb_db_fail(db, "recording the batch", err);
     sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, params->policy_year);
+    sqlite3_bind_int(st, 2, policy_year);
     sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, seq);
     sqlite3_bind_text(st, 5, scope, -1, SQLITE_STATIC);
@@ -128,7 +99,7 @@ rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, const rb_par
     sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, by, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, folder, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, described, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, params_text, -1, SQLITE_STATIC);
     rb_status status = sqlite3_step(st) == SQLITE_DONE ? RB_OK : rb_db_fail(db, "recording the batch", err);
     sqlite3_finalize(st);
     return status;
@@ -164,11 +135,11 @@ static void bind_text_or_null(sqlite3_stmt *st, int index, const char *text)
 }
 
 rb_status rb_ledger_add_payment(rb_ledger *ledger, const char *batch_id, int32_t policy_year,
-                                const rb_firm_input *firm, rb_fen amount, char *reference, rb_error *err)
+                                const rb_payment_row *firm, char *reference, rb_error *err)
 {
     sqlite3_stmt *st = ledger->insert_payment;
     char now[32];
-    int attempt = firm->next_attempt > 0 ? firm->next_attempt : 1;
+    int attempt = firm->attempt;
     snprintf(reference, 64, "%d-%s-%d", (int)policy_year, firm->uscc, attempt);
     rb_now_utc(now);
     sqlite3_reset(st);
@@ -177,7 +148,7 @@ rb_status rb_ledger_add_payment(rb_ledger *ledger, const char *batch_id, int32_t
     sqlite3_bind_int(st, 3, policy_year);
     sqlite3_bind_int(st, 4, attempt);
     sqlite3_bind_text(st, 5, batch_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, amount);
+    sqlite3_bind_int64(st, 6, firm->amount);
     bind_text_or_null(st, 7, firm->account_name);
     bind_text_or_null(st, 8, firm->bank_name);
     bind_text_or_null(st, 9, firm->bank_code);

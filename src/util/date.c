@@ -95,6 +95,15 @@ int32_t rb_date_today(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+char *rb_now_utc(char buf[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, 32, "unknown");
+    return buf;
+}
+
 int32_t rb_period_add(int32_t yyyymm, int months)
 {
     int index = (yyyymm / 100) * 12 + (yyyymm % 100 - 1) + months;

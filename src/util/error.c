@@ -24,3 +24,15 @@ void rb_error_clear(rb_error *err)
         err->message[0] = '\0';
     }
 }
+
+void rb_notify_f(const rb_notify *notify, const char *fmt, ...)
+{
+    if (notify == NULL || notify->fn == NULL)
+        return;
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    notify->fn(notify->ctx, message);
+}

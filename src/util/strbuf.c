@@ -1,5 +1,6 @@
 /* rb_strbuf: growable strings for messages, SQL fragments and output rows. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,4 +82,28 @@ void rb_strbuf_release(rb_strbuf *sb)
     if (sb->alloc)
         free(sb->buf);
     rb_strbuf_init(sb);
+}
+
+bool rb_path_join(rb_strbuf *out, const char *dir, const char *name)
+{
+    size_t dir_len = strlen(dir), name_len = strlen(name);
+    bool slash = dir_len > 0 && dir[dir_len - 1] == '/';
+    rb_strbuf_reset(out);
+    if (dir_len > SIZE_MAX / 2 || name_len > SIZE_MAX / 2 - 2 ||
+        !rb_strbuf_grow(out, dir_len + name_len + 1) || !rb_strbuf_add(out, dir, dir_len) ||
+        (!slash && !rb_strbuf_addch(out, '/')) || !rb_strbuf_add(out, name, name_len)) {
+        rb_strbuf_reset(out);
+        return false;
+    }
+    return true;
+}
+
+char *rb_path_joined(const char *dir, const char *name)
+{
+    rb_strbuf sb = RB_STRBUF_INIT;
+    if (!rb_path_join(&sb, dir, name) || !rb_strbuf_grow(&sb, 1)) {
+        rb_strbuf_release(&sb);
+        return NULL;
+    }
+    return sb.buf; /* grown, so heap-allocated even when empty */
 }

@@ -1,6 +1,7 @@
 /* Trimming, UTF-8 validation and name folding. Names are compared after
  * folding so that `某某（鞍山）有限公司` equals `某某(鞍山)有限公司` (rules.md). */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rebate/text.h"
@@ -127,4 +128,23 @@ bool rb_names_equal(const char *a, const char *b)
     rb_strbuf_release(&fa);
     rb_strbuf_release(&fb);
     return equal;
+}
+
+const char *rb_text_typed_problem(const char *text, size_t max, char why[64])
+{
+    const char *start = text ? text : "";
+    size_t len = strlen(start);
+    rb_text_trim(&start, &len);
+    if (len == 0)
+        return "is empty";
+    if (!rb_utf8_valid(text, strlen(text), NULL))
+        return "is not valid UTF-8";
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return "contains a control character (a line break or tab)";
+    if (strlen(text) > max) {
+        snprintf(why, 64, "is longer than %zu bytes", max);
+        return why;
+    }
+    return NULL;
 }

@@ -1,5 +1,6 @@
 /* GB 32100-2015 check: 31-character set without I, O, S, V, Z; weights
  * 3^i mod 31; check = 31 - (sum mod 31), with 31 written as '0'. */
+#include <stdio.h>
 #include <string.h>
 
 #include "rebate/uscc.h"
@@ -54,4 +55,23 @@ bool rb_uscc_normalize(const char *text, size_t len, char out[RB_USCC_LEN + 1])
     if (uscc_value(out[17]) < 0)
         return false;
     return rb_uscc_check_char(out) == out[17];
+}
+
+rb_status rb_uscc_parse(const char *text, char out[RB_USCC_LEN + 1], rb_error *err)
+{
+    size_t len = strlen(text);
+    if (rb_uscc_normalize(text, len, out))
+        return RB_OK;
+    if (len != RB_USCC_LEN)
+        return rb_fail(err, RB_E_USAGE,
+                       "'%s' is not a unified social credit code: it has %zu characters, not 18", text, len);
+    char check = rb_uscc_check_char(out);
+    if (check == '\0')
+        return rb_fail(err, RB_E_USAGE,
+                       "'%s' is not a unified social credit code: its first 17 characters must be digits or "
+                       "capital letters other than I, O, S, V and Z",
+                       text);
+    return rb_fail(err, RB_E_USAGE,
+                   "'%s' is not a valid unified social credit code: its check character should be '%c'", text,
+                   check);
 }

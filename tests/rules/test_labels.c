@@ -131,15 +131,15 @@ START_TEST(uscc_argument)
 {
     char out[RB_USCC_LEN + 1];
     rb_error err = {0};
-    ck_assert_int_eq(rb_uscc_parse_arg("91110000600037341l", out, &err), RB_OK);
+    ck_assert_int_eq(rb_uscc_parse("91110000600037341l", out, &err), RB_OK);
     ck_assert_str_eq(out, "91110000600037341L");
-    ck_assert_int_eq(rb_uscc_parse_arg("91110000600037341N", out, &err), RB_E_USAGE);
+    ck_assert_int_eq(rb_uscc_parse("91110000600037341N", out, &err), RB_E_USAGE);
     ck_assert_msg(strstr(err.message, "check character should be 'L'") != NULL, "%s", err.message);
     rb_error_clear(&err);
-    ck_assert_int_eq(rb_uscc_parse_arg("12345", out, &err), RB_E_USAGE);
+    ck_assert_int_eq(rb_uscc_parse("12345", out, &err), RB_E_USAGE);
     ck_assert(strstr(err.message, "5 characters") != NULL);
     rb_error_clear(&err);
-    ck_assert_int_eq(rb_uscc_parse_arg("9111000060003IOZSV", out, &err), RB_E_USAGE);
+    ck_assert_int_eq(rb_uscc_parse("9111000060003IOZSV", out, &err), RB_E_USAGE);
     ck_assert(strstr(err.message, "I, O, S, V and Z") != NULL);
 }
 END_TEST
