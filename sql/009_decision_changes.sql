@@ -22,6 +22,11 @@ ALTER TABLE batches ADD COLUMN decisions_kept TEXT NOT NULL DEFAULT 'all'
 ALTER TABLE batches ADD COLUMN decisions_sha256 TEXT;
 -- Decisions recorded by this batch (changed firms and GONE rows).
 ALTER TABLE batches ADD COLUMN decisions_recorded INTEGER;
+-- SHA-256 of everything the decisions of a batch of all firms depend on,
+-- as the batch left it: the import the snapshot comes from, the parameter
+-- row, and the year's payments (its own included). A nightly run whose
+-- inputs have this digest would decide every firm as the batch did.
+ALTER TABLE batches ADD COLUMN inputs_sha256 TEXT;
 
 CREATE TABLE decisions_by_firm (
     policy_year    INTEGER NOT NULL,

@@ -39,6 +39,8 @@ typedef struct rb_run_result {
     int64_t row_errors;         /* input rows listed in exceptions.csv */
     int64_t decisions_recorded; /* decisions the ledger recorded: changed ones, GONE rows */
     bool unchanged;             /* a batch of all firms in which no decision changed and nothing is paid */
+    bool inputs_unchanged;      /* ... known without deciding: the inputs are those of batch same_as */
+    char same_as[128];          /* the batch whose decisions these are, when unchanged */
 } rb_run_result;
 
 /* Runs the whole evaluation and publication. On any failure nothing is

@@ -38,9 +38,27 @@ bool rb_decision_row_equal(const rb_decision_row *a, const rb_decision_row *b);
 rb_status rb_decision_log_next_batch_no(sqlite3 *db, int64_t *batch_no, rb_error *err);
 
 /* Records a batch's number, how its decisions are kept ("all" or "changes"),
- * how many it recorded and the SHA-256 of its decisions.csv. */
+ * how many it recorded, the SHA-256 of its decisions.csv and of its inputs
+ * (rb_decision_log_inputs_sha256; NULL for none). */
 rb_status rb_decision_log_finish_batch(sqlite3 *db, const char *batch_id, int64_t batch_no, const char *kept,
-                                       int64_t recorded, const char *decisions_sha256, rb_error *err);
+                                       int64_t recorded, const char *decisions_sha256, const char *inputs_sha256,
+                                       rb_error *err);
+
+/* The SHA-256 of what every decision of policy_year depends on besides the
+ * rules: the import the snapshot comes from, the parameter row (as the
+ * batch records it) and every payment of the year (the columns the rules
+ * read). Equal digests, equal decisions. */
+rb_status rb_decision_log_inputs_sha256(sqlite3 *db, int32_t policy_year, int64_t import_id, const char *params_text,
+                                        char hex[65], rb_error *err);
+
+/* Records that deciding on the inputs of digest inputs_sha256 gives every
+ * decision of batch batch_id (a night in which nothing changed). */
+rb_status rb_decision_log_set_inputs(sqlite3 *db, const char *batch_id, const char *inputs_sha256, rb_error *err);
+
+/* The latest batch of all firms of policy_year: its id and inputs digest
+ * ("" when it has none); *found false when there is no such batch. */
+rb_status rb_decision_log_last_batch(sqlite3 *db, int32_t policy_year, bool *found, char batch_id[128],
+                                     char inputs_sha256[65], rb_error *err);
 
 /* Reads every firm's decision as of one batch, in uscc order, one firm at a
  * time (memory does not grow with the firms):

@@ -260,6 +260,21 @@ int cmd_nightly(int argc, char **argv)
         rb_import_report report;
         rb_encoding encoding = RB_ENCODING_AUTO;
         rb_encoding_parse(cfg.encoding, &encoding); /* validated by the config loader */
+        bool same = false;
+        int64_t same_import = 0;
+        if ((st = rb_import_same_as_current(db, cfg.inbox, encoding, &same, &same_import, &err)) != RB_OK)
+            goto out;
+        if (same) {
+            /* The same bytes would rebuild the same snapshot. */
+            log_step("import", &step, "the extracts are the bytes of import %lld: the snapshot stays as it is",
+                     (long long)same_import);
+            char dest[8400];
+            clock_gettime(CLOCK_MONOTONIC, &step);
+            if ((st = archive_extracts(&cfg, "", dest, sizeof dest, &err)) != RB_OK)
+                goto out;
+            log_step("archive", &step, "extracts moved to %s", dest);
+            goto run;
+        }
         st = rb_import(db, cfg.inbox, encoding, &report, &err);
         if (st == RB_E_DATA) {
             char dest[8400];
@@ -286,6 +301,7 @@ int cmd_nightly(int argc, char **argv)
         log_step("archive", &step, "extracts moved to %s", dest);
     }
 
+run:
     clock_gettime(CLOCK_MONOTONIC, &step);
     char outbox_abs[4096];
     if (rb_absolute_path(cfg.outbox, outbox_abs, sizeof outbox_abs) != 0) {
@@ -304,7 +320,13 @@ int cmd_nightly(int argc, char **argv)
     rb_run_result result;
     if ((st = rb_run(db, &opts, &result, &err)) != RB_OK)
         goto out;
-    if (!result.published && result.unchanged) {
+    if (!result.published && result.inputs_unchanged) {
+        snprintf(detail, sizeof detail,
+                 "the snapshot, parameters and payments are those batch %s was decided on: no decision changed,"
+                 " no batch published",
+                 result.same_as);
+        log_step("run", &step, "%s", detail);
+    } else if (!result.published && result.unchanged) {
         snprintf(detail, sizeof detail, "%lld firms, no decision changed since the last batch: no batch published",
                  (long long)result.firms);
         log_step("run", &step, "%s", detail);

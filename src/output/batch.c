@@ -573,9 +573,29 @@ static rb_status publish(batch_run *run, rb_error *err)
         (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK ||
         (st = rb_decision_log_next_batch_no(run->db, &run->batch_no, err)) != RB_OK)
         goto fail;
+    char described[2048];
+    describe_params(run->params, described, sizeof described);
+    /* The nightly job on inputs a batch of all firms already decided (the
+     * same import, parameters and payments since): every decision would be
+     * that batch's, so there is nothing to publish, and nothing to decide. */
+    bool whole = !opts->dry_run && opts->n_usccs == 0;
+    char inputs_sha[RB_SHA256_HEX] = "", last_batch[128] = "", last_inputs[RB_SHA256_HEX] = "";
+    bool has_last = false;
+    if (whole && opts->skip_unchanged) {
+        if ((st = rb_decision_log_inputs_sha256(run->db, run->params->policy_year, import_id, described, inputs_sha,
+                                                err)) != RB_OK ||
+            (st = rb_decision_log_last_batch(run->db, run->params->policy_year, &has_last, last_batch, last_inputs,
+                                             err)) != RB_OK)
+            goto fail;
+        if (has_last && strcmp(inputs_sha, last_inputs) == 0) {
+            rb_db_rollback(run->db);
+            run->result->unchanged = true;
+            run->result->inputs_unchanged = true;
+            snprintf(run->result->same_as, sizeof run->result->same_as, "%s", last_batch);
+            return RB_OK;
+        }
+    }
     if (!opts->dry_run) {
-        char described[2048];
-        describe_params(run->params, described, sizeof described);
         if ((st = rb_ledger_insert_batch(run->db, run->batch_id, run->params->policy_year, described, opts->as_of,
                                          seq, opts->n_usccs ? "selected" : "all", import_id, opts->run_id, opts->by,
                                          run->final_dir, err)) != RB_OK ||
@@ -613,6 +633,18 @@ static rb_status publish(batch_run *run, rb_error *err)
         rb_fs_remove_tree(run->staging, NULL);
         rb_db_rollback(run->db);
         r->published = false;
+        if (r->unchanged && has_last) {
+            /* These inputs decide every firm as the last batch did: say so
+             * on it, so the next night on the same inputs need not decide. */
+            snprintf(r->same_as, sizeof r->same_as, "%s", last_batch);
+            if ((st = rb_db_begin(run->db, err)) != RB_OK)
+                return st;
+            if ((st = rb_decision_log_set_inputs(run->db, last_batch, inputs_sha, err)) != RB_OK ||
+                (st = rb_db_commit(run->db, err)) != RB_OK) {
+                rb_db_rollback(run->db);
+                return st;
+            }
+        }
         return RB_OK;
     }
     rb_batch_summary summary = {
@@ -640,9 +672,11 @@ static rb_status publish(batch_run *run, rb_error *err)
     if (!opts->dry_run) {
         if ((st = rb_ledger_finish_batch(run->db, run->batch_id, r->firms, r->payments, r->total, payout_sha,
                                          err)) != RB_OK ||
+            (whole && (st = rb_decision_log_inputs_sha256(run->db, run->params->policy_year, import_id, described,
+                                                          inputs_sha, err)) != RB_OK) ||
             (st = rb_decision_log_finish_batch(run->db, run->batch_id, run->batch_no,
                                                opts->n_usccs ? "all" : "changes", r->decisions_recorded,
-                                               decisions_sha, err)) != RB_OK)
+                                               decisions_sha, whole ? inputs_sha : NULL, err)) != RB_OK)
             goto fail;
         rb_ledger_close(&run->ledger);
         rb_decision_writer_close(&run->decisions);

@@ -7,6 +7,7 @@
 
 #include "rebate/db.h"
 #include "rebate/decision_log.h"
+#include "rebate/sha256.h"
 #include "rebate/strbuf.h"
 
 static bool text_equal(const char *a, const char *b)
@@ -41,24 +42,113 @@ rb_status rb_decision_log_next_batch_no(sqlite3 *db, int64_t *batch_no, rb_error
 }
 
 rb_status rb_decision_log_finish_batch(sqlite3 *db, const char *batch_id, int64_t batch_no, const char *kept,
-                                       int64_t recorded, const char *decisions_sha256, rb_error *err)
+                                       int64_t recorded, const char *decisions_sha256, const char *inputs_sha256,
+                                       rb_error *err)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
                            "UPDATE batches SET batch_no = ?, decisions_kept = ?, decisions_recorded = ?,"
-                           " decisions_sha256 = ? WHERE batch_id = ?",
+                           " decisions_sha256 = ?, inputs_sha256 = ? WHERE batch_id = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return rb_db_fail(db, "recording how the batch keeps its decisions", err);
     sqlite3_bind_int64(st, 1, batch_no);
     sqlite3_bind_text(st, 2, kept, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, recorded);
     sqlite3_bind_text(st, 4, decisions_sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, batch_id, -1, SQLITE_STATIC);
+    if (inputs_sha256 != NULL)
+        sqlite3_bind_text(st, 5, inputs_sha256, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_text(st, 6, batch_id, -1, SQLITE_STATIC);
     rb_status status = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1
                            ? RB_OK
                            : rb_db_fail(db, "recording how the batch keeps its decisions", err);
     sqlite3_finalize(st);
     return status;
+}
+
+rb_status rb_decision_log_inputs_sha256(sqlite3 *db, int32_t policy_year, int64_t import_id, const char *params_text,
+                                        char hex[65], rb_error *err)
+{
+    rb_sha256 *h = rb_sha256_new();
+    if (h == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory digesting the inputs");
+    char head[64];
+    int n = snprintf(head, sizeof head, "import=%lld\n", (long long)import_id);
+    bool ok = rb_sha256_update(h, head, (size_t)n) && rb_sha256_update(h, params_text, strlen(params_text) + 1);
+    sqlite3_stmt *st = NULL;
+    /* The payment columns the rules read (rules/firm_reader.c), in a fixed order. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT uscc, attempt, state, reference, bank_account, account_name FROM main.payments"
+                           " WHERE policy_year = ? ORDER BY uscc, attempt",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rb_sha256_free(h);
+        return rb_db_fail(db, "digesting the payments", err);
+    }
+    sqlite3_bind_int(st, 1, policy_year);
+    int rc;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < 6 && ok; c++) {
+            /* each value with its type and length, so no two rows digest alike */
+            char tag[32];
+            int type = sqlite3_column_type(st, c);
+            const unsigned char *v = sqlite3_column_text(st, c);
+            int len = sqlite3_column_bytes(st, c);
+            int m = snprintf(tag, sizeof tag, "%d:%d:", type, len);
+            ok = rb_sha256_update(h, tag, (size_t)m) && (len == 0 || rb_sha256_update(h, v, (size_t)len));
+        }
+    }
+    bool stepped = !ok || rc == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!stepped) {
+        rb_sha256_free(h);
+        return rb_db_fail(db, "digesting the payments", err);
+    }
+    if (!ok) {
+        rb_sha256_free(h);
+        return rb_fail(err, RB_E_INTERNAL, "cannot digest the inputs");
+    }
+    if (!rb_sha256_finish(h, hex))
+        return rb_fail(err, RB_E_INTERNAL, "cannot digest the inputs");
+    return RB_OK;
+}
+
+rb_status rb_decision_log_set_inputs(sqlite3 *db, const char *batch_id, const char *inputs_sha256, rb_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "UPDATE main.batches SET inputs_sha256 = ? WHERE batch_id = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return rb_db_fail(db, "recording the inputs of the batch", err);
+    sqlite3_bind_text(st, 1, inputs_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, batch_id, -1, SQLITE_STATIC);
+    rb_status status = sqlite3_step(st) == SQLITE_DONE ? RB_OK : rb_db_fail(db, "recording the inputs of the batch", err);
+    sqlite3_finalize(st);
+    return status;
+}
+
+rb_status rb_decision_log_last_batch(sqlite3 *db, int32_t policy_year, bool *found, char batch_id[128],
+                                     char inputs_sha256[65], rb_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    *found = false;
+    batch_id[0] = inputs_sha256[0] = '\0';
+    if (sqlite3_prepare_v2(db,
+                           "SELECT batch_id, inputs_sha256 FROM main.batches WHERE policy_year = ? AND scope = 'all'"
+                           " ORDER BY batch_no DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return rb_db_fail(db, "finding the last batch", err);
+    sqlite3_bind_int(st, 1, policy_year);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        const unsigned char *id = sqlite3_column_text(st, 0), *sha = sqlite3_column_text(st, 1);
+        snprintf(batch_id, 128, "%s", id ? (const char *)id : "");
+        snprintf(inputs_sha256, 65, "%s", sha ? (const char *)sha : "");
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return rb_db_fail(db, "finding the last batch", err);
+    return RB_OK;
 }
 
 /* ------------------------------------------------------------ writing */
