@@ -77,10 +77,13 @@ rb_status rb_decision_log_inputs_sha256(sqlite3 *db, int32_t policy_year, int64_
     int n = snprintf(head, sizeof head, "import=%lld\n", (long long)import_id);
     bool ok = rb_sha256_update(h, head, (size_t)n) && rb_sha256_update(h, params_text, strlen(params_text) + 1);
     sqlite3_stmt *st = NULL;
-    /* The payment columns the rules read (rules/firm_reader.c), in a fixed order. */
+    /* The payment columns the rules read (rules/firm_reader.c), in the
+     * table's own order (a scan, no index): rows are only ever added at the
+     * end, and should a VACUUM renumber them, the digest differs once and
+     * that night decides every firm. */
     if (sqlite3_prepare_v2(db,
                            "SELECT uscc, attempt, state, reference, bank_account, account_name FROM main.payments"
-                           " WHERE policy_year = ? ORDER BY uscc, attempt",
+                           " WHERE policy_year = ? ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK) {
         rb_sha256_free(h);
         return rb_db_fail(db, "digesting the payments", err);
