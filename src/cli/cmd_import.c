@@ -1,30 +1,24 @@
 /* `rebate import --db DB [--encoding auto|utf-8|gb18030] DIR`: loads the
  * three extracts of DIR into the database (rb_import) and prints each
  * file's row accounting. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
 #include "rebate/lock.h"
 
-static const char usage_text[] =
-    "usage: rebate import --db DB [--encoding auto|utf-8|gb18030] DIR\n"
-    "\n"
+static const char import_description[] =
     "Reads DIR/registration.csv, DIR/insured_units.csv and DIR/contributions.csv\n"
     "and replaces the snapshot in the SQLite database DB (created when missing)\n"
     "in one transaction: a file that is refused leaves the previous snapshot whole.\n"
     "A row that breaks a rule is not loaded but kept in the table row_errors;\n"
     "every file's rows are accounted for on standard output.\n"
-    "\n"
-    "options:\n"
-    "  --db DB            the database\n"
-    "  --encoding ENC     auto (default): UTF-8 when the file is valid UTF-8, else\n"
-    "                     GB18030; utf-8 (a BOM is allowed) or gb18030 to insist\n"
-    "  -h, --help         this text\n"
-    "\n"
+    "\n";
+
+static const char import_footer[] =
     "Columns, by canonical name (any case) or Chinese alias, in any order;\n"
     "* marks a required column, other columns are ignored:\n"
     "  registration.csv   uscc* 统一社会信用代码, name* 企业名称, status* 登记状态,\n"
@@ -67,47 +61,55 @@ static void print_report(const char *dir, const rb_import_report *report)
         printf("%s  %s\n", report->files[i].sha256, report->files[i].file);
 }
 
+/* --encoding, checked as it is read. */
+typedef struct encoding_option {
+    rb_encoding encoding;
+    bool given;
+} encoding_option;
+
+static int take_encoding(void *value, const char *arg)
+{
+    encoding_option *e = value;
+    if (!rb_encoding_parse(arg, &e->encoding))
+        return rb_usage_error("import", "'%s' is not an encoding (auto, utf-8 or gb18030)", arg);
+    e->given = true;
+    return 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"encoding", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    const char *db_path = NULL, *config_path = NULL;
+    encoding_option encoding = {RB_ENCODING_AUTO, false};
+    const rb_option options[] = {
+        RB_OPTS_DATABASE(&db_path, &config_path, "the database (created when missing)"),
+        {"encoding", "ENC", RB_OPT_CALL, &encoding, false,
+         "auto (default): UTF-8 when the file is valid UTF-8, else\nGB18030; utf-8 (a BOM is allowed) or gb18030 to "
+         "insist\n(default with --config: its encoding)",
+         take_encoding},
+        {NULL, NULL, 0, NULL, false, NULL, NULL},
     };
-    const char *db_path = NULL;
-    rb_encoding encoding = RB_ENCODING_AUTO;
-    opterr = 0;
-    optind = 0; /* GNU getopt: start afresh */
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (opt) {
-        case 'd':
-            db_path = optarg;
-            break;
-        case 'e':
-            if (!rb_encoding_parse(optarg, &encoding))
-                return rb_usage_error("import", "'%s' is not an encoding (auto, utf-8 or gb18030)", optarg);
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return 0;
-        case ':':
-            return rb_usage_error("import", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return rb_usage_error("import", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (db_path == NULL || db_path[0] == '\0')
-        return rb_usage_error("import", "--db DB is required");
-    if (optind >= argc)
-        return rb_usage_error("import", "the folder DIR holding the extracts is required");
-    if (optind + 1 < argc)
-        return rb_usage_error("import", "one folder only; '%s' is one too many", argv[optind + 1]);
-    const char *dir = argv[optind];
-
-    rb_error err;
-    rb_error_clear(&err);
+    const rb_command_line line = {
+        .name = "import",
+        .synopsis = "--db DB [--encoding auto|utf-8|gb18030] DIR",
+        .description = import_description,
+        .options = options,
+        .operand = "DIR",
+        .min_operands = 1,
+        .max_operands = 1,
+        .missing_operand = "the folder DIR holding the extracts is required",
+        .extra_operand = "one folder only; '%s' is one too many",
+        .footer = import_footer,
+        .db_path = &db_path,
+        .config_path = &config_path,
+    };
+    rb_config config = {0};
+    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
+        goto done;
+    if (!encoding.given && config_path != NULL)
+        rb_encoding_parse(config.encoding, &encoding.encoding); /* checked by the config's loader */
+    const char *dir = argv[first];
+    rb_error err = {0};
     sqlite3 *db = NULL;
     rb_lock *lock = NULL;
     rb_import_report report;
@@ -117,14 +119,14 @@ int cmd_import(int argc, char **argv)
      * once instead of waiting on the database, and a run never starts while
      * an import replaces the snapshot. */
     if (st == RB_OK)
-        st = rb_lock_database(db_path, &lock, &err);
+        st = rb_opts_open(db_path, RB_DB_CREATE, &lock, &db, &err);
     if (st == RB_OK)
-        st = rb_db_open(db_path, RB_DB_CREATE, &db, &err);
-    if (st == RB_OK)
-        st = rb_import(db, dir, encoding, &report, &err);
-    rb_db_close(db);
-    rb_lock_release(lock);
+        st = rb_import(db, dir, encoding.encoding, &report, &err);
+    rb_opts_close(lock, db);
     if (st == RB_OK)
         print_report(dir, &report);
-    return rb_exit(st, &err);
+    status = rb_exit(st, &err);
+done:
+    rb_config_free(&config);
+    return status < 0 ? 0 : status;
 }

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "rebate/batch.h"
 #include "rebate/crash.h"
 #include "rebate/config.h"
@@ -24,9 +24,7 @@
 #include "rebate/lock.h"
 #include "rebate/money.h"
 
-static const char nightly_usage[] =
-    "usage: rebate nightly --config FILE\n"
-    "\n"
+static const char nightly_description[] =
     "The job cron runs. Reads the database, inbox, outbox, archive folders, the\n"
     "policy year and the encoding from FILE (an INI file with a [rebate]\n"
     "section), takes an exclusive lock (a second nightly exits 75 at once),\n"
@@ -189,27 +187,20 @@ static rb_status finish_interrupted_moves(const rb_config *cfg, const struct tim
 
 int cmd_nightly(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *config_path = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'h': fputs(nightly_usage, stdout); return 0;
-        case ':': return rb_usage_error("nightly", "option '%s' needs a value", argv[optind - 1]);
-        default: return rb_usage_error("nightly", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return rb_usage_error("nightly", "unexpected argument '%s'", argv[optind]);
-    if (config_path == NULL)
-        return rb_usage_error("nightly", "--config FILE is required");
+    const rb_option options[] = {
+        {"config", "FILE", RB_OPT_STRING, &config_path, true, "the nightly config (docs/operations.md)", NULL},
+        {NULL, NULL, 0, NULL, false, NULL, NULL},
+    };
+    const rb_command_line line = {
+        .name = "nightly",
+        .synopsis = "--config FILE",
+        .description = nightly_description,
+        .options = options,
+    };
+    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    if (status >= 0)
+        return status;
 
     rb_error err = {0};
     rb_config cfg;
@@ -220,20 +211,14 @@ int cmd_nightly(int argc, char **argv)
     struct timespec start, step;
     clock_gettime(CLOCK_MONOTONIC, &start);
     rb_lock *lock = NULL;
-    if ((st = rb_lock_database(cfg.database, &lock, &err)) != RB_OK) {
-        rb_config_free(&cfg);
-        return rb_exit(st, &err);
-    }
-
     sqlite3 *db = NULL;
-    int64_t run_id = 0;
-    int status = 0;
+    rb_run_log log = {NULL, 0};
     char detail[1024] = "";
+    if ((st = rb_opts_open(cfg.database, RB_DB_CREATE, &lock, &db, &err)) != RB_OK)
+        goto out;
     log_step("start", NULL, "config %s, policy year %d, database %s", config_path, (int)cfg.policy_year,
              cfg.database);
-    if ((st = rb_db_open(cfg.database, RB_DB_CREATE, &db, &err)) != RB_OK)
-        goto out;
-    rb_runs_start(db, "nightly", rb_login_name(), &run_id, NULL);
+    rb_run_log_start(&log, db, "nightly", rb_login_name());
 
     clock_gettime(CLOCK_MONOTONIC, &step);
     /* The outbox and the archive first: one that cannot be made (under a
@@ -313,7 +298,7 @@ run:
         .as_of = rb_date_today(),
         .out_dir = outbox_abs,
         .by = "nightly",
-        .run_id = run_id,
+        .run_id = log.run_id,
         .notify = {rb_cli_notify, NULL},
         .skip_unchanged = true,
     };
@@ -347,14 +332,12 @@ run:
     }
 
 out:
-    status = rb_exit(st, &err);
+    status = rb_run_log_finish(&log, st, &err, detail);
     if (st != RB_OK)
         log_step("failed", NULL, "exit %d: %s", status, err.message);
     else
         log_step("done", &start, "exit 0");
-    rb_runs_finish(db, run_id, status, st == RB_OK ? detail : err.message);
-    rb_db_close(db);
-    rb_lock_release(lock);
+    rb_opts_close(lock, db);
     rb_config_free(&cfg);
     return status;
 }

@@ -4,12 +4,12 @@
  * digits, as explain shows them. It only reads: like explain it takes no
  * lock and logs no run, so it answers while the nightly job works. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "rebate/batch.h"
 #include "rebate/batches.h"
 #include "rebate/db.h"
@@ -21,9 +21,7 @@
 /* How many batches the overview lists. */
 #define LATEST_BATCHES 20
 
-static const char status_usage[] =
-    "usage: rebate status --db DB [--batch ID [--decisions FILE] | --uscc CODE]\n"
-    "\n"
+static const char status_description[] =
     "Shows where things stand, in Chinese with the state codes beside:\n"
     "  without options   the latest batches: state, payments, who ran,\n"
     "                    approved or voided them\n"
@@ -37,10 +35,9 @@ static const char status_usage[] =
     "                    batch, amount, state and the bank's answer\n"
     "Bank accounts are shown masked to their last four digits. Nothing is\n"
     "written.\n"
-    "\n"
-    "  --db DB       the rebate database (must exist)\n"
-    "  -h, --help    show this help\n"
-    "\n"
+    "\n";
+
+static const char status_footer[] =
     "Exit status: 0 shown; 64 bad option or an invalid code; 66 no such\n"
     "database or batch; 65 a rebuilt decisions.csv that differs from the one\n"
     "published.\n";
@@ -250,66 +247,54 @@ static rb_status rebuild_decisions(sqlite3 *db, const char *batch_id, const char
 
 int cmd_status(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"batch", required_argument, NULL, 'B'},
-        {"uscc", required_argument, NULL, 'u'},
-        {"decisions", required_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    const char *db_path = NULL, *config_path = NULL, *batch_id = NULL, *uscc_text = NULL, *decisions_path = NULL;
+    const rb_option options[] = {
+        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
+        {"batch", "ID", RB_OPT_STRING, &batch_id, false, "one batch", NULL},
+        {"uscc", "CODE", RB_OPT_STRING, &uscc_text, false, "one firm's payments", NULL},
+        {"decisions", "FILE", RB_OPT_STRING, &decisions_path, false,
+         "with --batch: rebuild its decisions.csv from the ledger into FILE ('-': standard output)", NULL},
+        {NULL, NULL, 0, NULL, false, NULL, NULL},
     };
-    const char *db_path = NULL, *batch_id = NULL, *uscc_text = NULL, *decisions_path = NULL;
-    int status = 0, c;
-    sqlite3 *db = NULL;
-    rb_error err = {0};
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (c) {
-        case 'd': db_path = optarg; break;
-        case 'B': batch_id = optarg; break;
-        case 'u': uscc_text = optarg; break;
-        case 'D': decisions_path = optarg; break;
-        case 'h':
-            fputs(status_usage, stdout);
-            goto out;
-        case ':':
-            status = rb_usage_error("status", "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        default:
-            status = rb_usage_error("status", "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind < argc) {
-        status = rb_usage_error("status", "unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    if (db_path == NULL) {
-        status = rb_usage_error("status", "--db is required");
-        goto out;
-    }
+    const rb_command_line line = {
+        .name = "status",
+        .synopsis = "--db DB [--batch ID [--decisions FILE] | --uscc CODE]",
+        .description = status_description,
+        .options = options,
+        .footer = status_footer,
+        .db_path = &db_path,
+        .config_path = &config_path,
+    };
+    rb_config config = {0};
+    int first, status = rb_opts_parse(&line, argc, argv, &first);
+    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
+        goto done;
     if (batch_id != NULL && uscc_text != NULL) {
         status = rb_usage_error("status", "give --batch or --uscc, not both");
-        goto out;
+        goto done;
     }
     if (decisions_path != NULL && batch_id == NULL) {
         status = rb_usage_error("status", "--decisions needs --batch");
-        goto out;
+        goto done;
     }
+    rb_error err = {0};
     char uscc[RB_USCC_LEN + 1];
     if (uscc_text != NULL && rb_uscc_parse(uscc_text, uscc, &err) != RB_OK) {
         status = rb_exit(RB_E_USAGE, &err);
-        goto out;
+        goto done;
     }
-    rb_status st = rb_db_open(db_path, RB_DB_EXISTING, &db, &err);
+    /* It only reads: no lock, no run logged, so it answers while the
+     * nightly job works. */
+    sqlite3 *db = NULL;
+    rb_status st = rb_opts_open(db_path, RB_DB_EXISTING, NULL, &db, &err);
     if (st == RB_OK)
         st = decisions_path ? rebuild_decisions(db, batch_id, decisions_path, &err)
              : batch_id     ? show_batch(db, batch_id, &err)
-             : uscc_text ? show_firm(db, uscc, &err) : show_latest(db, &err);
+             : uscc_text    ? show_firm(db, uscc, &err)
+                            : show_latest(db, &err);
     status = rb_exit(st, &err);
-out:
-    rb_db_close(db);
-    return status;
+    rb_opts_close(NULL, db);
+done:
+    rb_config_free(&config);
+    return status < 0 ? 0 : status;
 }

@@ -5,22 +5,29 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "rebate/money.h"
 #include "rebate/text.h"
 #include "rebate/words.h"
 
-static const char usage[] =
-    "usage: rebate words AMOUNT\n"
-    "\n"
+static const char words_description[] =
     "Prints AMOUNT, in yuan, in capital Chinese numerals (人民币大写) as the\n"
     "payout file writes it: 'rebate words 1234.56' prints\n"
     "人民币壹仟贰佰叁拾肆元伍角陆分.\n"
     "\n"
     "AMOUNT is written as in the extracts: digits with up to two decimals\n"
-    "(1234, 1234.5, 1234.56), no sign, no thousands separators.\n"
-    "\n"
-    "options:\n"
-    "  -h, --help   show this help\n";
+    "(1234, 1234.5, 1234.56), no sign, no thousands separators.\n";
+
+/* Only --help: getopt would take a signed amount ("-5") for an option, and
+ * it must be refused as a bad amount instead, so the loop below reads the
+ * arguments itself and the table serves --help. */
+static const rb_option words_options[] = {{NULL, NULL, 0, NULL, false, NULL, NULL}};
+static const rb_command_line words_line = {
+    .name = "words",
+    .synopsis = "AMOUNT",
+    .description = words_description,
+    .options = words_options,
+};
 
 int cmd_words(int argc, char **argv)
 {
@@ -29,7 +36,7 @@ int cmd_words(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!options_done && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)) {
-            fputs(usage, stdout);
+            rb_opts_help(&words_line, stdout);
             return 0;
         }
         if (!options_done && strcmp(arg, "--") == 0) {
