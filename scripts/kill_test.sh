@@ -10,6 +10,10 @@
 #   sh scripts/kill_test.sh                 # 300 kills on 20000 firms
 #   REBATE_KILLS=1000 REBATE_KILL_FIRMS=5000 sh scripts/kill_test.sh
 #   REBATE_KILL_SEED=12345 sh scripts/kill_test.sh   # replay a run's delays
+#   REBATE_KILL_SEED=random sh scripts/kill_test.sh  # a new seed from the clock (soak)
+#
+# Without REBATE_KILL_SEED the delays come from the runner's fixed seed, the
+# one CI uses; the seed is printed before the first kill either way.
 set -eu
 cd "$(dirname "$0")/.."
 command -v cmake >/dev/null 2>&1 || sh scripts/setup.sh

@@ -14,6 +14,7 @@
 #include "rebate/error.h"
 #include "rebate/money.h"
 #include "rebate/months.h"
+#include "rebate/strbuf.h"
 #include "rebate/uscc.h"
 
 /* One row of policy_params (rules.md, "Parameters"). */
@@ -158,6 +159,13 @@ const char *rb_reason_label(rb_reason reason);
 /* "PAY", "REVIEW", "REJECT", "SKIP" and 拨付, 人工复核, 不予返还, 跳过. */
 const char *rb_outcome_code(rb_outcome outcome);
 const char *rb_outcome_label(rb_outcome outcome);
+
+/* Appends to out one Chinese sentence per reason of the decision, each
+ * after its code, with the values involved, joined by "；" (the detail
+ * column of exceptions.csv, e.g. "ARREARS 2020年欠缴 10.00 元"). Returns
+ * false when memory ran out. */
+bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, const rb_decision *decision,
+                        rb_strbuf *out);
 
 /* Writes the reason codes of set, sorted and ';'-separated, into buf
  * (size bytes, at least 512); returns buf. */

@@ -29,7 +29,10 @@ bool rb_name_fold(const char *name, size_t len, rb_strbuf *out);
  * bytes"), in why (64 bytes). */
 const char *rb_text_typed_problem(const char *text, size_t max, char why[64]);
 
-/* True when two names are equal after rb_name_fold. */
+/* True when two names are equal after rb_name_fold; the second also
+ * ignores ASCII case. Both compare as they fold, without allocating, so
+ * they cannot fail (a failure here once turned into a false "differ"). */
 bool rb_names_equal(const char *a, const char *b);
+bool rb_names_equal_ignoring_case(const char *a, const char *b);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "rebate/alloc.h"
 #include "rebate/batch.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
@@ -52,7 +53,7 @@ int cmd_run(int argc, char **argv)
                *as_of_text = NULL;
     bool dry_run = false;
     /* At most one code per argument. */
-    uscc_list list = {calloc((size_t)argc + 1, sizeof *list.codes), calloc((size_t)argc + 1, sizeof *list.usccs), 0};
+    uscc_list list = {rb_calloc((size_t)argc + 1, sizeof *list.codes), rb_calloc((size_t)argc + 1, sizeof *list.usccs), 0};
     const rb_option options[] = {
         RB_OPTS_DATABASE(&db_path, &config_path, "the database (made by 'rebate import')"),
         {"year", "Y", RB_OPT_STRING, &year_text, false,

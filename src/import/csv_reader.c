@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "import/csv_reader.h"
+#include "rebate/alloc.h"
 #include "rebate/strbuf.h"
 #include "rebate/text.h"
 
@@ -65,7 +66,7 @@ static void on_field(void *data, size_t len, void *vr)
         return;
     if (r->n_spans == r->spans_cap) {
         size_t cap = r->spans_cap ? r->spans_cap * 2 : 32;
-        field_span *grown = realloc(r->spans, cap * sizeof *grown);
+        field_span *grown = rb_realloc(r->spans, cap * sizeof *grown);
         if (grown == NULL) {
             r->status = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", r->name);
             return;
@@ -100,7 +101,7 @@ static void on_record(int terminator, void *vr)
     if (r->status != RB_OK)
         return;
     if (r->n_spans > r->fields_cap) {
-        rb_csv_field *grown = realloc(r->fields, r->spans_cap * sizeof *grown);
+        rb_csv_field *grown = rb_realloc(r->fields, r->spans_cap * sizeof *grown);
         if (grown == NULL) {
             r->status = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", r->name);
             return;
@@ -302,7 +303,7 @@ static bool source_open(byte_source *src, int fd, const char *path, bool hash)
     src->hash = hash;
     src->restarts_asked = 1; /* the thread sets itself up as for a restart */
     for (int i = 0; i < SOURCE_BUFFERS; i++)
-        if ((src->buf[i] = malloc(CHUNK)) == NULL)
+        if ((src->buf[i] = rb_malloc(CHUNK)) == NULL)
             return false;
     if (pthread_mutex_init(&src->mu, NULL) != 0)
         return false;
@@ -432,7 +433,7 @@ static rb_status read_failed(reader *r, const char *path)
  * of the first byte that is not. */
 static rb_status file_is_utf8(FILE *f, const char *path, reader *r, bool *is_utf8, int64_t *bad_line)
 {
-    unsigned char *buf = malloc(CHUNK + CARRY_MAX);
+    unsigned char *buf = rb_malloc(CHUNK + CARRY_MAX);
     if (buf == NULL)
         return rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", path);
     rb_status st = RB_OK;
@@ -565,7 +566,7 @@ static rb_status decode_gb18030(reader *r, byte_source *src, const char *path, u
         goto out;
     }
     size_t out_size = 2 * CHUNK;
-    out = malloc(out_size);
+    out = rb_malloc(out_size);
     if (out == NULL) {
         st = rb_fail(r->err, RB_E_INTERNAL, "out of memory reading '%s'", path);
         goto out;
@@ -637,6 +638,7 @@ static rb_status reader_restart(reader *r, const char *path)
     if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return rb_fail(r->err, RB_E_INTERNAL, "cannot set up the CSV parser for '%s'", path);
     csv_set_blk_size(&r->parser, CHUNK);
+    csv_set_realloc_func(&r->parser, rb_realloc);
     r->status = RB_OK;
     r->line = 1;
     r->fed = r->line_start = 0;
@@ -689,7 +691,8 @@ rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encod
     /* libcsv grows its field buffer by this much at a time (128 bytes by
      * default): a long field would otherwise cost many reallocations. */
     csv_set_blk_size(&r.parser, CHUNK);
-    raw = malloc(CHUNK + CARRY_MAX);
+    csv_set_realloc_func(&r.parser, rb_realloc); /* under the allocation seam too */
+    raw = rb_malloc(CHUNK + CARRY_MAX);
     if (raw == NULL) {
         st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
         goto out;

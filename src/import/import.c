@@ -27,6 +27,7 @@
 #include "import/load.h"
 #include "import/rows.h"
 #include "import/sorter.h"
+#include "rebate/alloc.h"
 #include "rebate/crash.h"
 #include "rebate/db.h"
 #include "rebate/import.h"
@@ -361,7 +362,7 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
     file_import *fi = ctx;
     if (count > fi->trimmed_cap) {
         size_t cap = count < 32 ? 32 : count;
-        rb_csv_field *grown = realloc(fi->trimmed, cap * sizeof *grown);
+        rb_csv_field *grown = rb_realloc(fi->trimmed, cap * sizeof *grown);
         if (grown == NULL)
             return out_of_memory(fi, err);
         fi->trimmed = grown;
@@ -714,7 +715,7 @@ rb_status rb_import_sized(sqlite3 *db, const char *dir, rb_encoding encoding, si
         return st;
     char started_at[32], finished_at[32];
     utc_now(started_at);
-    pipeline *p = malloc(sizeof *p);
+    pipeline *p = rb_malloc(sizeof *p);
     if (p == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting the import");
     if ((st = pipeline_init(p, db, err)) != RB_OK) {

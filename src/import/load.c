@@ -10,6 +10,7 @@
 
 #include "import/load.h"
 #include "import/rows.h"
+#include "rebate/alloc.h"
 #include "rebate/db.h"
 #include "rebate/strbuf.h"
 
@@ -43,7 +44,7 @@ static rb_status prepare(rb_loader *l, sqlite3_stmt **stmt, const char *sql, rb_
 rb_status rb_loader_open(rb_snapshot_builder *builder, rb_loader **out, rb_error *err)
 {
     *out = NULL;
-    rb_loader *l = calloc(1, sizeof *l);
+    rb_loader *l = rb_calloc(1, sizeof *l);
     if (l == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting the import");
     l->builder = builder;
@@ -375,7 +376,7 @@ static rb_status finish_group(rb_loader *l, key_group *g, sqlite3_stmt *insert, 
         }
         if (fm->n == fm->cap) {
             size_t cap = fm->cap ? fm->cap * 2 : 64;
-            rb_month *grown = realloc(fm->months, cap * sizeof *grown);
+            rb_month *grown = rb_realloc(fm->months, cap * sizeof *grown);
             if (grown == NULL)
                 return out_of_memory(x, err);
             fm->months = grown;

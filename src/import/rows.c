@@ -10,58 +10,17 @@
 #include "import/rows.h"
 #include "rebate/import.h"
 #include "rebate/money.h"
-
-static bool put_varint(rb_strbuf *out, uint64_t v)
-{
-    unsigned char buf[10];
-    size_t n = 0;
-    do {
-        unsigned char byte = v & 0x7f;
-        v >>= 7;
-        buf[n++] = v ? byte | 0x80 : byte;
-    } while (v);
-    return rb_strbuf_add(out, buf, n);
-}
-
-static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p == end)
-            return false;
-        unsigned char byte = *(*p)++;
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-static uint64_t zigzag(int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-    return (u << 1) ^ ((uint64_t)0 - (u >> 63));
-}
-
-static int64_t unzigzag(uint64_t z)
-{
-    uint64_t u = (z >> 1) ^ ((uint64_t)0 - (z & 1));
-    int64_t v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
+#include "rebate/varint.h"
 
 static bool put_text(rb_strbuf *out, const char *text, size_t len)
 {
-    return put_varint(out, len) && rb_strbuf_add(out, text, len);
+    return rb_varint_add(out, len) && rb_strbuf_add(out, text, len);
 }
 
 static bool get_text(const unsigned char **p, const unsigned char *end, const char **text, size_t *len)
 {
     uint64_t n;
-    if (!get_varint(p, end, &n) || n > (uint64_t)(end - *p))
+    if (!rb_varint_get(p, end, &n) || n > (uint64_t)(end - *p))
         return false;
     *text = (const char *)*p;
     *len = (size_t)n;
@@ -166,20 +125,10 @@ static bool prints_as_stored(const rb_column *column, const char *raw, size_t le
     return false;
 }
 
-/* Writers into memory reserved beforehand (rb_row_encode's bound). */
-static unsigned char *write_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
+/* Writes into memory reserved beforehand (rb_row_encode's bound). */
 static unsigned char *write_text(unsigned char *p, const char *text, size_t len)
 {
-    p = write_varint(p, len);
+    p = rb_varint_put(p, len);
     if (len > 0)
         memcpy(p, text, len);
     return p + len;
@@ -193,13 +142,13 @@ bool rb_row_encode(const rb_extract *x, const rb_row *row, rb_strbuf *out)
         const rb_value *v = &row->values[s];
         if (v->type == RB_VALUE_NULL)
             null_mask |= 1u << s;
-        bound += 10 + (v->type == RB_VALUE_TEXT ? v->len : 0);
+        bound += RB_VARINT_MAX + (v->type == RB_VALUE_TEXT ? v->len : 0);
     }
     const slot_layout *layout = layout_of(x);
     for (size_t c = 0; c < x->n_columns; c++)
         if (!prints_as_stored(&x->columns[c], row->raw[c], row->raw_len[c], &row->values[layout->first_slot[c]])) {
             raw_mask |= 1u << c;
-            bound += 10 + row->raw_len[c];
+            bound += RB_VARINT_MAX + row->raw_len[c];
         }
     if (!rb_strbuf_grow(out, bound))
         return false;
@@ -212,7 +161,7 @@ bool rb_row_encode(const rb_extract *x, const rb_row *row, rb_strbuf *out)
     for (size_t s = x->n_key; s < x->n_stored; s++) {
         const rb_value *v = &row->values[s];
         if (v->type == RB_VALUE_INT)
-            p = write_varint(p, zigzag(v->integer));
+            p = rb_varint_put(p, rb_zigzag_diff(v->integer, 0));
         else if (v->type == RB_VALUE_TEXT)
             p = write_text(p, v->text, v->len);
     }
@@ -254,10 +203,10 @@ bool rb_row_decode(const rb_extract *x, const rb_sort_key *key, const void *data
             v->type = RB_VALUE_NULL;
         } else if (layout->is_int[s]) {
             uint64_t z;
-            if (!get_varint(&p, end, &z))
+            if (!rb_varint_get(&p, end, &z))
                 return false;
             v->type = RB_VALUE_INT;
-            v->integer = unzigzag(z);
+            v->integer = rb_zigzag_add(0, z);
         } else {
             v->type = RB_VALUE_TEXT;
             if (!get_text(&p, end, &v->text, &v->len))
@@ -294,7 +243,7 @@ bool rb_row_value_text(const rb_extract *x, const rb_value *v, size_t slot, rb_s
 bool rb_error_row_encode(const rb_error_row *e, rb_strbuf *out)
 {
     unsigned char flags = (unsigned char)((e->value ? 1 : 0) | (e->uscc_field ? 2 : 0) | (e->code ? 4 : 0));
-    return put_varint(out, (uint64_t)e->line) && put_varint(out, (uint64_t)(e->column + 1)) &&
+    return rb_varint_add(out, (uint64_t)e->line) && rb_varint_add(out, (uint64_t)(e->column + 1)) &&
            rb_strbuf_add(out, &flags, 1) && (!e->value || put_text(out, e->value, e->value_len)) &&
            put_text(out, e->rule, e->rule_len) && put_text(out, e->message, e->message_len) &&
            (!e->uscc_field || put_text(out, e->uscc_field, e->uscc_field_len)) &&
@@ -305,7 +254,7 @@ bool rb_error_row_decode(const unsigned char **p, const unsigned char *end, rb_e
 {
     uint64_t line, column;
     memset(e, 0, sizeof *e);
-    if (!get_varint(p, end, &line) || !get_varint(p, end, &column) || *p == end)
+    if (!rb_varint_get(p, end, &line) || !rb_varint_get(p, end, &column) || *p == end)
         return false;
     unsigned char flags = *(*p)++;
     e->line = (int64_t)line;

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "import/sorter.h"
+#include "rebate/alloc.h"
+#include "rebate/varint.h"
 
 /* A record in a run: a flag byte, its key as differences from the previous
  * record's (the keys of a run ascend, and neighbours share the code), its
  * length, its bytes; at most this many bytes before the record's own. */
-#define RUN_HEADER_MAX (1 + 8 + 10 + 10 + 5)
+#define RUN_HEADER_MAX (1 + 8 + 2 * RB_VARINT_MAX + 5)
 #define SAME_K0 1
 #define WRITE_BUFFER (1024 * 1024)
 #define MERGE_MEMORY (32u * 1024 * 1024) /* read buffers of all runs together */
@@ -229,16 +231,6 @@ static rb_status buffered_write(rb_sorter *s, const void *data, size_t len, rb_e
     return RB_OK;
 }
 
-static unsigned char *put_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
 /* The header of a record with key after one with key previous (the first
  * of a run: after zeros): k0 only when it changed; k1 and k2 as their rise
  * from the previous record's when the higher words are the same, else
@@ -253,27 +245,11 @@ static size_t encode_header(const rb_sort_key *previous, const rb_sort_key *key,
         memcpy(p, &key->k[0], 8);
         p += 8;
     }
-    p = put_varint(p, same0 ? key->k[1] - previous->k[1] : key->k[1]);
+    p = rb_varint_put(p, same0 ? key->k[1] - previous->k[1] : key->k[1]);
     bool same1 = same0 && key->k[1] == previous->k[1];
-    p = put_varint(p, same1 ? key->k[2] - previous->k[2] : key->k[2]);
-    p = put_varint(p, len);
+    p = rb_varint_put(p, same1 ? key->k[2] - previous->k[2] : key->k[2]);
+    p = rb_varint_put(p, len);
     return (size_t)(p - out);
-}
-
-static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p == end)
-            return false;
-        unsigned char byte = *(*p)++;
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* The reverse of encode_header; *used is the header's length. */
@@ -293,14 +269,14 @@ static bool decode_header(const rb_sort_key *previous, const unsigned char *in, 
         p += 8;
     }
     uint64_t v, length;
-    if (!get_varint(&p, end, &v))
+    if (!rb_varint_get(&p, end, &v))
         return false;
     key->k[1] = same0 ? previous->k[1] + v : v;
     bool same1 = same0 && key->k[1] == previous->k[1];
-    if (!get_varint(&p, end, &v))
+    if (!rb_varint_get(&p, end, &v))
         return false;
     key->k[2] = same1 ? previous->k[2] + v : v;
-    if (!get_varint(&p, end, &length) || length > UINT32_MAX)
+    if (!rb_varint_get(&p, end, &length) || length > UINT32_MAX)
         return false;
     *len = (uint32_t)length;
     *used = (size_t)(p - in);
@@ -317,17 +293,17 @@ static rb_status spill(rb_sorter *s, rb_error *err)
             return temp_failed(s, "create", err);
         /* Nobody else needs its name, and a crash then leaves nothing. */
         unlink(s->temp_path);
-        s->write_buf = malloc(WRITE_BUFFER);
+        s->write_buf = rb_malloc(WRITE_BUFFER);
         if (s->write_buf == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     }
     if (s->n_runs == s->runs_cap) {
         int cap = s->runs_cap ? s->runs_cap * 2 : 16;
-        uint64_t *starts = realloc(s->run_start, (size_t)cap * sizeof *starts);
+        uint64_t *starts = rb_realloc(s->run_start, (size_t)cap * sizeof *starts);
         if (starts == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
         s->run_start = starts;
-        uint64_t *ends = realloc(s->run_end, (size_t)cap * sizeof *ends);
+        uint64_t *ends = rb_realloc(s->run_end, (size_t)cap * sizeof *ends);
         if (ends == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
         s->run_end = ends;
@@ -369,7 +345,7 @@ static rb_status spill(rb_sorter *s, rb_error *err)
 rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sorter **out, rb_error *err)
 {
     *out = NULL;
-    rb_sorter *s = calloc(1, sizeof *s);
+    rb_sorter *s = rb_calloc(1, sizeof *s);
     if (s == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     s->fd = -1;
@@ -403,7 +379,7 @@ rb_status rb_sorter_add(rb_sorter *s, const rb_sort_key *key, const void *data, 
          * many long fields): make room. The arena is empty here. */
         size_t size = arena_need(len) > s->arena_size ? arena_need(len) : s->arena_size;
         free(s->arena);
-        s->arena = malloc(size);
+        s->arena = rb_malloc(size);
         if (s->arena == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
         s->arena_size = size;
@@ -439,7 +415,7 @@ static rb_status fill(rb_sorter *s, source *src, size_t need, rb_error *err)
     src->fill -= src->pos;
     src->pos = 0;
     if (need > src->cap) {
-        unsigned char *grown = realloc(src->buf, need);
+        unsigned char *grown = rb_realloc(src->buf, need);
         if (grown == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory merging the import");
         src->buf = grown;
@@ -547,8 +523,8 @@ rb_status rb_sorter_finish(rb_sorter *s, rb_error *err)
     free(s->write_buf);
     s->write_buf = NULL;
     int n = s->n_runs + 1;
-    s->sources = calloc((size_t)n, sizeof *s->sources);
-    s->heap = calloc((size_t)n, sizeof *s->heap);
+    s->sources = rb_calloc((size_t)n, sizeof *s->sources);
+    s->heap = rb_calloc((size_t)n, sizeof *s->heap);
     if (s->sources == NULL || s->heap == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory merging the import");
     size_t each = s->n_runs > 0 ? MERGE_MEMORY / (size_t)s->n_runs : 0;
@@ -559,7 +535,7 @@ rb_status rb_sorter_finish(rb_sorter *s, rb_error *err)
         src->file_pos = s->run_start[i];
         src->file_end = s->run_end[i];
         src->cap = each;
-        src->buf = malloc(each);
+        src->buf = rb_malloc(each);
         if (src->buf == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory merging the import");
     }

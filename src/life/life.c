@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/batches.h"
 #include "rebate/crash.h"
 #include "rebate/date.h"
@@ -60,21 +61,14 @@ static char *trimmed_dup(const char *text)
     const char *start = text;
     size_t len = strlen(text);
     rb_text_trim(&start, &len);
-    return strndup(start, len);
+    return rb_strndup(start, len);
 }
 
 bool rb_same_person(const char *a, const char *b)
 {
-    rb_strbuf fa = RB_STRBUF_INIT, fb = RB_STRBUF_INIT;
-    bool same;
-    if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL) ||
-        !rb_name_fold(a, strlen(a), &fa) || !rb_name_fold(b, strlen(b), &fb))
-        same = strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
-    else
-        same = strcasecmp(fa.buf, fb.buf) == 0;
-    rb_strbuf_release(&fa);
-    rb_strbuf_release(&fb);
-    return same;
+    if (!rb_utf8_valid(a, strlen(a), NULL) || !rb_utf8_valid(b, strlen(b), NULL))
+        return strcasecmp(a, b) == 0; /* cannot fold: compare as typed */
+    return rb_names_equal_ignoring_case(a, b);
 }
 
 /* ---- approve ---- */
@@ -139,8 +133,8 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
             goto out;
         }
         out->finished = true;
-        out->approved_by = strdup(b.approved_by);
-        out->approved_at = strdup(b.approved_at);
+        out->approved_by = rb_strdup(b.approved_by);
+        out->approved_at = rb_strdup(b.approved_at);
     } else if (strcmp(b.state, "published") == 0) {
         if (rb_same_person(by, b.created_by)) {
             st = rb_fail(err, RB_E_USAGE, "%s ran batch %s, so %s cannot approve it: someone else must sign it off",
@@ -159,8 +153,8 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
                          out->bank_dir, b.batch_id);
             goto out;
         }
-        out->approved_by = strdup(by);
-        out->approved_at = strdup(rb_now_utc(now));
+        out->approved_by = rb_strdup(by);
+        out->approved_at = rb_strdup(rb_now_utc(now));
     } else {
         st = rb_fail(err, RB_E_INTERNAL, "batch %s has the unknown state '%s'", b.batch_id, b.state);
         goto out;
@@ -257,7 +251,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         }
         /* Recorded, but a crash kept the note from its place. */
         out->finished = true;
-        if ((out->voided_at = strdup(b.voided_at)) == NULL) {
+        if ((out->voided_at = rb_strdup(b.voided_at)) == NULL) {
             st = out_of_memory(err);
             goto out;
         }
@@ -272,7 +266,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         st = rb_fail(err, RB_E_INTERNAL, "batch %s has the unknown state '%s'", b.batch_id, b.state);
         goto out;
     }
-    if ((out->voided_at = strdup(rb_now_utc(now))) == NULL) {
+    if ((out->voided_at = rb_strdup(rb_now_utc(now))) == NULL) {
         st = out_of_memory(err);
         goto out;
     }

@@ -12,6 +12,7 @@
 #include <libxml/xmlreader.h>
 #include <libxml/xmlwriter.h>
 
+#include "rebate/alloc.h"
 #include "rebate/bank.h"
 #include "rebate/text.h"
 
@@ -177,7 +178,7 @@ rb_status rb_bank_file_begin(FILE *file, const char *path, const rb_bank_header 
     if (st != RB_OK)
         return st;
     quiet_libxml();
-    rb_bank_writer *w = calloc(1, sizeof *w);
+    rb_bank_writer *w = rb_calloc(1, sizeof *w);
     xmlOutputBufferPtr buffer = NULL;
     if (w == NULL || (buffer = xmlOutputBufferCreateFile(file, NULL)) == NULL ||
         (w->xml = xmlNewTextWriter(buffer)) == NULL) {

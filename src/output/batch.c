@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/batch.h"
 #include "rebate/crash.h"
 #include "rebate/csv_writer.h"
@@ -288,7 +289,7 @@ static rb_status decide_all(batch_run *run, rb_error *err)
     bool started = false;
     rb_status st = RB_OK;
     if (!run->opts->dry_run) {
-        t = calloc(1, sizeof *t);
+        t = rb_calloc(1, sizeof *t);
         if (t == NULL)
             return rb_fail(err, RB_E_INTERNAL, "out of memory starting the run");
         t->run = run;

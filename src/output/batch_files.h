@@ -78,9 +78,4 @@ rb_status rb_batch_files_read_payout_totals(const char *path, int64_t *rows, rb_
 enum { RB_FILE_DECISIONS, RB_FILE_EXCEPTIONS, RB_FILE_PAYOUT, RB_FILE_SUMMARY };
 extern const char *const rb_batch_files_names[RB_BATCH_FILES];
 
-/* One Chinese sentence per reason of a REVIEW/REJECT decision, with the
- * values involved, joined by "；" (the detail column of exceptions.csv). */
-bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, const rb_decision *decision,
-                        rb_strbuf *out);
-
 #endif

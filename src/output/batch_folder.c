@@ -111,6 +111,10 @@ static rb_status write_payout_xml(sqlite3 *db, const rb_batch_record *b, const c
         st = rb_bank_file_end(writer, err);
         writer = NULL;
     }
+    /* A writer left by a failure flushes into the stream as it is freed:
+     * free it before the stream is closed. */
+    rb_bank_file_abandon(writer);
+    writer = NULL;
     FILE *closing = file;
     file = NULL;
     rb_status closed = rb_fs_close_synced(closing, path, err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebate/alloc.h"
 #include "rebate/fsutil.h"
 #include "rebate/strbuf.h"
 #include "rebate/sums.h"
@@ -49,7 +50,7 @@ rb_status rb_sums_write(const char *dir, const char *const names[], const char (
 
 rb_status rb_sums_write_hashing(const char *dir, const char *const names[], size_t n, rb_error *err)
 {
-    char (*digests)[RB_SHA256_HEX] = calloc(n ? n : 1, sizeof *digests);
+    char (*digests)[RB_SHA256_HEX] = rb_calloc(n ? n : 1, sizeof *digests);
     if (digests == NULL)
         return out_of_memory(err);
     rb_status st = RB_OK;
@@ -93,7 +94,7 @@ rb_status rb_sums_check(const char *dir, const char *const required[], size_t n_
     rb_strbuf sums = RB_STRBUF_INIT;
     if (!rb_path_join(&sums, dir, SUMS_FILE))
         return out_of_memory(err);
-    bool *listed = calloc(n_required ? n_required : 1, sizeof *listed);
+    bool *listed = rb_calloc(n_required ? n_required : 1, sizeof *listed);
     FILE *f = listed != NULL ? fopen(sums.buf, "r") : NULL;
     rb_status st = RB_OK;
     if (listed == NULL) {

@@ -1,22 +1,11 @@
-/* The fact each reason is judged on, as a Chinese phrase with the numbers
- * and the parameter compared against: explain prints it for every rule with
- * its verdict. Phrases only describe; the verdict is decide.c's. */
+/* The phrases for measures that several facts and explain share: the
+ * headcount, the layoff computation with its cap, the full months. Each
+ * reason's own fact is in the reason table (reasons.c). */
 #include <string.h>
 
 #include "rebate/money.h"
 #include "rebate/rules.h"
 #include "rules/rules_internal.h"
-
-static const char *or_empty(const char *s)
-{
-    return s && *s ? s : "（空）";
-}
-
-static bool add_money(rb_strbuf *out, rb_fen fen)
-{
-    char buf[RB_MONEY_BUFSZ];
-    return rb_strbuf_adds(out, rb_money_format(fen, buf));
-}
 
 /* "参保人数 8 人（2020年12月）" or "月均参保人数 10.08 人（121 ÷ 12）". */
 bool rb_headcount_words(const rb_params *params, const rb_measures *m, rb_strbuf *out)
@@ -85,122 +74,4 @@ bool rb_full_months_words(const rb_params *params, const rb_measures *m, rb_strb
                               (long long)m->full_months, (int)m->data_year, (long long)params->min_full_months);
     return rb_strbuf_addf(out, "足额缴费月数 %lld 个月（%d年内），至少需 %lld 个月", (long long)m->full_months,
                           (int)m->data_year, (long long)params->min_full_months);
-}
-
-static bool add_account(const rb_params *params, const rb_firm_input *f, rb_strbuf *out)
-{
-    char account[RB_ACCOUNT_MASKED_BUFSZ];
-    size_t kept;
-    bool digits;
-    if (!f->has_unit)
-        return rb_strbuf_adds(out, "无参保单位信息，没有收款账户");
-    rb_account_shape(f->bank_account, &kept, &digits);
-    if (kept == 0)
-        return rb_strbuf_adds(out, "参保单位信息中的银行账号为空");
-    if (f->tax_account)
-        return rb_strbuf_addf(out, "银行账号 %s，账户来源为税务部门提供的缴费账户（税务），本年度%s向该类账户拨付",
-                              rb_account_masked(f->bank_account, account),
-                              params->tax_account_allowed ? "允许" : "不允许");
-    return rb_strbuf_addf(out, "银行账号 %s，账户来源为对公账户", rb_account_masked(f->bank_account, account));
-}
-
-bool rb_reason_fact(rb_reason reason, const rb_params *params, const rb_firm_input *f, const rb_decision *d,
-                    rb_strbuf *out)
-{
-    const rb_measures *m = &d->measures;
-    char account[RB_ACCOUNT_MASKED_BUFSZ];
-    size_t kept;
-    bool digits;
-    switch (reason) {
-    case RB_R_ALREADY_PAID:
-        if (f->already_paid)
-            return rb_strbuf_addf(out, "%d年度已有有效的支付记录 %s", (int)params->policy_year,
-                                  or_empty(f->paid_reference));
-        return rb_strbuf_addf(out, "%d年度无有效的支付记录（已作废或被退回的不计）", (int)params->policy_year);
-    case RB_R_OVER_SCOPE:
-        return rb_headcount_words(params, m, out) &&
-               rb_strbuf_addf(out, "，免申即享范围为不超过 %lld 人", (long long)params->scope_max_headcount);
-    case RB_R_ROW_ERROR:
-        return rb_strbuf_addf(out, "导入时被拒绝、代码为本企业（或仅校验位不同）的数据行 %lld 行",
-                              (long long)f->row_errors);
-    case RB_R_DATA_CONFLICT:
-        return rb_strbuf_addf(out, "内容相互冲突的重复数据行 %lld 行", (long long)f->conflicts);
-    case RB_R_REG_INACTIVE:
-    case RB_R_REG_SUSPENDED:
-        if (!f->has_registration)
-            return rb_strbuf_adds(out, "无登记信息，不适用");
-        return rb_strbuf_addf(out, "登记状态「%s」", or_empty(f->reg_status));
-    case RB_R_DISHONEST:
-        if (!f->has_registration)
-            return rb_strbuf_adds(out, "无登记信息，不适用");
-        return rb_strbuf_adds(out, f->dishonest ? "已列入严重失信主体名单" : "未列入严重失信主体名单");
-    case RB_R_UI_TERMINATED:
-    case RB_R_UI_SUSPENDED:
-        if (!f->has_unit)
-            return rb_strbuf_adds(out, "无参保单位信息，不适用");
-        return rb_strbuf_addf(out, "参保状态「%s」", or_empty(f->ui_status));
-    case RB_R_NO_CONTRIBUTIONS:
-        return rb_strbuf_addf(out, "%d年缴费记录 %lld 个月", (int)m->data_year, (long long)m->rows_in_a);
-    case RB_R_FULL_MONTHS_SHORT:
-        return rb_full_months_words(params, m, out);
-    case RB_R_ARREARS:
-        return rb_strbuf_addf(out, "%d年欠缴合计 ", (int)m->data_year) && add_money(out, m->arrears) &&
-               rb_strbuf_adds(out, " 元");
-    case RB_R_LAYOFF_RATE:
-        if (params->layoff_method != RB_LAYOFF_CLAIMANTS)
-            return rb_strbuf_adds(out, "本年度按年末参保人数的降幅判断（见 LAYOFF_HIGH），不适用");
-        return rb_layoff_words(params, m, out);
-    case RB_R_LAYOFF_HIGH:
-        if (params->layoff_method != RB_LAYOFF_DECEMBER_STOCK)
-            return rb_strbuf_adds(out, "本年度按新增领取失业保险金人数判断（见 LAYOFF_RATE），不适用");
-        return rb_layoff_words(params, m, out);
-    case RB_R_ZERO_AMOUNT:
-        return rb_strbuf_adds(out, "返还金额 ") && add_money(out, m->amount) && rb_strbuf_adds(out, " 元");
-    case RB_R_REG_MISSING:
-        if (f->has_registration)
-            return rb_strbuf_addf(out, "有登记信息（registration.csv 第 %lld 行）", (long long)f->reg_line);
-        return rb_strbuf_adds(out, "registration.csv 中没有该企业的有效行");
-    case RB_R_UNIT_MISSING:
-        if (f->has_unit)
-            return rb_strbuf_addf(out, "有参保单位信息（insured_units.csv 第 %lld 行）", (long long)f->unit_line);
-        return rb_strbuf_adds(out, "insured_units.csv 中没有该企业的有效行");
-    case RB_R_LABOUR_DISPATCH:
-        if (!f->has_registration || f->industry_code == NULL)
-            return rb_strbuf_adds(out, "无行业代码");
-        return rb_strbuf_addf(out, "行业代码「%s」（劳务派遣服务为 7263 或 L7263）", f->industry_code);
-    case RB_R_NAME_MISMATCH:
-        if (!f->has_registration || !f->has_unit)
-            return rb_strbuf_adds(out, "登记信息或参保单位信息缺失，不适用");
-        return rb_strbuf_addf(out, "参保单位名称「%s」，登记名称「%s」", or_empty(f->unit_name),
-                              or_empty(f->reg_name));
-    case RB_R_NO_ACCOUNT:
-        return add_account(params, f, out);
-    case RB_R_ACCOUNT_INVALID:
-        rb_account_shape(f->has_unit ? f->bank_account : NULL, &kept, &digits);
-        if (kept == 0)
-            return rb_strbuf_adds(out, "未提供银行账号，不适用");
-        return rb_strbuf_addf(out, "银行账号 %s（去掉空格和“-”后 %zu 位%s），应为 8 至 32 位数字",
-                              rb_account_masked(f->bank_account, account),
-                              kept, digits ? "数字" : "，含非数字字符");
-    case RB_R_PAYEE_MISMATCH:
-        if (!f->has_registration)
-            return rb_strbuf_adds(out, "无登记信息，不适用");
-        rb_account_shape(f->has_unit ? f->bank_account : NULL, &kept, &digits);
-        if (kept == 0)
-            return rb_strbuf_adds(out, "未提供银行账号，不适用");
-        return rb_strbuf_addf(out, "收款户名「%s」，登记名称「%s」", or_empty(f->account_name),
-                              or_empty(f->reg_name));
-    case RB_R_AMOUNT_HIGH:
-        return rb_strbuf_adds(out, "返还金额 ") && add_money(out, m->amount) &&
-               rb_strbuf_adds(out, " 元，复核限额 ") && add_money(out, params->review_amount) &&
-               rb_strbuf_adds(out, " 元");
-    case RB_R_TRANSFER_RETURNED:
-        if (f->transfer_returned)
-            return rb_strbuf_addf(out, "本年度上一笔转账被银行退回，当前账户（%s，户名「%s」）仍与退回时相同",
-                                  rb_account_masked(f->bank_account, account), or_empty(f->account_name));
-        return rb_strbuf_adds(out, "没有被退回且账户未变更的转账");
-    case RB_R_COUNT:
-        break;
-    }
-    return rb_strbuf_adds(out, "?");
 }

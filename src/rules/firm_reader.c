@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebate/alloc.h"
 #include "rebate/db.h"
 #include "rebate/rules.h"
 #include "rebate/snapshot.h"
@@ -438,7 +439,7 @@ out:
  * names a firm of the population. */
 static rb_status take_usccs(rb_firm_reader *r, const char *const *usccs, size_t n, rb_error *err)
 {
-    r->usccs = calloc(n, sizeof *r->usccs);
+    r->usccs = rb_calloc(n, sizeof *r->usccs);
     if (r->usccs == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory for %zu codes", n);
     for (size_t i = 0; i < n; i++) {
@@ -471,7 +472,7 @@ rb_status rb_firm_reader_open(sqlite3 *db, const rb_params *params, const char *
 {
     rb_status st = RB_OK;
     *out = NULL;
-    rb_firm_reader *r = calloc(1, sizeof *r);
+    rb_firm_reader *r = rb_calloc(1, sizeof *r);
     if (r == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory opening the firm reader");
     r->db = db;

@@ -28,14 +28,14 @@ const char *rb_account_masked(const char *account, char buf[RB_ACCOUNT_MASKED_BU
     size_t digits = 0;
     for (const char *p = account; *p != '\0'; p++)
         digits += *p >= '0' && *p <= '9';
-    /* Fewer than 8 digits is no real account (rules.md: 8 to 32), and its
-     * last four would give most of it away. */
-    char last[5] = "";
-    if (digits >= 8) {
+    /* Fewer than RB_ACCOUNT_MIN_DIGITS is no real account, and its last
+     * four would give most of it away. */
+    char last[RB_ACCOUNT_SHOWN_DIGITS + 1] = "";
+    if (digits >= RB_ACCOUNT_MIN_DIGITS) {
         size_t seen = 0;
         for (const char *p = account; *p != '\0'; p++)
-            if (*p >= '0' && *p <= '9' && seen++ >= digits - 4)
-                last[seen - 1 - (digits - 4)] = *p;
+            if (*p >= '0' && *p <= '9' && seen++ >= digits - RB_ACCOUNT_SHOWN_DIGITS)
+                last[seen - 1 - (digits - RB_ACCOUNT_SHOWN_DIGITS)] = *p;
     }
     snprintf(buf, RB_ACCOUNT_MASKED_BUFSZ, "****%s", last);
     return buf;

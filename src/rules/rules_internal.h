@@ -1,6 +1,7 @@
 /* Shared between the files of src/rules/ (and their tests): exact fraction
- * arithmetic, the level of each reason, the fact sentences that explain and
- * the exceptions report print, and the reader's table of queries. */
+ * arithmetic, the numbers the rules and their sentences share, the table of
+ * reasons (reasons.c), the fact sentences explain prints, and the reader's
+ * table of queries. */
 #ifndef REBATE_RULES_INTERNAL_H
 #define REBATE_RULES_INTERNAL_H
 
@@ -39,6 +40,39 @@ typedef enum rb_reason_level {
 } rb_reason_level;
 
 rb_reason_level rb_reason_level_of(rb_reason reason);
+
+/* Numbers of rules.md that both a rule and its sentences use. A bank
+ * account is RB_ACCOUNT_MIN_DIGITS to RB_ACCOUNT_MAX_DIGITS digits once
+ * spaces and '-' are removed; labour dispatch (劳务派遣服务) is industry
+ * code 7263, or L7263 with the section letter. */
+#define RB_ACCOUNT_MIN_DIGITS 8
+#define RB_ACCOUNT_MAX_DIGITS 32
+#define RB_ACCOUNT_SHOWN_DIGITS 4 /* the last digits explain shows */
+#define RB_LABOUR_DISPATCH_CODE "7263"
+#define RB_LABOUR_DISPATCH_SECTION_CODE "L7263"
+
+/* What a reason is judged on: one firm, its measures, the year's rules. */
+typedef struct rb_rule_input {
+    const rb_params *params;
+    const rb_firm_input *firm;
+    const rb_measures *m;
+} rb_rule_input;
+
+/* One row per reason (reasons.c), indexed by rb_reason: the code, the level
+ * at which it takes effect, the Chinese label, the predicate, the detail
+ * sentence of exceptions.csv (without the code, which the caller puts in
+ * front) and the fact explain prints. The sentence writers return false
+ * when memory ran out. */
+typedef struct rb_reason_row {
+    const char *code;
+    rb_reason_level level;
+    const char *label;
+    bool (*applies)(const rb_rule_input *in);
+    bool (*detail)(const rb_rule_input *in, rb_strbuf *out);
+    bool (*fact)(const rb_rule_input *in, rb_strbuf *out);
+} rb_reason_row;
+
+extern const rb_reason_row rb_reason_table[RB_R_COUNT];
 
 /* measures.c: every measure of rules.md for one firm (rb_decide's first
  * step), and the per-row definitions explain prints beside each month. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebate/alloc.h"
 #include "rebate/batches.h"
 #include "rebate/db.h"
 
@@ -12,7 +13,7 @@
 static char *column_dup(sqlite3_stmt *stmt, int col)
 {
     const unsigned char *text = sqlite3_column_text(stmt, col);
-    return strdup(text ? (const char *)text : "");
+    return rb_strdup(text ? (const char *)text : "");
 }
 
 rb_status rb_batch_record_load(sqlite3 *db, const char *batch_id, rb_batch_record *out, rb_error *err)
@@ -235,7 +236,7 @@ struct rb_answers {
 rb_status rb_answers_open(sqlite3 *db, rb_answers **out, rb_error *err)
 {
     *out = NULL;
-    rb_answers *a = calloc(1, sizeof *a);
+    rb_answers *a = rb_calloc(1, sizeof *a);
     if (a == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory");
     a->db = db;
@@ -304,10 +305,10 @@ char *rb_answers_previous(rb_answers *a, const char *reference)
         const unsigned char *file = sqlite3_column_text(a->previous, 0);
         long long line = sqlite3_column_int64(a->previous, 1);
         int n = snprintf(NULL, 0, " (from '%s' line %lld)", file ? (const char *)file : "", line);
-        if (n >= 0 && (out = malloc((size_t)n + 1)) != NULL)
+        if (n >= 0 && (out = rb_malloc((size_t)n + 1)) != NULL)
             snprintf(out, (size_t)n + 1, " (from '%s' line %lld)", file ? (const char *)file : "", line);
     } else {
-        out = strdup("");
+        out = rb_strdup("");
     }
     sqlite3_reset(a->previous);
     return out;

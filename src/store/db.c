@@ -138,10 +138,13 @@ rb_status rb_db_open(const char *path, rb_db_mode mode, sqlite3 **out, rb_error 
     /* NOMUTEX: a connection is only ever used by one thread at a time, so
      * SQLite's own locking of every call is pure cost. URI: the snapshot is
      * attached read-only by a file: URI. */
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-                        NULL) != SQLITE_OK) {
-        rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open database '%s': %s", path,
-                               db ? sqlite3_errmsg(db) : "out of memory");
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
+                                            SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        /* Out of memory is no missing input. */
+        rb_status st = db == NULL || (rc & 0xff) == SQLITE_NOMEM
+                           ? rb_fail(err, RB_E_INTERNAL, "out of memory opening database '%s'", path)
+                           : rb_fail(err, RB_E_NOINPUT, "cannot open database '%s': %s", path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return st;
     }

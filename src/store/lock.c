@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/lock.h"
 
 struct rb_lock {
@@ -69,7 +70,7 @@ rb_status rb_lock_acquire(const char *path, rb_lock **out, rb_error *err)
         }
         goto fail;
     }
-    rb_lock *lock = malloc(sizeof *lock);
+    rb_lock *lock = rb_malloc(sizeof *lock);
     if (lock == NULL) {
         st = rb_fail(err, RB_E_INTERNAL, "out of memory taking the lock '%s'", path);
         goto fail;
@@ -92,7 +93,7 @@ rb_status rb_lock_database(const char *database, rb_lock **out, rb_error *err)
 {
     *out = NULL;
     size_t len = strlen(database);
-    char *path = malloc(len + sizeof ".lock");
+    char *path = rb_malloc(len + sizeof ".lock");
     if (path == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory taking the lock of '%s'", database);
     memcpy(path, database, len);

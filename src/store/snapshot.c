@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/db.h"
 #include "rebate/fsutil.h"
 #include "rebate/snapshot.h"
+#include "rebate/varint.h"
 
 #define SCHEMA "snapshot"
 
@@ -28,51 +30,23 @@ rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, char *out, size_t si
 
 /* ------------------------------------------------------------------ months */
 
-/* The zigzag of a - b computed modulo 2^64: exact for any two int64 values,
- * and small when they are close. */
-static uint64_t zigzag_diff(int64_t a, int64_t b)
-{
-    uint64_t d = (uint64_t)a - (uint64_t)b;
-    uint64_t sign = (uint64_t)0 - (d >> 63);
-    return (d << 1) ^ sign;
-}
-
-static int64_t add_unzigzag(int64_t base, uint64_t z)
-{
-    uint64_t d = (z >> 1) ^ ((uint64_t)0 - (z & 1));
-    uint64_t v = (uint64_t)base + d;
-    int64_t out;
-    memcpy(&out, &v, sizeof out); /* two's complement, without an implementation-defined conversion */
-    return out;
-}
-
-static unsigned char *write_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
 bool rb_months_pack(const rb_month *months, size_t n, rb_strbuf *out)
 {
-    /* Eight varints of at most 10 bytes a month, written in place. */
-    if (n > ((size_t)-1 - out->len - 1) / 80 || !rb_strbuf_grow(out, n * 80))
+    /* Eight varints of at most RB_VARINT_MAX bytes a month, written in place. */
+    if (n > ((size_t)-1 - out->len - 1) / (8 * RB_VARINT_MAX) || !rb_strbuf_grow(out, n * 8 * RB_VARINT_MAX))
         return false;
     unsigned char *start = (unsigned char *)out->buf + out->len, *p = start;
     int64_t period = 0, employer_due = 0, line = 0;
     for (size_t i = 0; i < n; i++) {
         const rb_month *m = &months[i];
-        p = write_varint(p, zigzag_diff(m->period, period));
-        p = write_varint(p, zigzag_diff(m->insured_count, 0));
-        p = write_varint(p, zigzag_diff(m->employer_due, employer_due));
-        p = write_varint(p, zigzag_diff(m->employer_paid, m->employer_due));
-        p = write_varint(p, zigzag_diff(m->employee_due, m->employer_due));
-        p = write_varint(p, zigzag_diff(m->employee_paid, m->employee_due));
-        p = write_varint(p, zigzag_diff(m->new_claimants, 0));
-        p = write_varint(p, zigzag_diff(m->line, line));
+        p = rb_varint_put(p, rb_zigzag_diff(m->period, period));
+        p = rb_varint_put(p, rb_zigzag_diff(m->insured_count, 0));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employer_due, employer_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employer_paid, m->employer_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employee_due, m->employer_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->employee_paid, m->employee_due));
+        p = rb_varint_put(p, rb_zigzag_diff(m->new_claimants, 0));
+        p = rb_varint_put(p, rb_zigzag_diff(m->line, line));
         period = m->period;
         employer_due = m->employer_due;
         line = m->line;
@@ -82,29 +56,11 @@ bool rb_months_pack(const rb_month *months, size_t n, rb_strbuf *out)
     return true;
 }
 
-static bool get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p == end)
-            return false;
-        unsigned char byte = *(*p)++;
-        if (shift == 63 && byte > 1)
-            return false; /* more than 64 bits */
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
 bool rb_months_unpack(const void *data, size_t len, size_t n, rb_month **months, size_t *cap, bool *oom)
 {
     *oom = false;
     if (n > *cap) {
-        rb_month *grown = realloc(*months, n * sizeof *grown);
+        rb_month *grown = rb_realloc(*months, n * sizeof *grown);
         if (grown == NULL) {
             *oom = true;
             return false;
@@ -117,20 +73,20 @@ bool rb_months_unpack(const void *data, size_t len, size_t n, rb_month **months,
     for (size_t i = 0; i < n; i++) {
         uint64_t z[8];
         for (int k = 0; k < 8; k++)
-            if (!get_varint(&p, end, &z[k]))
+            if (!rb_varint_get(&p, end, &z[k]))
                 return false;
         rb_month *m = &(*months)[i];
-        int64_t next_period = add_unzigzag(period, z[0]);
+        int64_t next_period = rb_zigzag_add(period, z[0]);
         if (next_period <= (i ? period : 0) || next_period > INT32_MAX)
             return false; /* periods ascend, distinct */
         m->period = (int32_t)next_period;
-        m->insured_count = add_unzigzag(0, z[1]);
-        m->employer_due = add_unzigzag(employer_due, z[2]);
-        m->employer_paid = add_unzigzag(m->employer_due, z[3]);
-        m->employee_due = add_unzigzag(m->employer_due, z[4]);
-        m->employee_paid = add_unzigzag(m->employee_due, z[5]);
-        m->new_claimants = add_unzigzag(0, z[6]);
-        m->line = add_unzigzag(line, z[7]);
+        m->insured_count = rb_zigzag_add(0, z[1]);
+        m->employer_due = rb_zigzag_add(employer_due, z[2]);
+        m->employer_paid = rb_zigzag_add(m->employer_due, z[3]);
+        m->employee_due = rb_zigzag_add(m->employer_due, z[4]);
+        m->employee_paid = rb_zigzag_add(m->employee_due, z[5]);
+        m->new_claimants = rb_zigzag_add(0, z[6]);
+        m->line = rb_zigzag_add(line, z[7]);
         period = m->period;
         employer_due = m->employer_due;
         line = m->line;
@@ -513,10 +469,14 @@ rb_status rb_snapshot_open_reader(sqlite3 *db, sqlite3 **out, rb_error *err)
     if (path == NULL || path[0] == '\0')
         return rb_fail(err, RB_E_INTERNAL, "an in-memory database has no second connection");
     sqlite3 *reader = NULL;
-    if (sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-                        NULL) != SQLITE_OK) {
-        rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
-                               reader ? sqlite3_errmsg(reader) : "out of memory");
+    int rc = sqlite3_open_v2(path, &reader,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        /* Out of memory is no missing input. */
+        rb_status st = reader == NULL || (rc & 0xff) == SQLITE_NOMEM
+                           ? rb_fail(err, RB_E_INTERNAL, "out of memory opening database '%s' for reading", path)
+                           : rb_fail(err, RB_E_NOINPUT, "cannot open database '%s' for reading: %s", path,
+                                     sqlite3_errmsg(reader));
         sqlite3_close(reader);
         return st;
     }
@@ -593,7 +553,7 @@ static rb_status write_failed(const char *path, rb_error *err)
 rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err)
 {
     *out = NULL;
-    rb_snapshot_builder *b = calloc(1, sizeof *b);
+    rb_snapshot_builder *b = rb_calloc(1, sizeof *b);
     if (b == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting a snapshot");
     rb_strbuf_init(&b->packed);

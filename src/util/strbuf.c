@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebate/alloc.h"
 #include "rebate/strbuf.h"
 
 char rb_strbuf_empty[1];
@@ -25,7 +26,7 @@ bool rb_strbuf_grow(rb_strbuf *sb, size_t extra)
     size_t want = sb->alloc ? sb->alloc : 64;
     while (want < sb->len + extra + 1)
         want *= 2;
-    char *p = realloc(sb->alloc ? sb->buf : NULL, want);
+    char *p = rb_realloc(sb->alloc ? sb->buf : NULL, want);
     if (p == NULL)
         return false;
     if (sb->alloc == 0)

@@ -120,14 +120,71 @@ bool rb_name_fold(const char *name, size_t len, rb_strbuf *out)
     return true;
 }
 
+/* The bytes of a name as rb_name_fold would write them, one at a time,
+ * without writing them anywhere: comparing names then needs no memory. */
+typedef struct folded_reader {
+    const unsigned char *s;
+    size_t len, at;
+    unsigned char piece[4];
+    size_t piece_len, piece_at;
+} folded_reader;
+
+/* The next byte of the folded name, or -1 at its end. */
+static int folded_next(folded_reader *r)
+{
+    while (r->piece_at == r->piece_len) {
+        if (r->at >= r->len)
+            return -1;
+        uint32_t cp;
+        size_t k = utf8_decode(r->s + r->at, r->len - r->at, &cp);
+        r->piece_at = 0;
+        if (k == 0) { /* not UTF-8: the byte as it is */
+            r->piece[0] = r->s[r->at++];
+            r->piece_len = 1;
+        } else if (is_unicode_space(cp)) {
+            r->piece_len = 0;
+            r->at += k;
+        } else if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            r->piece[0] = (unsigned char)(cp - 0xFEE0);
+            r->piece_len = 1;
+            r->at += k;
+        } else {
+            memcpy(r->piece, r->s + r->at, k);
+            r->piece_len = k;
+            r->at += k;
+        }
+    }
+    return r->piece[r->piece_at++];
+}
+
+static int ascii_lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static bool folded_equal(const char *a, const char *b, bool ignore_ascii_case)
+{
+    folded_reader ra = {.s = (const unsigned char *)a, .len = strlen(a)};
+    folded_reader rb = {.s = (const unsigned char *)b, .len = strlen(b)};
+    for (;;) {
+        int ca = folded_next(&ra), cb = folded_next(&rb);
+        if (ignore_ascii_case)
+            ca = ascii_lower(ca), cb = ascii_lower(cb);
+        if (ca != cb)
+            return false;
+        if (ca < 0)
+            return true;
+    }
+}
+
 bool rb_names_equal(const char *a, const char *b)
 {
-    rb_strbuf fa = RB_STRBUF_INIT, fb = RB_STRBUF_INIT;
-    bool ok = rb_name_fold(a, strlen(a), &fa) && rb_name_fold(b, strlen(b), &fb);
-    bool equal = ok && fa.len == fb.len && memcmp(fa.buf, fb.buf, fa.len) == 0;
-    rb_strbuf_release(&fa);
-    rb_strbuf_release(&fb);
-    return equal;
+    return folded_equal(a, b, false);
+}
+
+bool rb_names_equal_ignoring_case(const char *a, const char *b)
+{
+    return folded_equal(a, b, true);
 }
 
 const char *rb_text_typed_problem(const char *text, size_t max, char why[64])

@@ -1,9 +1,12 @@
-/* Tests of src/store/db.c: creation, migrations, refusal of foreign files. */
+/* Tests of src/store/db.c: creation, migrations, refusal of foreign files,
+ * and the ledger's constraints failing with their exact SQLite code and
+ * message, and with the program's own status and sentence. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "rebate/db.h"
+#include "rebate/ledger.h"
 #include "test_support.h"
 
 START_TEST(create_applies_every_migration)
@@ -88,6 +91,80 @@ START_TEST(one_live_payment_enforced_by_the_database)
 }
 END_TEST
 
+/* Runs sql and expects it to fail with the extended code and message. */
+static void expect_refused(sqlite3 *db, const char *sql, int extended, const char *message)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    ck_assert_msg(rc == SQLITE_CONSTRAINT, "%s: rc %d", sql, rc);
+    ck_assert_int_eq(sqlite3_extended_errcode(db), extended);
+    ck_assert_str_eq(sqlite3_errmsg(db), message);
+}
+
+#define PAYMENT(ref, attempt, batch, amount, state) \
+    "INSERT INTO payments VALUES('" ref "','91110000600037341L',2021," #attempt ",'" batch "'," #amount \
+    ",NULL,NULL,NULL,'6222000011112222','" state "','t')"
+
+/* Each constraint of the ledger fails with its own code and message: the
+ * second live payment for one (uscc, year) by the partial unique index, a
+ * reused attempt or reference by the table's keys, a non-positive amount by
+ * its CHECK, an unknown batch by the foreign key; and through the program's
+ * rb_ledger_add_payment the status and the sentence it gives. */
+START_TEST(ledger_constraints_fail_exactly)
+{
+    const char *dir = ts_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    sqlite3 *db = NULL;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_db_open(path, RB_DB_CREATE, &db, &err), RB_OK);
+    ck_assert_int_eq(sqlite3_exec(db,
+                                  "INSERT INTO batches (batch_id, policy_year, params, as_of, seq, scope, state,"
+                                  " import_id, run_id, created_at, created_by, folder, firms, payments, total_fen,"
+                                  " payout_sha256) VALUES('2021-20210601-001',2021,'p','2021-06-01',1,'all',"
+                                  "'published',NULL,NULL,'t','t','/x',1,1,100,'00');"
+                                  PAYMENT("2021-91110000600037341L-1", 1, "2021-20210601-001", 100, "published"),
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    expect_refused(db, PAYMENT("2021-91110000600037341L-2", 2, "2021-20210601-001", 100, "approved"),
+                   SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed: payments.uscc, payments.policy_year");
+    expect_refused(db, PAYMENT("2021-91110000600037341L-1", 5, "2021-20210601-001", 100, "voided"),
+                   SQLITE_CONSTRAINT_PRIMARYKEY, "UNIQUE constraint failed: payments.reference");
+    expect_refused(db, PAYMENT("other-reference", 1, "2021-20210601-001", 100, "voided"), SQLITE_CONSTRAINT_UNIQUE,
+                   "UNIQUE constraint failed: payments.uscc, payments.policy_year, payments.attempt");
+    expect_refused(db, PAYMENT("2021-91110000600037341L-3", 3, "2021-20210601-001", 0, "voided"),
+                   SQLITE_CONSTRAINT_CHECK, "CHECK constraint failed: amount_fen > 0");
+    expect_refused(db, PAYMENT("2021-91110000600037341L-3", 3, "2021-20210601-001", 100, "lost"),
+                   SQLITE_CONSTRAINT_CHECK,
+                   "CHECK constraint failed: state = 'published' OR state = 'approved' OR state = 'paid'\n"
+                   "                                      OR state = 'returned' OR state = 'voided'");
+    expect_refused(db, PAYMENT("2021-91110000600037341L-3", 3, "2099-20990101-001", 100, "voided"),
+                   SQLITE_CONSTRAINT_FOREIGNKEY, "FOREIGN KEY constraint failed");
+
+    /* The program's path: the next attempt of a firm already paid. */
+    rb_ledger ledger;
+    ck_assert_int_eq(rb_ledger_open(db, &ledger, &err), RB_OK);
+    rb_payment_row payment = {.uscc = "91110000600037341L", .attempt = 2, .amount = 100,
+                              .bank_account = "6222000011112222"};
+    char reference[64];
+    ck_assert_int_eq(rb_ledger_add_payment(&ledger, "2021-20210601-001", 2021, &payment, reference, &err),
+                     RB_E_INTERNAL);
+    ck_assert_str_eq(err.message, "the ledger refused a second live payment to 91110000600037341L for 2021 "
+                                  "(reference 2021-91110000600037341L-2); nothing was recorded");
+    ck_assert_int_eq(sqlite3_errcode(db), SQLITE_CONSTRAINT);
+    ck_assert_int_eq(sqlite3_extended_errcode(db), SQLITE_CONSTRAINT_UNIQUE);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM payments"), 1);
+    /* Once the first is voided the same call records attempt 2. */
+    rb_error_clear(&err);
+    ck_assert_int_eq(sqlite3_exec(db, "UPDATE payments SET state='voided'", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(rb_ledger_add_payment(&ledger, "2021-20210601-001", 2021, &payment, reference, &err), RB_OK);
+    ck_assert_str_eq(reference, "2021-91110000600037341L-2");
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM payments WHERE state = 'published'"), 1);
+    rb_ledger_close(&ledger);
+    rb_db_close(db);
+    ts_rmtree(dir);
+}
+END_TEST
+
 static Suite *db_suite(void)
 {
     Suite *s = suite_create("store/db");
@@ -96,6 +173,7 @@ static Suite *db_suite(void)
     tcase_add_test(tc, missing_database_is_noinput);
     tcase_add_test(tc, foreign_file_is_refused);
     tcase_add_test(tc, one_live_payment_enforced_by_the_database);
+    tcase_add_test(tc, ledger_constraints_fail_exactly);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -234,6 +234,19 @@ START_TEST(names_fold_full_width_and_spaces)
     ck_assert(rb_names_equal("ＡＢＣ商贸\xc2\xa0有限公司", "ABC商贸有限公司"));
     ck_assert(!rb_names_equal("ABC商贸有限公司", "abc商贸有限公司"));
     ck_assert(!rb_names_equal("某某有限公司", "某某有限责任公司"));
+    /* the folded bytes are compared, not the pieces: a prefix is not equal */
+    ck_assert(!rb_names_equal("某某", "某某公司"));
+    ck_assert(!rb_names_equal("某某公司", "某某"));
+    ck_assert(rb_names_equal("", " \xe3\x80\x80"));
+    ck_assert(!rb_names_equal("", "a"));
+    /* bytes that are not UTF-8 are compared as they are */
+    ck_assert(rb_names_equal("a\xff b", "a\xff" "b"));
+    ck_assert(!rb_names_equal("a\xff", "a\xfe"));
+    /* ignoring ASCII case too (who approves a batch: rb_same_person) */
+    ck_assert(rb_names_equal_ignoring_case("Zhang San", "ｚｈａｎｇsan"));
+    ck_assert(rb_names_equal_ignoring_case("张三", " 张三 "));
+    ck_assert(!rb_names_equal_ignoring_case("张三", "张四"));
+    ck_assert(!rb_names_equal_ignoring_case("zhang", "zhangs"));
 }
 END_TEST
 
