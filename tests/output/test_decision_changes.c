@@ -156,6 +156,26 @@ START_TEST(changes_only_and_every_batch_rebuilt)
     /* Every batch, the oldest first, rebuilt from the ledger. */
     for (int i = 0; i < n_ids; i++)
         rebuild_and_compare(ids[i]);
+    /* A decision altered in the ledger no longer rebuilds what was published. */
+    sqlite3 *conn = ts_open_db(db);
+    ck_assert_int_eq(sqlite3_exec(conn,
+                                  "UPDATE decisions SET amount_fen = amount_fen + 1 WHERE batch_no = 1 AND uscc ="
+                                  " (SELECT min(uscc) FROM decisions WHERE batch_no = 1 AND outcome = 'REVIEW')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_changes(conn), 1);
+    sqlite3_close(conn);
+    char *err = NULL, rebuilt[4400];
+    snprintf(rebuilt, sizeof rebuilt, "%s/tampered.csv", work);
+    ck_assert_int_eq(ts_run_rebate(NULL, &err, "status", "--db", db, "--batch", ids[0], "--decisions", rebuilt,
+                                   (char *)NULL),
+                     65);
+    ck_assert_msg(strstr(err, "the decisions.csv rebuilt for batch") != NULL && strstr(err, "not the") != NULL, "%s",
+                  err);
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(ts_run_rebate(NULL, &err, "status", "--db", db, "--decisions", rebuilt, (char *)NULL), 64);
+    free(err);
     ts_rmtree(work);
 }
 END_TEST
