@@ -30,7 +30,7 @@ typedef struct rb_run_options {
 typedef struct rb_run_result {
     bool published;             /* false when there was nothing to decide */
     char batch_id[128];         /* e.g. 2022-20261127-001 */
-    char folder[4096];          /* where the batch now is */
+    char *folder;               /* where the batch now is (heap; rb_run_result_free) */
     int64_t firms;              /* firms decided */
     int64_t by_outcome[4];      /* indexed by rb_outcome */
     int64_t payments;           /* PAY decisions */
@@ -47,6 +47,9 @@ typedef struct rb_run_result {
  * published and nothing recorded; RB_E_CANTWRITE when an output could not
  * be written. */
 rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb_error *err);
+
+/* Frees what a result holds (its folder); safe on a zeroed result. */
+void rb_run_result_free(rb_run_result *r);
 
 /* Finishes or undoes what an interrupted run left in out_dir: staging
  * folders of batches the ledger committed are renamed into place, others

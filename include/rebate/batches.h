@@ -87,6 +87,12 @@ rb_status rb_batch_each_payment(sqlite3 *db, const char *batch_id,
 typedef rb_status (*rb_answer_fn)(void *ctx, long line, const char *reference, const char *status,
                                   const char *reason, rb_error *err);
 
+/* The refusal of a line of a bank's answer, by its reader or by the
+ * ledger: RB_E_DATA, "cannot read bank answer '<path>' line <n>: <what>;
+ * nothing was recorded". */
+rb_status rb_answer_line_error(const char *path, long line, rb_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* The statements that record a bank's answers (opaque). */
 typedef struct rb_answers rb_answers;
 

@@ -22,10 +22,10 @@
  * another format is refused at open, and the next import replaces it. */
 #define RB_SNAPSHOT_FORMAT 1
 
-/* Appends suffix to the file name of db's main database ("<db>.snapshot",
- * "<db>.snapshot.new"...) into out. RB_E_INTERNAL for an in-memory
- * database, RB_E_USAGE when the name does not fit. */
-rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, char *out, size_t size, rb_error *err);
+/* The file name of db's main database with ".snapshot" and suffix
+ * ("<db>.snapshot", "<db>.snapshot.new"...) in out (replaced).
+ * RB_E_INTERNAL for an in-memory database or when memory ran out. */
+rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, rb_strbuf *out, rb_error *err);
 
 /* Attaches <db>.snapshot read-only as schema "snapshot", or, when there is
  * none yet, an empty snapshot in memory (so that a database never imported

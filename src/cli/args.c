@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "rebate/strbuf.h"
 
 int rb_parse_year(const char *text, int32_t *year)
 {
@@ -14,15 +15,14 @@ int rb_parse_year(const char *text, int32_t *year)
     return *year >= 1000 ? 0 : -1;
 }
 
-int rb_absolute_path(const char *path, char *out, size_t size)
+char *rb_absolute_path(const char *path)
 {
-    char cwd[4096];
-    int n;
     if (path[0] == '/')
-        n = snprintf(out, size, "%s", path);
-    else if (getcwd(cwd, sizeof cwd) != NULL)
-        n = snprintf(out, size, "%s/%s", cwd, path);
-    else
-        return -1;
-    return n < 0 || (size_t)n >= size ? -1 : 0;
+        return strdup(path);
+    char *cwd = getcwd(NULL, 0); /* any length (glibc) */
+    if (cwd == NULL)
+        return NULL;
+    char *out = rb_path_joined(cwd, path);
+    free(cwd);
+    return out;
 }

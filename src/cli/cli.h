@@ -46,10 +46,10 @@ int rb_finish_stdout(int status);
 /* Parses a --year value (four digits); 0 on success, -1 otherwise. */
 int rb_parse_year(const char *text, int32_t *year);
 
-/* Writes path made absolute (against the working folder) into out, so that
- * what the ledger records (a batch's folder) means the same from anywhere.
- * Returns 0, or -1 when it does not fit or the working folder is unknown. */
-int rb_absolute_path(const char *path, char *out, size_t size);
+/* path made absolute (against the working folder), so that what the ledger
+ * records (a batch's folder) means the same from anywhere: a heap string
+ * (free() it), or NULL when the working folder is unknown or memory ran out. */
+char *rb_absolute_path(const char *path);
 
 /* The login name of whoever runs the program (for --by defaults). */
 const char *rb_login_name(void);

@@ -26,41 +26,31 @@ static const char explain_footer[] =
 
 int cmd_explain(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *year_text = NULL, *uscc_text = NULL;
+    const char *year_text = NULL, *uscc_text = NULL;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"year", "Y", RB_OPT_STRING, &year_text, false,
          "the policy year (the year the rebate is paid in;\ndefault with --config: its policy_year)", NULL},
         {"uscc", "CODE", RB_OPT_STRING, &uscc_text, true, "the firm's unified social credit code (18 characters)",
          NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
-    const rb_command_line line = {
-        .name = "explain",
-        .synopsis = "--db DB --year Y --uscc CODE",
-        .description = explain_description,
-        .options = options,
-        .footer = explain_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
+    const rb_command_line line = {.name = "explain", .synopsis = "--db DB --year Y --uscc CODE",
+                                  .description = explain_description, .footer = explain_footer, .options = options,
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
     int32_t year = 0;
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0 ||
-        (status = rb_opts_year(&line, year_text, &config, &year)) != 0)
-        goto done;
-    rb_error err = {0};
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
+    if ((status = rb_session_year(&s, &line, year_text, &year)) != 0) {
+        rb_session_end(&s, RB_OK, NULL);
+        return status;
+    }
     char uscc[RB_USCC_LEN + 1];
-    rb_status st = rb_uscc_parse(uscc_text, uscc, &err);
-    sqlite3 *db = NULL;
     rb_params params;
-    if (st == RB_OK && (st = rb_opts_open(db_path, RB_DB_EXISTING, NULL, &db, &err)) == RB_OK &&
-        (st = rb_params_load(db, year, &params, &err)) == RB_OK)
-        st = rb_explain(db, &params, uscc, stdout, &err);
-    rb_opts_close(NULL, db);
-    status = rb_exit(st, &err);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    rb_status st = rb_uscc_parse(uscc_text, uscc, &s.err);
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, false, NULL, NULL)) == RB_OK &&
+        (st = rb_params_load(s.db, year, &params, &s.err)) == RB_OK)
+        st = rb_explain(s.db, &params, uscc, stdout, &s.err);
+    return rb_session_end(&s, st, NULL);
 }

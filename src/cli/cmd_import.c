@@ -78,55 +78,35 @@ static int take_encoding(void *value, const char *arg)
 
 int cmd_import(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL;
     encoding_option encoding = {RB_ENCODING_AUTO, false};
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the database (created when missing)"),
         {"encoding", "ENC", RB_OPT_CALL, &encoding, false,
          "auto (default): UTF-8 when the file is valid UTF-8, else\nGB18030; utf-8 (a BOM is allowed) or gb18030 to "
          "insist\n(default with --config: its encoding)",
          take_encoding},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
-    const rb_command_line line = {
-        .name = "import",
-        .synopsis = "--db DB [--encoding auto|utf-8|gb18030] DIR",
-        .description = import_description,
-        .options = options,
-        .operand = "DIR",
-        .min_operands = 1,
-        .max_operands = 1,
-        .missing_operand = "the folder DIR holding the extracts is required",
-        .extra_operand = "one folder only; '%s' is one too many",
-        .footer = import_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
-        goto done;
-    if (!encoding.given && config_path != NULL)
-        rb_encoding_parse(config.encoding, &encoding.encoding); /* checked by the config's loader */
-    const char *dir = argv[first];
-    rb_error err = {0};
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
+    const rb_command_line line = {.name = "import", .synopsis = "--db DB [--encoding auto|utf-8|gb18030] DIR",
+                                  .description = import_description, .footer = import_footer, .options = options,
+                                  .operand = "DIR", .min_operands = 1, .max_operands = 1,
+                                  .missing_operand = "the folder DIR holding the extracts is required",
+                                  .extra_operand = "one folder only; '%s' is one too many",
+                                  .db_help = "the database (created when missing)"};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
+    if (!encoding.given && s.config_path != NULL)
+        rb_encoding_parse(s.config.encoding, &encoding.encoding); /* checked by the config's loader */
+    const char *dir = argv[s.first_operand];
     rb_import_report report;
-    /* Look for the extracts first, so that a wrong folder creates no database. */
-    rb_status st = rb_import_check(dir, &err);
-    /* The lock of run and nightly: an import while either works exits 75 at
-     * once instead of waiting on the database, and a run never starts while
-     * an import replaces the snapshot. */
-    if (st == RB_OK)
-        st = rb_opts_open(db_path, RB_DB_CREATE, &lock, &db, &err);
-    if (st == RB_OK)
-        st = rb_import(db, dir, encoding.encoding, &report, &err);
-    rb_opts_close(lock, db);
-    if (st == RB_OK)
+    /* Look for the extracts first, so that a wrong folder creates no
+     * database. Then the lock of run and nightly: an import while either
+     * works exits 75 at once instead of waiting on the database, and a run
+     * never starts while an import replaces the snapshot. */
+    rb_status st = rb_import_check(dir, &s.err);
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_CREATE, true, NULL, NULL)) == RB_OK &&
+        (st = rb_import(s.db, dir, encoding.encoding, &report, &s.err)) == RB_OK)
         print_report(dir, &report);
-    status = rb_exit(st, &err);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    return rb_session_end(&s, st, NULL);
 }

@@ -49,13 +49,11 @@ static int take_uscc(void *value, const char *arg)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *out_dir = NULL, *by = NULL, *year_text = NULL,
-               *as_of_text = NULL;
+    const char *out_dir = NULL, *by = NULL, *year_text = NULL, *as_of_text = NULL;
     bool dry_run = false;
     /* At most one code per argument. */
     uscc_list list = {rb_calloc((size_t)argc + 1, sizeof *list.codes), rb_calloc((size_t)argc + 1, sizeof *list.usccs), 0};
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the database (made by 'rebate import')"),
         {"year", "Y", RB_OPT_STRING, &year_text, false,
          "the policy year; it needs a row in policy_params\n(default with --config: its policy_year)", NULL},
         {"out", "OUT", RB_OPT_STRING, &out_dir, false,
@@ -66,55 +64,37 @@ int cmd_run(int argc, char **argv)
          take_uscc},
         {"dry-run", NULL, RB_OPT_FLAG, &dry_run, false, "write the batch as PREVIEW-<id> and record nothing", NULL},
         {"by", "NAME", RB_OPT_STRING, &by, false, "who runs it (default: the login name)", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
     const rb_command_line line = {
         .name = "run",
         .synopsis = "--db DB --year Y --out OUT [--as-of YYYY-MM-DD] [--uscc CODE]... [--dry-run] [--by NAME]",
-        .description = run_description,
-        .options = options,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
-    rb_error err = {0};
+        .description = run_description, .options = options, .db_help = "the database (made by 'rebate import')"};
+    rb_session s;
     int32_t year = 0, as_of = rb_date_today();
-    int first, status = -1;
-    if (list.codes == NULL || list.usccs == NULL) {
-        status = rb_exit(rb_fail(&err, RB_E_INTERNAL, "out of memory"), &err);
+    char *out_abs = NULL;
+    int status = list.codes != NULL && list.usccs != NULL ? rb_session_start(&s, &line, argc, argv) : RB_E_INTERNAL;
+    if (status == RB_E_INTERNAL)
+        fprintf(stderr, "rebate: out of memory\n");
+    if (status >= 0)
         goto done;
-    }
-    if ((status = rb_opts_parse(&line, argc, argv, &first)) >= 0 ||
-        (status = rb_opts_database(&line, &config)) != 0 ||
-        (status = rb_opts_year(&line, year_text, &config, &year)) != 0)
-        goto done;
-    if (out_dir == NULL && (out_dir = config.outbox) == NULL) {
+    if ((status = rb_session_year(&s, &line, year_text, &year)) != 0)
+        ;
+    else if (out_dir == NULL && (out_dir = s.config.outbox) == NULL)
         status = rb_usage_error("run", "--out OUT is required (or --config FILE with an outbox)");
-        goto done;
-    }
-    if (as_of_text != NULL && !rb_date_parse(as_of_text, strlen(as_of_text), &as_of)) {
+    else if (as_of_text != NULL && !rb_date_parse(as_of_text, strlen(as_of_text), &as_of))
         status = rb_usage_error("run", "--as-of '%s' is not a date such as 2022-06-30", as_of_text);
+    else if ((out_abs = rb_absolute_path(out_dir)) == NULL)
+        status = rb_usage_error("run", "--out '%s' cannot be made absolute (the working folder is unknown)", out_dir);
+    if (status != 0) {
+        rb_session_end(&s, RB_OK, NULL);
         goto done;
     }
     if (by == NULL)
         by = rb_login_name();
-    char out_abs[4096];
-    if (rb_absolute_path(out_dir, out_abs, sizeof out_abs) != 0) {
-        status = rb_usage_error("run", "--out '%s' is too long a path", out_dir);
-        goto done;
-    }
-    sqlite3 *db = NULL;
-    rb_lock *lock = NULL;
     /* The same lock as nightly: a run by staff while the nightly job works
      * exits 75 at once rather than waiting on the database. */
-    rb_status st = rb_opts_open(db_path, RB_DB_EXISTING, &lock, &db, &err);
-    if (st != RB_OK) {
-        status = rb_exit(st, &err);
-        goto done;
-    }
-    rb_run_log log = {db, 0};
-    if (!dry_run)
-        rb_run_log_start(&log, db, "run", by);
+    rb_status st = rb_session_open(&s, RB_DB_EXISTING, true, dry_run ? NULL : "run", by);
     rb_run_options opts = {
         .policy_year = year,
         .as_of = as_of,
@@ -123,11 +103,12 @@ int cmd_run(int argc, char **argv)
         .n_usccs = list.n,
         .dry_run = dry_run,
         .by = by,
-        .run_id = log.run_id,
+        .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
     };
-    rb_run_result result;
-    st = rb_run(db, &opts, &result, &err);
+    rb_run_result result = {0};
+    if (st == RB_OK)
+        st = rb_run(s.db, &opts, &result, &s.err);
     rb_strbuf detail = RB_STRBUF_INIT;
     bool written = true;
     if (st == RB_OK && result.published) {
@@ -147,13 +128,13 @@ int cmd_run(int argc, char **argv)
             printf("%s\n", detail.buf);
     }
     if (!written)
-        st = rb_fail(&err, RB_E_INTERNAL, "out of memory");
-    status = rb_run_log_finish(&log, st, &err, detail.buf);
+        st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
+    status = rb_session_end(&s, st, detail.buf);
     rb_strbuf_release(&detail);
-    rb_opts_close(lock, db);
+    rb_run_result_free(&result);
 done:
-    rb_config_free(&config);
+    free(out_abs);
     free(list.codes);
     free(list.usccs);
-    return status < 0 ? 0 : status;
+    return status;
 }

@@ -247,54 +247,37 @@ static rb_status rebuild_decisions(sqlite3 *db, const char *batch_id, const char
 
 int cmd_status(int argc, char **argv)
 {
-    const char *db_path = NULL, *config_path = NULL, *batch_id = NULL, *uscc_text = NULL, *decisions_path = NULL;
+    const char *batch_id = NULL, *uscc_text = NULL, *decisions_path = NULL;
     const rb_option options[] = {
-        RB_OPTS_DATABASE(&db_path, &config_path, "the rebate database (must exist)"),
         {"batch", "ID", RB_OPT_STRING, &batch_id, false, "one batch", NULL},
         {"uscc", "CODE", RB_OPT_STRING, &uscc_text, false, "one firm's payments", NULL},
         {"decisions", "FILE", RB_OPT_STRING, &decisions_path, false,
          "with --batch: rebuild its decisions.csv from the ledger into FILE ('-': standard output)", NULL},
-        {NULL, NULL, 0, NULL, false, NULL, NULL},
+        RB_OPT_END,
     };
-    const rb_command_line line = {
-        .name = "status",
-        .synopsis = "--db DB [--batch ID [--decisions FILE] | --uscc CODE]",
-        .description = status_description,
-        .options = options,
-        .footer = status_footer,
-        .db_path = &db_path,
-        .config_path = &config_path,
-    };
-    rb_config config = {0};
-    int first, status = rb_opts_parse(&line, argc, argv, &first);
-    if (status >= 0 || (status = rb_opts_database(&line, &config)) != 0)
-        goto done;
+    const rb_command_line line = {.name = "status", .synopsis = "--db DB [--batch ID [--decisions FILE] | --uscc CODE]",
+                                  .description = status_description, .footer = status_footer, .options = options,
+                                  .db_help = "the rebate database (must exist)"};
+    rb_session s;
+    int status = rb_session_start(&s, &line, argc, argv);
+    if (status >= 0)
+        return status;
     if (batch_id != NULL && uscc_text != NULL) {
-        status = rb_usage_error("status", "give --batch or --uscc, not both");
-        goto done;
+        rb_session_end(&s, RB_OK, NULL);
+        return rb_usage_error("status", "give --batch or --uscc, not both");
     }
     if (decisions_path != NULL && batch_id == NULL) {
-        status = rb_usage_error("status", "--decisions needs --batch");
-        goto done;
+        rb_session_end(&s, RB_OK, NULL);
+        return rb_usage_error("status", "--decisions needs --batch");
     }
-    rb_error err = {0};
     char uscc[RB_USCC_LEN + 1];
-    if (uscc_text != NULL && rb_uscc_parse(uscc_text, uscc, &err) != RB_OK) {
-        status = rb_exit(RB_E_USAGE, &err);
-        goto done;
-    }
+    rb_status st = uscc_text != NULL ? rb_uscc_parse(uscc_text, uscc, &s.err) : RB_OK;
     /* It only reads: no lock, no run logged, so it answers while the
      * nightly job works. */
-    sqlite3 *db = NULL;
-    rb_status st = rb_opts_open(db_path, RB_DB_EXISTING, NULL, &db, &err);
-    if (st == RB_OK)
-        st = decisions_path ? rebuild_decisions(db, batch_id, decisions_path, &err)
-             : batch_id     ? show_batch(db, batch_id, &err)
-             : uscc_text    ? show_firm(db, uscc, &err)
-                            : show_latest(db, &err);
-    status = rb_exit(st, &err);
-    rb_opts_close(NULL, db);
-done:
-    rb_config_free(&config);
-    return status < 0 ? 0 : status;
+    if (st == RB_OK && (st = rb_session_open(&s, RB_DB_EXISTING, false, NULL, NULL)) == RB_OK)
+        st = decisions_path ? rebuild_decisions(s.db, batch_id, decisions_path, &s.err)
+             : batch_id     ? show_batch(s.db, batch_id, &s.err)
+             : uscc_text    ? show_firm(s.db, uscc, &s.err)
+                            : show_latest(s.db, &s.err);
+    return rb_session_end(&s, st, NULL);
 }

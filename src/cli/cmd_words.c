@@ -21,7 +21,7 @@ static const char words_description[] =
 /* Only --help: getopt would take a signed amount ("-5") for an option, and
  * it must be refused as a bad amount instead, so the loop below reads the
  * arguments itself and the table serves --help. */
-static const rb_option words_options[] = {{NULL, NULL, 0, NULL, false, NULL, NULL}};
+static const rb_option words_options[] = {RB_OPT_END};
 static const rb_command_line words_line = {
     .name = "words",
     .synopsis = "AMOUNT",

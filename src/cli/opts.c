@@ -27,10 +27,29 @@ static int option_label(const rb_option *o, char *buf, size_t size)
     return o->arg != NULL ? snprintf(buf, size, "--%s %s", o->name, o->arg) : snprintf(buf, size, "--%s", o->name);
 }
 
+/* --db DB and --config FILE of a command on the database. */
+enum { DB_INDEX = MAX_OPTIONS + 1, CONFIG_INDEX };
+
+static const char config_help[] = "read the database (and the defaults named below)\nfrom the nightly config FILE; "
+                                  "options given win";
+
+/* One option of --help: its label, and its help with every line after the
+ * first indented to the column. */
+static void print_option(FILE *out, int width, const char *label, const char *help)
+{
+    fprintf(out, "  %-*s", width, label);
+    for (const char *h = help; *h != '\0'; h++) {
+        fputc(*h, out);
+        if (*h == '\n')
+            fprintf(out, "  %-*s", width, "");
+    }
+    fputc('\n', out);
+}
+
 void rb_opts_help(const rb_command_line *line, FILE *out)
 {
     size_t n = count_options(line->options);
-    int width = (int)strlen("-h, --help");
+    int width = (int)strlen(line->db_help != NULL || line->config_only ? "--config FILE" : "-h, --help");
     char label[128];
     for (size_t i = 0; i < n; i++) {
         int len = option_label(&line->options[i], label, sizeof label);
@@ -47,15 +66,13 @@ void rb_opts_help(const rb_command_line *line, FILE *out)
     if (len > 0)
         fprintf(out, "\n%.*s\n", (int)len, desc);
     fprintf(out, "\n");
+    if (line->db_help != NULL)
+        print_option(out, width, "--db DB", line->db_help);
+    if (line->db_help != NULL || line->config_only)
+        print_option(out, width, "--config FILE", line->config_only ? "the nightly config (docs/operations.md)" : config_help);
     for (size_t i = 0; i < n; i++) {
         option_label(&line->options[i], label, sizeof label);
-        fprintf(out, "  %-*s", width, label);
-        for (const char *h = line->options[i].help; *h != '\0'; h++) {
-            fputc(*h, out);
-            if (*h == '\n')
-                fprintf(out, "  %-*s", width, "");
-        }
-        fputc('\n', out);
+        print_option(out, width, label, line->options[i].help);
     }
     fprintf(out, "  %-*sshow this help\n", width, "-h, --help");
     if (line->footer != NULL)
@@ -78,10 +95,10 @@ static bool given(const rb_option *o)
     return o->kind == RB_OPT_STRING ? *(const char **)o->value != NULL : true;
 }
 
-int rb_opts_parse(const rb_command_line *line, int argc, char **argv, int *first_operand)
+int rb_opts_parse(const rb_command_line *line, int argc, char **argv, const char *db_path[2], int *first_operand)
 {
     size_t n = count_options(line->options);
-    struct option long_options[MAX_OPTIONS + 2];
+    struct option long_options[MAX_OPTIONS + 4];
     if (n > MAX_OPTIONS) {
         fprintf(stderr, "rebate %s: too many options in the table\n", line->name);
         return RB_E_INTERNAL;
@@ -90,8 +107,13 @@ int rb_opts_parse(const rb_command_line *line, int argc, char **argv, int *first
         const rb_option *o = &line->options[i];
         long_options[i] = (struct option){o->name, o->arg != NULL ? required_argument : no_argument, NULL, (int)i};
     }
-    long_options[n] = (struct option){"help", no_argument, NULL, HELP_INDEX};
-    long_options[n + 1] = (struct option){NULL, 0, NULL, 0};
+    size_t k = n;
+    long_options[k++] = (struct option){"help", no_argument, NULL, HELP_INDEX};
+    if (line->db_help != NULL)
+        long_options[k++] = (struct option){"db", required_argument, NULL, DB_INDEX};
+    if (line->db_help != NULL || line->config_only)
+        long_options[k++] = (struct option){"config", required_argument, NULL, CONFIG_INDEX};
+    long_options[k] = (struct option){NULL, 0, NULL, 0};
     optind = 0; /* GNU getopt: start afresh for each command */
     opterr = 0;
     int c;
@@ -102,6 +124,10 @@ int rb_opts_parse(const rb_command_line *line, int argc, char **argv, int *first
         }
         if (c == ':')
             return rb_usage_error(line->name, "option '%s' needs a value", argv[optind - 1]);
+        if (c == DB_INDEX || c == CONFIG_INDEX) {
+            db_path[c - DB_INDEX] = optarg;
+            continue;
+        }
         if (c < 0 || (size_t)c >= n)
             return rb_usage_error(line->name, "unknown option '%s'", argv[optind - 1]);
         int status = take(&line->options[c], optarg);
@@ -120,36 +146,45 @@ int rb_opts_parse(const rb_command_line *line, int argc, char **argv, int *first
             return rb_usage_error(line->name, "%s is required", label);
         }
     }
-    if (line->db_path != NULL && *line->db_path == NULL && *line->config_path == NULL)
+    if (line->db_help != NULL && db_path[0] == NULL && db_path[1] == NULL)
         return rb_usage_error(line->name, "--db DB is required (or --config FILE)");
+    if (line->config_only && db_path[1] == NULL)
+        return rb_usage_error(line->name, "--config FILE is required");
     if (operands < line->min_operands)
         return rb_usage_error(line->name, "%s", line->missing_operand ? line->missing_operand : "an argument is missing");
     *first_operand = optind;
     return -1;
 }
 
-int rb_opts_database(const rb_command_line *line, rb_config *config)
+int rb_session_start(rb_session *s, const rb_command_line *line, int argc, char **argv)
 {
-    memset(config, 0, sizeof *config);
-    if (*line->config_path != NULL) {
-        rb_error err = {0};
-        rb_status st = rb_config_load(*line->config_path, config, &err);
+    memset(s, 0, sizeof *s);
+    const char *db_path[2] = {NULL, NULL};
+    int status = rb_opts_parse(line, argc, argv, db_path, &s->first_operand);
+    if (status >= 0)
+        return status;
+    s->db_path = db_path[0];
+    s->config_path = db_path[1];
+    if (s->config_path != NULL) {
+        rb_status st = rb_config_load(s->config_path, &s->config, &s->err);
         if (st != RB_OK)
-            return rb_exit(st, &err);
-        if (*line->db_path == NULL)
-            *line->db_path = config->database;
+            return rb_exit(st, &s->err);
+        if (s->db_path == NULL)
+            s->db_path = s->config.database;
     }
-    if ((*line->db_path)[0] == '\0')
+    if (line->db_help != NULL && s->db_path[0] == '\0') {
+        rb_config_free(&s->config);
         return rb_usage_error(line->name, "--db DB is required (or --config FILE)");
-    return 0;
+    }
+    return -1;
 }
 
-int rb_opts_year(const rb_command_line *line, const char *text, const rb_config *config, int32_t *year)
+int rb_session_year(const rb_session *s, const rb_command_line *line, const char *text, int32_t *year)
 {
     if (text == NULL) {
-        if (config->database == NULL)
+        if (s->config_path == NULL)
             return rb_usage_error(line->name, "--year Y is required (or --config FILE with policy_year)");
-        *year = config->policy_year;
+        *year = s->config.policy_year;
         return 0;
     }
     if (rb_parse_year(text, year) != 0)
@@ -157,42 +192,33 @@ int rb_opts_year(const rb_command_line *line, const char *text, const rb_config 
     return 0;
 }
 
-rb_status rb_opts_open(const char *db_path, rb_db_mode mode, rb_lock **lock, sqlite3 **db, rb_error *err)
+rb_status rb_session_open(rb_session *s, rb_db_mode mode, bool lock, const char *log_as, const char *by)
 {
-    *db = NULL;
     struct stat sb;
     /* A database that must exist and does not: refused as the open refuses
      * it, before a lock file appears beside a database that is not there. */
-    if (mode == RB_DB_EXISTING && stat(db_path, &sb) != 0)
-        return rb_db_open(db_path, mode, db, err);
+    if (mode == RB_DB_EXISTING && stat(s->db_path, &sb) != 0)
+        return rb_db_open(s->db_path, mode, &s->db, &s->err);
     rb_status st = RB_OK;
-    if (lock != NULL && (st = rb_lock_database(db_path, lock, err)) != RB_OK)
+    if ((lock && (st = rb_lock_database(s->db_path, &s->lock, &s->err)) != RB_OK) ||
+        (st = rb_db_open(s->db_path, mode, &s->db, &s->err)) != RB_OK)
         return st;
-    if ((st = rb_db_open(db_path, mode, db, err)) != RB_OK && lock != NULL) {
-        rb_lock_release(*lock);
-        *lock = NULL;
+    if (log_as != NULL) {
+        /* Best effort: a run that cannot be logged still runs (and fails on
+         * the database soon enough when it is unwritable). */
+        s->logged = s->db;
+        rb_runs_start(s->db, log_as, by, &s->run_id, NULL);
     }
-    return st;
+    return RB_OK;
 }
 
-void rb_opts_close(rb_lock *lock, sqlite3 *db)
+int rb_session_end(rb_session *s, rb_status st, const char *detail)
 {
-    rb_db_close(db);
-    rb_lock_release(lock);
-}
-
-void rb_run_log_start(rb_run_log *log, sqlite3 *db, const char *command, const char *by)
-{
-    log->db = db;
-    log->run_id = 0;
-    /* Best effort: a run that cannot be logged still runs (and fails on the
-     * database soon enough if it is unwritable). */
-    rb_runs_start(db, command, by, &log->run_id, NULL);
-}
-
-int rb_run_log_finish(rb_run_log *log, rb_status st, const rb_error *err, const char *detail)
-{
-    int status = rb_exit(st, err);
-    rb_runs_finish(log->db, log->run_id, status, st == RB_OK ? detail : err->message);
+    int status = rb_exit(st, &s->err);
+    rb_runs_finish(s->logged, s->run_id, status, st == RB_OK ? detail : s->err.message);
+    rb_db_close(s->db);
+    rb_lock_release(s->lock);
+    rb_config_free(&s->config);
+    memset(s, 0, sizeof *s);
     return status;
 }

@@ -35,12 +35,8 @@ typedef struct rb_option {
     int (*call)(void *value, const char *arg);
 } rb_option;
 
-/* The --db DB and --config FILE pair of a table (db_help says what the
- * database must be), and where the config's settings go for the command. */
-#define RB_OPTS_DATABASE(db, config, db_help)                                                               \
-    {"db", "DB", RB_OPT_STRING, (db), false, (db_help), NULL},                                              \
-    {"config", "FILE", RB_OPT_STRING, (config), false,                                                      \
-     "read the database (and the defaults named below)\nfrom the nightly config FILE; options given win", NULL}
+/* The end of a table. */
+#define RB_OPT_END {NULL, NULL, 0, NULL, false, NULL, NULL}
 
 /* A command's line: its table and the texts around it in --help. */
 typedef struct rb_command_line {
@@ -53,52 +49,60 @@ typedef struct rb_command_line {
     const char *missing_operand; /* the sentence when fewer are given */
     const char *extra_operand;   /* printf format for one too many (default "unexpected argument '%s'") */
     const char *footer;      /* after the options: exit statuses, formats */
-    /* For a command with --db DB and --config FILE in its table: where they
-     * land, so that one of the two is required. NULL otherwise. */
-    const char **db_path, **config_path;
+    /* A command on the database: what --db DB must be (its --help line);
+     * the table then takes --db DB and --config FILE, one of them required.
+     * NULL for a command without a database. */
+    const char *db_help;
+    bool config_only;        /* --config FILE only, required (nightly) */
 } rb_command_line;
 
 /* Parses argv[1..] against the table. Returns -1 when the command should go
  * on (its operands are argv[*first_operand..argc-1]); otherwise the exit
  * status to return at once: 0 after --help, 64 after a usage error
- * (printed), or what a RB_OPT_CALL returned. */
-int rb_opts_parse(const rb_command_line *line, int argc, char **argv, int *first_operand);
+ * (printed), or what a RB_OPT_CALL returned. With db_path (for a line with
+ * db_help) --db and --config land in db_path[0] and db_path[1]. */
+int rb_opts_parse(const rb_command_line *line, int argc, char **argv, const char *db_path[2], int *first_operand);
 
 /* Prints --help for the command: usage line, description, the options of
  * the table with -h, --help, footer. */
 void rb_opts_help(const rb_command_line *line, FILE *out);
 
-/* --config FILE in place of --db DB: when --config was given, loads the
- * file into *config (zeroed otherwise; free with rb_config_free) and fills
- * *db_path from its `database` unless --db was given too (the command line
- * wins). Returns 0, or the exit status after printing the config's error. */
-int rb_opts_database(const rb_command_line *line, rb_config *config);
-
-/* The policy year of a command: --year Y when given (text), else the
- * config's policy_year (config_loaded), else a usage error. Returns 0, or
- * the exit status after printing why. */
-int rb_opts_year(const rb_command_line *line, const char *text, const rb_config *config, int32_t *year);
-
-/* The database of a command, in the one order every command uses: the
- * lock first (when lock is not NULL), then the database. A database that
- * must exist and does not is refused before any lock file is made. On
- * failure nothing is held. */
-rb_status rb_opts_open(const char *db_path, rb_db_mode mode, rb_lock **lock, sqlite3 **db, rb_error *err);
-
-/* Closes what rb_opts_open opened (NULLs are fine). */
-void rb_opts_close(rb_lock *lock, sqlite3 *db);
-
-/* The run log of a command: a row when it starts ... */
-typedef struct rb_run_log {
+/* One command's time on the database, from its command line to its exit
+ * status: --db or --config read (the config loaded; what the command line
+ * gives wins), the lock taken, then the database opened, the run logged
+ * and, at the end, all of it closed in reverse. */
+typedef struct rb_session {
+    const char *db_path;     /* --db, or the config's database */
+    const char *config_path; /* --config, or NULL */
+    rb_config config;        /* loaded from config_path (zeroed without one) */
+    int first_operand;       /* argv index of the first operand */
+    rb_lock *lock;
     sqlite3 *db;
-    int64_t run_id; /* 0 when nothing is logged */
-} rb_run_log;
+    sqlite3 *logged;         /* the connection of the run log, or NULL */
+    int64_t run_id;          /* the runs row (0: none) */
+    rb_error err;            /* the command's first error */
+} rb_session;
 
-void rb_run_log_start(rb_run_log *log, sqlite3 *db, const char *command, const char *by);
+/* Parses the command line into s and loads --config. Returns -1 when the
+ * command should go on, else the exit status to return at once (s then
+ * holds nothing). */
+int rb_session_start(rb_session *s, const rb_command_line *line, int argc, char **argv);
 
-/* ... and its end: the exit status of st (printing err when it failed, as
- * rb_exit does) and detail, or err's message, kept in the row. Returns the
- * exit status. */
-int rb_run_log_finish(rb_run_log *log, rb_status st, const rb_error *err, const char *detail);
+/* The policy year: --year Y when given (text), else the config's
+ * policy_year, else a usage error. Returns 0, or the exit status after
+ * printing why. */
+int rb_session_year(const rb_session *s, const rb_command_line *line, const char *text, int32_t *year);
+
+/* Opens the database: the lock first (when lock), then the database (a
+ * database that must exist and does not is refused before a lock file
+ * appears beside it); with log_as, a runs row for the command by `by`.
+ * Failures are in s->err. */
+rb_status rb_session_open(rb_session *s, rb_db_mode mode, bool lock, const char *log_as, const char *by);
+
+/* Ends the command: st becomes the exit status (printing s->err when it
+ * failed), the run log is finished with detail (or the error), the
+ * database closed, the lock released, the config freed. Returns the exit
+ * status. */
+int rb_session_end(rb_session *s, rb_status st, const char *detail);
 
 #endif

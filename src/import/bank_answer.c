@@ -60,19 +60,6 @@ static const char *field(answer_line *l, int i)
     return f->buf;
 }
 
-static rb_status line_error(const char *path, long line, rb_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static rb_status line_error(const char *path, long line, rb_error *err, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return rb_fail(err, RB_E_DATA, "cannot read bank answer '%s' line %ld: %s; nothing was recorded", path, line,
-                   what);
-}
-
 rb_status rb_bank_answer_read(FILE *f, const char *path, rb_answer_fn fn, void *ctx, rb_error *err)
 {
     struct csv_parser parser;
@@ -102,16 +89,16 @@ rb_status rb_bank_answer_read(FILE *f, const char *path, rb_answer_fn fn, void *
             len -= 3;
         }
         if (len > MAX_ANSWER_LINE) {
-            st = line_error(path, line, err, "the line is longer than 64 KiB");
+            st = rb_answer_line_error(path, line, err, "the line is longer than 64 KiB");
             break;
         }
         if (memchr(start, '\0', len) != NULL || memchr(start, '\r', len) != NULL) {
-            st = line_error(path, line, err, "a NUL byte or a carriage return inside the line");
+            st = rb_answer_line_error(path, line, err, "a NUL byte or a carriage return inside the line");
             break;
         }
         size_t bad = 0;
         if (!rb_utf8_valid(start, len, &bad)) {
-            st = line_error(path, line, err, "byte %zu is not UTF-8", bad + 1);
+            st = rb_answer_line_error(path, line, err, "byte %zu is not UTF-8", bad + 1);
             break;
         }
         const char *blank = start;
@@ -123,7 +110,7 @@ rb_status rb_bank_answer_read(FILE *f, const char *path, rb_answer_fn fn, void *
         l.rows = 0;
         if (csv_parse(&parser, start, len, take_field, take_row, &l) != len ||
             csv_fini(&parser, take_field, take_row, &l) != 0) {
-            st = line_error(path, line, err, "broken quoting (a quoted field must end on its line)");
+            st = rb_answer_line_error(path, line, err, "broken quoting (a quoted field must end on its line)");
             break;
         }
         if (l.out_of_memory) {
@@ -134,14 +121,14 @@ rb_status rb_bank_answer_read(FILE *f, const char *path, rb_answer_fn fn, void *
             bool two = l.n_fields == 2, three = l.n_fields == 3;
             if ((!two && !three) || strcmp(field(&l, 0), "reference") != 0 || strcmp(field(&l, 1), "status") != 0 ||
                 (three && strcmp(field(&l, 2), "reason") != 0)) {
-                st = line_error(path, line, err, "the header must be reference,status,reason");
+                st = rb_answer_line_error(path, line, err, "the header must be reference,status,reason");
                 break;
             }
             header_fields = l.n_fields;
             continue;
         }
         if (l.n_fields != header_fields && !(header_fields == 3 && l.n_fields == 2)) {
-            st = line_error(path, line, err, "%d fields where the header has %d", l.n_fields, header_fields);
+            st = rb_answer_line_error(path, line, err, "%d fields where the header has %d", l.n_fields, header_fields);
             break;
         }
         const char *reference = field(&l, 0), *reason = field(&l, 2);
@@ -150,9 +137,9 @@ rb_status rb_bank_answer_read(FILE *f, const char *path, rb_answer_fn fn, void *
         for (char *p = status; *p != '\0'; p++)
             *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
         if (reference[0] == '\0') {
-            st = line_error(path, line, err, "the reference is empty");
+            st = rb_answer_line_error(path, line, err, "the reference is empty");
         } else if (strcmp(status, "paid") != 0 && strcmp(status, "returned") != 0) {
-            st = line_error(path, line, err, "status '%s' is neither paid nor returned", field(&l, 1));
+            st = rb_answer_line_error(path, line, err, "status '%s' is neither paid nor returned", field(&l, 1));
         } else {
             st = fn(ctx, line, reference, status, reason, err);
         }

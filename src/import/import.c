@@ -105,7 +105,7 @@ typedef struct pipeline {
     queue to_sorter, to_loader, free_rows, free_errors;
     bool failed;
     rb_error error;                 /* the first failure of any thread */
-    char temp_template[4200];
+    rb_strbuf temp_template;   /* <db>.snapshot.sort-XXXXXX */
     size_t sort_memory;             /* the sorter's block of memory */
     rb_loader *loader;
     rb_import_file_report loaded[RB_IMPORT_FILE_COUNT]; /* the loader's counts */
@@ -186,7 +186,7 @@ static void *sorter_main(void *arg)
             sorter = NULL;
             continue;
         }
-        if (sorter == NULL && (st = rb_sorter_open(p->temp_template, p->sort_memory, &sorter, &err)) != RB_OK)
+        if (sorter == NULL && (st = rb_sorter_open(p->temp_template.buf, p->sort_memory, &sorter, &err)) != RB_OK)
             break;
         if (it->kind == ITEM_ROWS) {
             const unsigned char *at = (const unsigned char *)it->data.buf, *end = at + it->data.len;
@@ -529,16 +529,20 @@ rb_status rb_import_check(const char *dir, rb_error *err)
     if (!S_ISDIR(sb.st_mode))
         return rb_fail(err, RB_E_NOINPUT, "cannot read folder '%s': not a folder", dir);
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
-        char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir, rb_extracts[i].file) >= (int)sizeof path)
-            return rb_fail(err, RB_E_NOINPUT, "cannot read folder '%s': its name is too long", dir);
+        char *path = rb_path_joined(dir, rb_extracts[i].file);
+        rb_status st = RB_OK;
+        if (path == NULL)
+            st = rb_fail(err, RB_E_INTERNAL, "out of memory");
         /* lstat: a symlink in the folder is refused, not followed. */
-        if (lstat(path, &sb) != 0)
-            return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
-        if (S_ISLNK(sb.st_mode))
-            return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': it is a symlink, which is not followed", path);
-        if (!S_ISREG(sb.st_mode))
-            return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': not a regular file", path);
+        else if (lstat(path, &sb) != 0)
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+        else if (S_ISLNK(sb.st_mode))
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': it is a symlink, which is not followed", path);
+        else if (!S_ISREG(sb.st_mode))
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': not a regular file", path);
+        free(path);
+        if (st != RB_OK)
+            return st;
     }
     return RB_OK;
 }
@@ -684,7 +688,8 @@ static rb_status pipeline_init(pipeline *p, sqlite3 *db, rb_error *err)
         rb_strbuf_init(&p->resets[1][i].data);
     }
     rb_strbuf_init(&p->done.data);
-    return rb_snapshot_path(db, ".sort-XXXXXX", p->temp_template, sizeof p->temp_template, err);
+    rb_strbuf_init(&p->temp_template);
+    return rb_snapshot_path(db, ".sort-XXXXXX", &p->temp_template, err);
 }
 
 static void pipeline_free(pipeline *p)
@@ -696,6 +701,7 @@ static void pipeline_free(pipeline *p)
     /* A sorter handed on but never loaded (a failure in between). */
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
         rb_sorter_close(p->ends[i].sorter);
+    rb_strbuf_release(&p->temp_template);
     pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->mu);
 }

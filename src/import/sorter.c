@@ -48,7 +48,7 @@ typedef struct source {
 } source;
 
 struct rb_sorter {
-    char temp_path[4200];
+    char *temp_path;           /* the template, then the file made from it (heap) */
     int fd;                  /* -1 until the first run is written */
     uint64_t file_size;
     /* One block of memory: the index grows from its start, the records'
@@ -350,9 +350,9 @@ rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sort
         return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     s->fd = -1;
     s->last = -1;
-    if ((size_t)snprintf(s->temp_path, sizeof s->temp_path, "%s", temp_template) >= sizeof s->temp_path) {
+    if ((s->temp_path = strdup(temp_template)) == NULL) {
         free(s);
-        return rb_fail(err, RB_E_USAGE, "the temporary file name '%s' is too long", temp_template);
+        return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     }
     s->arena_size = buffer_bytes < 4096 ? 4096 : buffer_bytes;
     *out = s;
@@ -600,5 +600,6 @@ void rb_sorter_close(rb_sorter *s)
     free(s->run_start);
     free(s->run_end);
     free(s->write_buf);
+    free(s->temp_path);
     free(s);
 }

@@ -9,7 +9,6 @@
  * what the ledger recorded (the same bytes) and renames it into place. A
  * visible bank/ therefore always belongs to a recorded approval. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +70,17 @@ bool rb_same_person(const char *a, const char *b)
     return rb_names_equal_ignoring_case(a, b);
 }
 
+/* Starts the write transaction and reads the batch in it. */
+static rb_status begin_with_batch(sqlite3 *db, const char *batch_id, rb_batch_record *b, bool *in_transaction,
+                                  rb_error *err)
+{
+    rb_status st = rb_db_begin(db, err);
+    if (st != RB_OK)
+        return st;
+    *in_transaction = true;
+    return rb_batch_record_load(db, batch_id, b, err);
+}
+
 /* ---- approve ---- */
 
 void rb_approve_result_free(rb_approve_result *r)
@@ -96,10 +106,7 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
         st = out_of_memory(err);
         goto out;
     }
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    if ((st = begin_with_batch(db, batch_id, &b, &in_transaction, err)) != RB_OK)
         goto out;
     if ((out->bank_dir = rb_path_joined(b.folder, BANK_DIR)) == NULL ||
         (staging = rb_path_joined(b.folder, BANK_STAGING)) == NULL) {
@@ -219,10 +226,7 @@ rb_status rb_batch_void(sqlite3 *db, const rb_life_steps *steps, const char *bat
         st = out_of_memory(err);
         goto out;
     }
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    if ((st = begin_with_batch(db, batch_id, &b, &in_transaction, err)) != RB_OK)
         goto out;
     if ((note = rb_path_joined(b.folder, VOID_NOTE)) == NULL ||
         (note_staging = rb_path_joined(b.folder, VOID_NOTE_STAGING)) == NULL ||
@@ -323,19 +327,6 @@ typedef struct reconcile {
     rb_reconcile_result *result;
 } reconcile;
 
-static rb_status line_error(const reconcile *r, long line, rb_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static rb_status line_error(const reconcile *r, long line, rb_error *err, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return rb_fail(err, RB_E_DATA, "cannot read bank answer '%s' line %ld: %s; nothing was recorded", r->path, line,
-                   what);
-}
-
 /* One line of the answer (an rb_answer_fn). */
 static rb_status answer(void *ctx, long line, const char *reference, const char *status, const char *reason,
                         rb_error *err)
@@ -348,7 +339,8 @@ static rb_status answer(void *ctx, long line, const char *reference, const char 
     if (st != RB_OK)
         ;
     else if (!found || strcmp(batch_id, r->batch->batch_id) != 0)
-        st = line_error(r, line, err, "reference '%s' is not a payment of batch %s", reference, r->batch->batch_id);
+        st = rb_answer_line_error(r->path, line, err, "reference '%s' is not a payment of batch %s", reference,
+                                  r->batch->batch_id);
     else if (strcmp(state, status) == 0) {
         /* The same answer again changes nothing. */
         if (paid)
@@ -357,8 +349,8 @@ static rb_status answer(void *ctx, long line, const char *reference, const char 
             r->result->returned_again++;
     } else if (strcmp(state, "approved") != 0) {
         char *earlier = rb_answers_previous(r->answers, reference);
-        st = line_error(r, line, err, "payment %s is already recorded as %s%s; this line says %s", reference, state,
-                        earlier ? earlier : "", status);
+        st = rb_answer_line_error(r->path, line, err, "payment %s is already recorded as %s%s; this line says %s",
+                                  reference, state, earlier ? earlier : "", status);
         free(earlier);
     } else if ((st = rb_answers_record(r->answers, reference, r->batch->batch_id, status, reason, r->file_name, line,
                                        r->run_id, r->now, err)) == RB_OK) {
@@ -381,11 +373,8 @@ rb_status rb_batch_reconcile(sqlite3 *db, const rb_life_steps *steps, const char
     memset(&r, 0, sizeof r);
     FILE *f = NULL;
     bool in_transaction = false;
-    rb_status st = RB_OK;
-    if ((st = rb_db_begin(db, err)) != RB_OK)
-        goto out;
-    in_transaction = true;
-    if ((st = rb_batch_record_load(db, batch_id, &b, err)) != RB_OK)
+    rb_status st = begin_with_batch(db, batch_id, &b, &in_transaction, err);
+    if (st != RB_OK)
         goto out;
     if (strcmp(b.state, "approved") != 0) {
         st = strcmp(b.state, "voided") == 0

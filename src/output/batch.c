@@ -53,18 +53,18 @@ typedef struct batch_run {
     char batch_id[128];
     int64_t batch_no;          /* the batch's number (order of making) */
     rb_decision_log *previous; /* every firm's decision as of the last batch, for a batch of all firms */
-    char staging[4096];
-    char final_dir[4096];
+    char *staging;             /* OUT/.staging-<name> (heap) */
+    char *final_dir;           /* OUT/<name> (heap) */
     rb_batch_files files;
     bool files_open;
     int64_t reason_counts[RB_R_COUNT];
 } batch_run;
 
-static rb_status join_path(char *out, size_t size, const char *dir, const char *name, rb_error *err)
+/* dir/name as a new heap string into *out. */
+static rb_status join_path(char **out, const char *dir, const char *name, rb_error *err)
 {
-    int n = snprintf(out, size, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= size)
-        return rb_fail(err, RB_E_USAGE, "the path '%s/%s' is too long", dir, name);
+    if ((*out = rb_path_joined(dir, name)) == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
     return RB_OK;
 }
 
@@ -406,33 +406,28 @@ out:
  * comes with the reading. */
 static rb_status verify_payout(batch_run *run, char sha[RB_SHA256_HEX], rb_error *err)
 {
-    char path[4200];
-    rb_status st = join_path(path, sizeof path, run->staging, "payout.csv", err);
-    if (st != RB_OK)
-        return st;
-    int64_t rows = 0;
-    rb_fen sum = 0;
-    if ((st = rb_batch_files_read_payout_totals(path, &rows, &sum, sha, err)) != RB_OK)
-        return st;
-    if (rows != run->result->payments || sum != run->result->total)
-        return rb_fail(err, RB_E_INTERNAL,
-                       "'%s' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen decided; "
-                       "nothing was published",
-                       path, (long long)rows, (long long)sum, (long long)run->result->payments,
-                       (long long)run->result->total);
-    if (run->opts->dry_run)
-        return RB_OK;
-    int64_t ledger_rows = 0;
-    rb_fen ledger_sum = 0;
-    if ((st = rb_ledger_batch_totals(run->db, run->batch_id, &ledger_rows, &ledger_sum, err)) != RB_OK)
-        return st;
-    if (ledger_rows != rows || ledger_sum != sum)
-        return rb_fail(err, RB_E_INTERNAL,
-                       "the ledger holds %lld payments totalling %lld fen for batch %s but '%s' holds %lld "
-                       "totalling %lld; nothing was published",
-                       (long long)ledger_rows, (long long)ledger_sum, run->batch_id, path, (long long)rows,
-                       (long long)sum);
-    return RB_OK;
+    char *path = NULL;
+    int64_t rows = 0, ledger_rows = 0;
+    rb_fen sum = 0, ledger_sum = 0;
+    rb_status st = join_path(&path, run->staging, "payout.csv", err);
+    if (st == RB_OK)
+        st = rb_batch_files_read_payout_totals(path, &rows, &sum, sha, err);
+    if (st == RB_OK && (rows != run->result->payments || sum != run->result->total))
+        st = rb_fail(err, RB_E_INTERNAL,
+                     "'%s' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen decided; "
+                     "nothing was published",
+                     path, (long long)rows, (long long)sum, (long long)run->result->payments,
+                     (long long)run->result->total);
+    if (st == RB_OK && !run->opts->dry_run &&
+        (st = rb_ledger_batch_totals(run->db, run->batch_id, &ledger_rows, &ledger_sum, err)) == RB_OK &&
+        (ledger_rows != rows || ledger_sum != sum))
+        st = rb_fail(err, RB_E_INTERNAL,
+                     "the ledger holds %lld payments totalling %lld fen for batch %s but '%s' holds %lld "
+                     "totalling %lld; nothing was published",
+                     (long long)ledger_rows, (long long)ledger_sum, run->batch_id, path, (long long)rows,
+                     (long long)sum);
+    free(path);
+    return st;
 }
 
 /* Picks the batch id and the folders. A dry run is named PREVIEW-<id>, so
@@ -457,18 +452,20 @@ static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
                 snprintf(name, sizeof name, "PREVIEW-%s", id);
             else
                 snprintf(name, sizeof name, "PREVIEW-%s-%d", id, n);
-            char probe[4200];
-            if ((st = join_path(probe, sizeof probe, run->opts->out_dir, name, err)) != RB_OK)
+            char *probe = NULL;
+            if ((st = join_path(&probe, run->opts->out_dir, name, err)) != RB_OK)
                 return st;
-            if (lstat(probe, &sb) != 0)
+            bool taken = lstat(probe, &sb) == 0;
+            free(probe);
+            if (!taken)
                 break;
         }
         memcpy(run->batch_id, name, sizeof name);
     }
     char staging_name[160];
     snprintf(staging_name, sizeof staging_name, STAGING_PREFIX "%s", name);
-    if ((st = join_path(run->final_dir, sizeof run->final_dir, run->opts->out_dir, name, err)) != RB_OK ||
-        (st = join_path(run->staging, sizeof run->staging, run->opts->out_dir, staging_name, err)) != RB_OK)
+    if ((st = join_path(&run->final_dir, run->opts->out_dir, name, err)) != RB_OK ||
+        (st = join_path(&run->staging, run->opts->out_dir, staging_name, err)) != RB_OK)
         return st;
     struct stat sb;
     if (lstat(run->final_dir, &sb) == 0)
@@ -703,8 +700,9 @@ static rb_status publish(batch_run *run, rb_error *err)
     }
     rb_crash_point("published");
     r->published = true;
-    snprintf(r->batch_id, sizeof r->batch_id, "%s", run->batch_id);
-    snprintf(r->folder, sizeof r->folder, "%s", run->final_dir);
+    snprintf(r->batch_id, sizeof r->batch_id, "%s", run->batch_id); /* both 128 bytes */
+    r->folder = run->final_dir;
+    run->final_dir = NULL;
     return RB_OK;
 
 fail:
@@ -718,7 +716,7 @@ fail:
         run->ledger_open = false;
     }
     rb_db_rollback(run->db);
-    if (run->staging[0] != '\0')
+    if (run->staging != NULL)
         rb_fs_remove_tree(run->staging, NULL);
     return st;
 }
@@ -736,7 +734,16 @@ rb_status rb_run(sqlite3 *db, const rb_run_options *opts, rb_run_result *out, rb
     run.params = &params;
     run.opts = opts;
     run.result = out;
-    return publish(&run, err);
+    st = publish(&run, err);
+    free(run.staging);
+    free(run.final_dir);
+    return st;
+}
+
+void rb_run_result_free(rb_run_result *r)
+{
+    free(r->folder);
+    r->folder = NULL;
 }
 
 /* True when dir/SHA256SUMS lists the batch's files and they all match. */

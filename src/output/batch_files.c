@@ -23,10 +23,12 @@ static const char *const exceptions_header[] = {"kind", "uscc", "name", "reasons
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_BUFFER (256 * 1024)
 
-static rb_status open_csv(rb_batch_files *files, const char *name, char *path, FILE **file, rb_csv_writer *w,
+static rb_status open_csv(rb_batch_files *files, const char *name, char **path_out, FILE **file, rb_csv_writer *w,
                           const char *const *header, size_t n, rb_error *err)
 {
-    snprintf(path, 4200, "%s/%s", files->dir, name);
+    char *path = *path_out = rb_path_joined(files->dir, name);
+    if (path == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
     rb_status st = rb_fs_create(files->dir, name, file, err);
     if (st != RB_OK)
         return st;
@@ -40,20 +42,33 @@ rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char
                               const rb_params *params, rb_error *err)
 {
     memset(files, 0, sizeof *files);
-    snprintf(files->dir, sizeof files->dir, "%s", dir);
-    snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id);
+    snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id); /* both 128 bytes */
     files->params = params;
     rb_status st;
-    if ((st = open_csv(files, "payout.csv", files->payout_path, &files->payout_file, &files->payout, payout_header,
+    if ((files->dir = strdup(dir)) == NULL) {
+        st = rb_fail(err, RB_E_INTERNAL, "out of memory");
+        rb_batch_files_abandon(files);
+        return st;
+    }
+    if ((st = open_csv(files, "payout.csv", &files->payout_path, &files->payout_file, &files->payout, payout_header,
                        COUNT(payout_header), err)) != RB_OK ||
-        (st = open_csv(files, "exceptions.csv", files->exceptions_path, &files->exceptions_file, &files->exceptions,
+        (st = open_csv(files, "exceptions.csv", &files->exceptions_path, &files->exceptions_file, &files->exceptions,
                        exceptions_header, COUNT(exceptions_header), err)) != RB_OK ||
-        (st = open_csv(files, "decisions.csv", files->decisions_path, &files->decisions_file, &files->decisions,
+        (st = open_csv(files, "decisions.csv", &files->decisions_path, &files->decisions_file, &files->decisions,
                        rb_decisions_header, RB_DECISIONS_COLUMNS, err)) != RB_OK) {
         rb_batch_files_abandon(files);
         return st;
     }
     return RB_OK;
+}
+
+static void free_paths(rb_batch_files *files)
+{
+    char **all[] = {&files->dir, &files->payout_path, &files->exceptions_path, &files->decisions_path};
+    for (size_t i = 0; i < COUNT(all); i++) {
+        free(*all[i]);
+        *all[i] = NULL;
+    }
 }
 
 void rb_batch_files_abandon(rb_batch_files *files)
@@ -64,6 +79,7 @@ void rb_batch_files_abandon(rb_batch_files *files)
             fclose(*all[i]);
         *all[i] = NULL;
     }
+    free_paths(files);
 }
 
 /* The name a firm is known by: the registered name, else the unit's. */
@@ -247,11 +263,9 @@ static rb_status write_row_errors(rb_batch_files *files, const rb_batch_summary 
     return rb_csv_status(w, err);
 }
 
-static rb_status write_summary(const rb_batch_files *files, const rb_batch_summary *s, rb_error *err)
+static rb_status write_summary_to(const rb_batch_files *files, const rb_batch_summary *s, rb_error *err, const char *path)
 {
     FILE *f = NULL;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.txt", files->dir);
     rb_status st = rb_fs_create(files->dir, "summary.txt", &f, err);
     if (st != RB_OK)
         return st;
@@ -329,6 +343,16 @@ static rb_status write_summary(const rb_batch_files *files, const rb_batch_summa
     return rb_fs_close_synced(f, path, err);
 }
 
+static rb_status write_summary(rb_batch_files *files, const rb_batch_summary *s, rb_error *err)
+{
+    char *path = rb_path_joined(files->dir, "summary.txt");
+    if (path == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
+    rb_status st = write_summary_to(files, s, err, path);
+    free(path);
+    return st;
+}
+
 rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
                                 rb_error *err)
 {
@@ -346,9 +370,11 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
         if (st == RB_OK)
             st = close_st;
     }
-    if (st != RB_OK)
-        return st;
-    return write_summary(files, summary, err);
+    if (st == RB_OK)
+        st = write_summary(files, summary, err);
+    if (st == RB_OK)
+        free_paths(files);
+    return st;
 }
 
 /* libcsv callbacks for reading payout.csv back. */

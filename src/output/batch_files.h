@@ -15,11 +15,11 @@
 #include "rebate/strbuf.h"
 
 typedef struct rb_batch_files {
-    char dir[4096];              /* the staging folder */
+    char *dir;                   /* the staging folder (heap, as are the paths) */
     char batch_id[128];
     const rb_params *params;
     FILE *payout_file, *exceptions_file, *decisions_file;
-    char payout_path[4200], exceptions_path[4200], decisions_path[4200];
+    char *payout_path, *exceptions_path, *decisions_path;
     rb_csv_writer payout, exceptions, decisions;
     int64_t payout_seq;          /* last seq written to payout.csv */
 } rb_batch_files;
@@ -64,7 +64,8 @@ void rb_decisions_csv_add(rb_csv_writer *w, const rb_decision_row *row, rb_headc
 rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
                                 rb_error *err);
 
-/* Closes whatever is open, on a failing path. */
+/* Closes whatever is open and frees the paths, on a failing path (again
+ * is harmless). rb_batch_files_finish frees them when it succeeds. */
 void rb_batch_files_abandon(rb_batch_files *files);
 
 /* Reads a written payout.csv back: its number of rows, the sum of its

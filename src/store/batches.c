@@ -1,6 +1,7 @@
 /* The batch row, its payments by state, approval and void in the ledger,
  * the bank debtor and the bank's answers: the SQL of a batch's life
  * (rebate/batches.h), each statement next to the code that runs it. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,17 @@ rb_status rb_batch_each_payment(sqlite3 *db, const char *batch_id,
         st = rb_db_fail(db, "reading the payments of the batch", err);
     sqlite3_finalize(stmt);
     return st;
+}
+
+rb_status rb_answer_line_error(const char *path, long line, rb_error *err, const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return rb_fail(err, RB_E_DATA, "cannot read bank answer '%s' line %ld: %s; nothing was recorded", path, line,
+                   what);
 }
 
 struct rb_answers {

@@ -17,14 +17,14 @@
 
 #define SCHEMA "snapshot"
 
-rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, char *out, size_t size, rb_error *err)
+rb_status rb_snapshot_path(sqlite3 *db, const char *suffix, rb_strbuf *out, rb_error *err)
 {
     const char *main_file = sqlite3_db_filename(db, "main");
     if (main_file == NULL || main_file[0] == '\0')
         return rb_fail(err, RB_E_INTERNAL, "an in-memory database has no snapshot file");
-    int n = snprintf(out, size, "%s.snapshot%s", main_file, suffix);
-    if (n < 0 || (size_t)n >= size)
-        return rb_fail(err, RB_E_USAGE, "the database name '%s' is too long", main_file);
+    rb_strbuf_reset(out);
+    if (!rb_strbuf_addf(out, "%s.snapshot%s", main_file, suffix))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory naming the snapshot of '%s'", main_file);
     return RB_OK;
 }
 
@@ -364,24 +364,34 @@ out:
     return st;
 }
 
+static rb_status attach_at(sqlite3 *db, const char *path, rb_strbuf *uri_buf, rb_error *err);
+
 rb_status rb_snapshot_attach(sqlite3 *db, rb_error *err)
 {
-    char path[4200];
-    rb_strbuf uri = RB_STRBUF_INIT;
-    rb_status st = rb_snapshot_path(db, "", path, sizeof path, err);
-    if (st != RB_OK)
-        return st;
+    rb_strbuf path_buf = RB_STRBUF_INIT, uri = RB_STRBUF_INIT;
+    rb_status st = rb_snapshot_path(db, "", &path_buf, err);
+    if (st == RB_OK)
+        st = attach_at(db, path_buf.buf, &uri, err);
+    rb_strbuf_release(&path_buf);
+    rb_strbuf_release(&uri);
+    return st;
+}
+
+/* rb_snapshot_attach of the file at path (uri: a buffer for its URI). */
+static rb_status attach_at(sqlite3 *db, const char *path, rb_strbuf *uri_buf, rb_error *err)
+{
+    rb_status st = RB_OK;
     if (sqlite3_create_module_v2(db, "contributions", &months_module, NULL, NULL) != SQLITE_OK)
         return rb_db_fail(db, "registering the view contributions", err);
     struct stat sb;
     if (lstat(path, &sb) == 0) {
         if (!S_ISREG(sb.st_mode))
             return rb_fail(err, RB_E_DATA, "the snapshot '%s' is not a regular file", path);
-        if (!uri_of(path, &uri)) {
+        if (!uri_of(path, uri_buf)) {
             st = rb_fail(err, RB_E_INTERNAL, "out of memory attaching the snapshot");
             goto out;
         }
-        if ((st = exec_bound(db, "ATTACH ?1 AS " SCHEMA, uri.buf, "attaching the snapshot", err)) != RB_OK)
+        if ((st = exec_bound(db, "ATTACH ?1 AS " SCHEMA, uri_buf->buf, "attaching the snapshot", err)) != RB_OK)
             goto out;
         sqlite3_stmt *q = NULL;
         int format = -1;
@@ -410,7 +420,6 @@ rb_status rb_snapshot_attach(sqlite3 *db, rb_error *err)
         st = rb_fail(err, RB_E_NOINPUT, "cannot read the snapshot '%s': %s", path, strerror(errno));
     }
 out:
-    rb_strbuf_release(&uri);
     return st;
 }
 
@@ -444,12 +453,12 @@ rb_status rb_snapshot_is_current(sqlite3 *db, bool *current, rb_error *err)
     if (attached == 0) {
         /* An in-memory (empty) snapshot is stale once a file exists. */
         const char *file = sqlite3_db_filename(db, SCHEMA);
-        char path[4200];
+        rb_strbuf path = RB_STRBUF_INIT;
         struct stat sb;
-        if ((st = rb_snapshot_path(db, "", path, sizeof path, err)) != RB_OK)
-            return st;
-        *current = (file != NULL && file[0] != '\0') || lstat(path, &sb) != 0;
-        return RB_OK;
+        if ((st = rb_snapshot_path(db, "", &path, err)) == RB_OK)
+            *current = (file != NULL && file[0] != '\0') || lstat(path.buf, &sb) != 0;
+        rb_strbuf_release(&path);
+        return st;
     }
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT coalesce(max(import_id), 0) FROM main.imports", -1, &q, NULL) != SQLITE_OK ||
@@ -536,8 +545,8 @@ struct rb_snapshot_builder {
     sqlite3 *db;
     sqlite3_stmt *insert_months;
     rb_strbuf packed;
-    char path_new[4200];
-    char path_final[4200];
+    rb_strbuf path_new;   /* "" once it is the snapshot */
+    rb_strbuf path_final;
 };
 
 sqlite3 *rb_snapshot_builder_db(rb_snapshot_builder *b)
@@ -557,25 +566,27 @@ rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builde
     if (b == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting a snapshot");
     rb_strbuf_init(&b->packed);
+    rb_strbuf_init(&b->path_new);
+    rb_strbuf_init(&b->path_final);
     rb_status st;
-    if ((st = rb_snapshot_path(main_db, ".new", b->path_new, sizeof b->path_new, err)) != RB_OK ||
-        (st = rb_snapshot_path(main_db, "", b->path_final, sizeof b->path_final, err)) != RB_OK)
+    if ((st = rb_snapshot_path(main_db, ".new", &b->path_new, err)) != RB_OK ||
+        (st = rb_snapshot_path(main_db, "", &b->path_final, err)) != RB_OK)
         goto fail;
     /* A crash of an earlier import may have left one: it was never published. */
-    if (unlink(b->path_new) != 0 && errno != ENOENT) {
-        st = rb_fail(err, RB_E_CANTWRITE, "cannot remove the unfinished snapshot '%s': %s", b->path_new,
+    if (unlink(b->path_new.buf) != 0 && errno != ENOENT) {
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot remove the unfinished snapshot '%s': %s", b->path_new.buf,
                      strerror(errno));
         goto fail;
     }
-    int fd = open(b->path_new, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    int fd = open(b->path_new.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
-        st = write_failed(b->path_new, err);
+        st = write_failed(b->path_new.buf, err);
         goto fail;
     }
     close(fd);
-    if (sqlite3_open_v2(b->path_new, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+    if (sqlite3_open_v2(b->path_new.buf, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
-        st = rb_fail(err, RB_E_CANTWRITE, "cannot open the new snapshot '%s': %s", b->path_new,
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot open the new snapshot '%s': %s", b->path_new.buf,
                      b->db ? sqlite3_errmsg(b->db) : "out of memory");
         goto fail;
     }
@@ -636,22 +647,23 @@ void rb_snapshot_abandon(rb_snapshot_builder *b)
     if (b == NULL)
         return;
     close_builder(b);
-    if (b->path_new[0] != '\0')
-        unlink(b->path_new);
+    if (b->path_new.len > 0)
+        unlink(b->path_new.buf);
     rb_strbuf_release(&b->packed);
+    rb_strbuf_release(&b->path_new);
+    rb_strbuf_release(&b->path_final);
     free(b);
 }
 
 /* The folder of a path, for its fsync. */
-static void folder_of(const char *path, char *out, size_t size)
+static bool folder_of(const char *path, rb_strbuf *out)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
-        snprintf(out, size, ".");
-    else if (slash == path)
-        snprintf(out, size, "/");
-    else
-        snprintf(out, size, "%.*s", (int)(slash - path), path);
+        return rb_strbuf_adds(out, ".");
+    if (slash == path)
+        return rb_strbuf_adds(out, "/");
+    return rb_strbuf_add(out, path, (size_t)(slash - path));
 }
 
 rb_status rb_snapshot_publish(rb_snapshot_builder *b, bool *published, rb_error *err)
@@ -669,24 +681,25 @@ rb_status rb_snapshot_publish(rb_snapshot_builder *b, bool *published, rb_error 
     }
     b->db = NULL;
     /* Durable before it gets its name: SQLite wrote it without fsync. */
-    int fd = open(b->path_new, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(b->path_new.buf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
-        st = write_failed(b->path_new, err);
+        st = write_failed(b->path_new.buf, err);
         if (fd >= 0)
             close(fd);
         goto fail;
     }
     close(fd);
-    if (rename(b->path_new, b->path_final) != 0) {
-        st = rb_fail(err, RB_E_CANTWRITE, "cannot rename '%s' to '%s': %s", b->path_new, b->path_final,
+    if (rename(b->path_new.buf, b->path_final.buf) != 0) {
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot rename '%s' to '%s': %s", b->path_new.buf, b->path_final.buf,
                      strerror(errno));
         goto fail;
     }
-    b->path_new[0] = '\0'; /* it is the snapshot now: never remove it */
+    rb_strbuf_reset(&b->path_new); /* it is the snapshot now: never remove it */
     *published = true;
-    char folder[4200];
-    folder_of(b->path_final, folder, sizeof folder);
-    st = rb_fs_sync_dir(folder, err);
+    rb_strbuf folder = RB_STRBUF_INIT;
+    st = folder_of(b->path_final.buf, &folder) ? rb_fs_sync_dir(folder.buf, err)
+                                               : rb_fail(err, RB_E_INTERNAL, "out of memory");
+    rb_strbuf_release(&folder);
     rb_snapshot_abandon(b);
     return st;
 fail:

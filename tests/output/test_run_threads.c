@@ -80,6 +80,7 @@ START_TEST(ledger_failure_half_way_publishes_nothing)
     ck_assert_int_eq(sqlite3_exec(db, "DROP TRIGGER fail_twentieth", NULL, NULL, NULL), SQLITE_OK);
     ck_assert_int_eq(run(db, false, &result, &err), RB_OK);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM decisions"), result.firms);
+    rb_run_result_free(&result);
     sqlite3_close(db);
 }
 END_TEST
@@ -108,6 +109,8 @@ START_TEST(real_run_decides_as_a_dry_run)
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM decisions d JOIN payments p USING (batch_id, uscc)"
                                       " WHERE d.outcome = 'PAY' AND d.amount_fen = p.amount_fen"),
                      real.payments);
+    rb_run_result_free(&preview);
+    rb_run_result_free(&real);
     sqlite3_close(db);
 }
 END_TEST
@@ -144,6 +147,7 @@ START_TEST(run_uses_the_snapshot_imported_after_the_connection_opened)
     ck_assert_int_ge(result.firms, ts_query_int(db, "SELECT count(*) FROM insured_units"));
     ck_assert_int_lt(ts_query_int(db, "SELECT count(*) FROM insured_units"), before);
     ck_assert_int_eq(ts_query_int(db, "SELECT import_id FROM batches"), 2);
+    rb_run_result_free(&result);
     sqlite3_close(db);
 }
 END_TEST

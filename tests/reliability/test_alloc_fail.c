@@ -10,13 +10,15 @@
  * interrupted. Under ASan (scripts/test.sh) a leak on any of these paths
  * fails the runner at exit.
  *
- * In process, through the library's entry points (rb_import, rb_run,
+ * In process, through the library's entry points (rb_import_sized, rb_run,
  * rb_batch_approve), on two firms. Every allocation of rebate's own code is
- * failed in turn. SQLite makes about ten times as many (parsing the schema
- * at each open, preparing statements): CI fails every SQLITE_STEP-th of
- * them, a different sample each commit would not give, the same each run
- * (the runner prints the counts); REBATE_ALLOC_SQLITE_STEP=1 tries them
- * all (some minutes), REBATE_ALLOC_STEP=k every k-th of rebate's own. */
+ * failed in turn. SQLite makes about a hundred times as many (parsing the
+ * schema at each open, preparing statements): CI fails every
+ * SQLITE_STEP-th of them, the same sample on every run (the runner prints
+ * the counts); REBATE_ALLOC_SQLITE_STEP=1 tries them all (some minutes),
+ * REBATE_ALLOC_STEP=k every k-th of rebate's own, REBATE_ALLOC_FROM=N
+ * starts at N, REBATE_ALLOC_VERBOSE=1 names each attempt. The invariants
+ * are checked in process (no cp, cmp or sha256sum per attempt). */
 #include "night.h"
 
 #include "import/import_internal.h"
