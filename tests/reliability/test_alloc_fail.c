@@ -180,6 +180,7 @@ static rb_status do_run(const char *dir, rb_error *err)
         rb_run_options opts = {.policy_year = 2022, .as_of = AS_OF, .out_dir = n.outbox, .by = "张三"};
         rb_run_result result;
         st = rb_run(db, &opts, &result, err);
+        rb_run_result_free(&result); /* the published batch's folder */
     }
     rb_db_close(db);
     return st;
