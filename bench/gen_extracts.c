@@ -22,6 +22,7 @@
 
 static const char usage_text[] =
     "usage: gen_extracts --firms N --out DIR [--seed S] [--policy-year Y] [--shuffle] [--stats]\n"
+    "                    [--night K --changed PERMILLE]\n"
     "\n"
     "Writes DIR/registration.csv, DIR/insured_units.csv and DIR/contributions.csv\n"
     "(UTF-8, LF, canonical headers) for N synthetic firms: contributions for the\n"
@@ -32,7 +33,12 @@ static const char usage_text[] =
     "  --seed S         PRNG seed (default 1)\n"
     "  --policy-year Y  policy year, data year A = Y-1 (default 2024)\n"
     "  --shuffle        the same rows in another (seeded) order\n"
-    "  --stats          also print how many firms got each case\n";
+    "  --stats          also print how many firms got each case\n"
+    "  --night K        the extracts of night K (2, 3 ...): the first night's, with\n"
+    "                   the changes of nights 2..K applied (default 1: no change)\n"
+    "  --changed P      per mille of firms changed each night after the first\n"
+    "                   (default 10): a new account, a paid arrear, a corrected\n"
+    "                   headcount or a new rejected row, a quarter each\n";
 
 /* ---------------------------------------------------------------- PRNG */
 
@@ -526,6 +532,8 @@ struct params {
     bool shuffle;
     bool stats;
     const char *out_dir;
+    uint64_t night;   /* 1: the first night's extracts; K: with nights 2..K's changes */
+    uint64_t changed_permille;
 };
 
 /* A bijection of [0, 2^29) keyed by the seed, so organisation codes look
@@ -1041,6 +1049,70 @@ static void make_firm(struct firm *f, const struct params *prm, uint64_t index)
     place_faults(f);
 }
 
+/* ---------------------------------------------------------------- later nights */
+
+/* What a real night changes in a few firms: a new account, an arrear paid,
+ * a headcount corrected, a new rejected row. Night k (2..K) changes each
+ * firm with probability changed_permille/1000, drawn from a stream of its
+ * own seeded from (seed, k, firm), so night K's extracts are night K-1's
+ * with one more night of changes, and the first night's rows of every firm
+ * not drawn are the same bytes. Returns how many changes were applied. */
+static uint64_t firms_changed;
+
+static void change_firm(struct firm *f, const struct params *prm)
+{
+    bool changed = false;
+    for (uint64_t k = 2; k <= prm->night; k++) {
+        rng r = {mix64(prm->seed ^ 0x4E6967687400ULL ^ mix64(k)) ^ mix64(f->index + 1)};
+        if (!rng_chance(&r, (unsigned)prm->changed_permille))
+            continue;
+        if (!f->has_contributions && !f->has_unit)
+            continue;
+        int kind = (int)rng_below(&r, 4);
+        int month = -1; /* a month of A with a row */
+        for (int tries = 0; tries < 12 && month < 0; tries++) {
+            int m = 12 + (int)rng_below(&r, 12);
+            if (f->present[m])
+                month = m;
+        }
+        if (kind == 0 && f->has_unit && f->bank_account[0]) { /* a new account */
+            size_t len = strlen(f->bank_account);
+            for (size_t i = len; i-- > 0;)
+                if (f->bank_account[i] >= '0' && f->bank_account[i] <= '9') {
+                    f->bank_account[i] = (char)('0' + (f->bank_account[i] - '0' + 1) % 10);
+                    break;
+                }
+            changed = true;
+            continue;
+        }
+        if (kind == 1 && f->has_contributions) { /* an arrear paid */
+            bool paid = false;
+            for (int m = 12; m < MONTHS && !paid; m++)
+                if (f->present[m] && (f->employer_paid[m] < f->employer_due[m] ||
+                                      f->employee_paid[m] < f->employee_due[m])) {
+                    f->employer_paid[m] = f->employer_due[m];
+                    f->employee_paid[m] = f->employee_due[m];
+                    paid = true;
+                }
+            if (paid) {
+                changed = true;
+                continue;
+            }
+            kind = 2; /* nothing owed: a month paid late instead becomes a correction */
+        }
+        if (kind == 3 && month >= 0 && f->bad_money_month < 0 && f->bad_check_month != month) {
+            f->bad_money_month = month; /* a new rejected row */
+            changed = true;
+            continue;
+        }
+        if (month >= 0) { /* a corrected headcount */
+            f->insured_count[month] += f->insured_count[month] > 1 && rng_chance(&r, 500) ? -1 : 1;
+            changed = true;
+        }
+    }
+    firms_changed += changed;
+}
+
 /* ---------------------------------------------------------------- rows */
 
 static char *put_uscc(char *p, const struct firm *f, int file)
@@ -1373,6 +1445,8 @@ static int parse_args(int argc, char **argv, struct params *prm)
 {
     uint64_t year = 2024;
     prm->seed = 1;
+    prm->night = 1;
+    prm->changed_permille = 10;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1383,6 +1457,14 @@ static int parse_args(int argc, char **argv, struct params *prm)
             prm->shuffle = true;
         } else if (strcmp(a, "--stats") == 0) {
             prm->stats = true;
+        } else if (strcmp(a, "--night") == 0) {
+            if (!parse_u64(value, &prm->night) || prm->night < 1 || prm->night > 100000)
+                return usage_error("--night wants a number from 1 to 100000");
+            i++;
+        } else if (strcmp(a, "--changed") == 0) {
+            if (!parse_u64(value, &prm->changed_permille) || prm->changed_permille > 1000)
+                return usage_error("--changed wants a per mille from 0 to 1000");
+            i++;
         } else if (strcmp(a, "--firms") == 0) {
             if (!parse_u64(value, &prm->firms) || prm->firms < 1 ||
                 prm->firms > 500000000) /* within the 2^29 organisation codes */
@@ -1476,6 +1558,8 @@ int main(int argc, char **argv)
     uint64_t insured = 0;
     for (uint64_t i = 0; i < prm.firms; i++) {
         make_firm(&firm, &prm, order ? order[i] : i);
+        if (prm.night > 1)
+            change_firm(&firm, &prm);
         if (!firm.cases[CASE_REG_ONLY])
             insured++;
         if (prm.stats)
@@ -1510,6 +1594,10 @@ int main(int argc, char **argv)
            prm.firms, prm.seed, prm.policy_year, prm.shuffle ? ", shuffled" : "",
            sinks[FILE_REGISTRATION].rows_written, sinks[FILE_UNITS].rows_written,
            sinks[FILE_CONTRIBUTIONS].rows_written, total_bytes, ms / 1000, ms % 1000);
+    if (prm.night > 1)
+        printf("gen_extracts: night %" PRIu64 ": %" PRIu64 " firms changed since the first night (%" PRIu64
+               " per mille a night)\n",
+               prm.night, firms_changed, prm.changed_permille);
     if (prm.stats) {
         for (int c = 0; c < CASE_COUNT; c++) {
             uint64_t of = case_table[c].of_all ? prm.firms : insured;

@@ -20,7 +20,7 @@ awk '
 BEGIN {
     split("error.h strbuf.h money.h date.h uscc.h text.h sha256.h config.h fsutil.h crash.h alloc.h varint.h workdays.h data_files.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "util"
-    split("db.h snapshot.h ledger.h lock.h sql_files.h batches.h months.h events.h params_store.h payments.h answer_set.h notice_dates.h", h, " ")
+    split("db.h snapshot.h ledger.h lock.h sql_files.h batches.h months.h events.h params_store.h payments.h answer_set.h notice_dates.h decision_log.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "store"
     split("import.h bank_answer.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "import"

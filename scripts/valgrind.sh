@@ -63,6 +63,8 @@ vg 0 explain --db "$work/rebate.db" --year 2022 --uscc "$paid"
 vg 0 explain --db "$work/rebate.db" --year 2022 --uscc "$reviewed"
 vg 0 run --db "$work/rebate.db" --year 2022 --out "$work/outbox" --dry-run
 vg 0 run --db "$work/rebate.db" --year 2022 --out "$work/outbox" --uscc "$reviewed" --by valgrind
+first_batch=$(sqlite3 "$work/rebate.db" "SELECT batch_id FROM batches ORDER BY batch_no LIMIT 1")
+vg 0 status --db "$work/rebate.db" --batch "$first_batch" --decisions "$work/rebuilt.csv"
 vg 0 words 1234.56
 vg 0 words 2000000000000.00
 vg 0 init --db "$work/again.db"

@@ -89,4 +89,10 @@ rb_status rb_import(sqlite3 *db, const char *dir, rb_encoding encoding, rb_impor
  * row error rather than text carried into the snapshot and the batch. */
 #define RB_IMPORT_FIELD_MAX (64 * 1024)
 
+/* *same: the three extracts in dir are byte for byte (SHA-256) those of the
+ * last import, read with the same encoding setting; *import_id is that
+ * import (0 when there is none). Reads the files; changes nothing. */
+rb_status rb_import_same_as_current(sqlite3 *db, const char *dir, rb_encoding encoding, bool *same,
+                                    int64_t *import_id, rb_error *err);
+
 #endif

@@ -11,22 +11,6 @@
 #include "rebate/error.h"
 #include "rebate/money.h"
 
-/* A firm's decision as the decisions table keeps it; the caller formats the
- * outcome and the reasons (the rules' codes). */
-typedef struct rb_decision_row {
-    const char *uscc;
-    const char *outcome;       /* PAY | REVIEW | REJECT | SKIP */
-    const char *reasons;       /* the reason codes, as rules.md joins them */
-    bool headcount_known;      /* false: the headcount columns stay NULL */
-    int64_t headcount_num, headcount_den;
-    int64_t full_months;
-    rb_fen arrears, base;
-    int64_t layoff_num, layoff_den;
-    int32_t rate_pct;
-    rb_fen amount;
-    int64_t verdict_id;        /* the review verdict the decision followed, 0: none */
-} rb_decision_row;
-
 /* A payment as the payments table keeps it; NULL texts stay NULL. */
 typedef struct rb_payment_row {
     const char *uscc;
@@ -38,7 +22,6 @@ typedef struct rb_payment_row {
 /* Prepared statements for recording one batch; made once, used per firm. */
 typedef struct rb_ledger {
     sqlite3 *db;
-    sqlite3_stmt *insert_decision;
     sqlite3_stmt *insert_payment;
 } rb_ledger;
 
@@ -60,9 +43,6 @@ rb_status rb_ledger_insert_batch(sqlite3 *db, const char *batch_id, int32_t poli
                                  const char *by, const char *folder, rb_error *err);
 rb_status rb_ledger_finish_batch(sqlite3 *db, const char *batch_id, int64_t firms, int64_t payments,
                                  rb_fen total, const char *payout_sha256, rb_error *err);
-
-rb_status rb_ledger_add_decision(rb_ledger *ledger, const char *batch_id, const rb_decision_row *row,
-                                 rb_error *err);
 
 /* Records the payment of a PAY decision; reference is written into
  * reference (at least 64 bytes): <Y>-<uscc>-<attempt>. A second live payment

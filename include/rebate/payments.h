@@ -45,11 +45,4 @@ rb_status rb_batch_each_answered(sqlite3 *db, const char *batch_id, rb_answered_
 typedef rb_status (*rb_reviewer_fn)(void *ctx, const char *by, const char *uscc, rb_error *err);
 rb_status rb_batch_each_reviewer(sqlite3 *db, const char *batch_id, rb_reviewer_fn fn, void *ctx, rb_error *err);
 
-/* How many decisions of the batch (being recorded) differ from the firm's
- * latest recorded decision for the year in an earlier batch: another
- * outcome, reasons or amount, or none before. A firm paid before and now
- * SKIP ALREADY_PAID for that same payment (still live) is unchanged. */
-rb_status rb_batch_changed_decisions(sqlite3 *db, const char *batch_id, int32_t policy_year, int64_t *changed,
-                                     rb_error *err);
-
 #endif

@@ -181,12 +181,6 @@ typedef struct rb_decision {
     rb_measures measures;
 } rb_decision;
 
-/* A verdict as decisions.csv's review column and status show it:
- * "accepted 2024-03-05 王某" or "rejected 2024-03-05 王某" (the UTC date it
- * was given). Returns buf. */
-#define RB_LIFE_VERDICT_TEXT 256
-char *rb_verdict_text(const rb_verdict *verdict, char *buf, size_t size);
-
 /* Computes the measures and the decision of one firm: a pure function of
  * its input and the parameters. */
 void rb_decide(const rb_params *params, const rb_firm_input *firm, rb_decision *out);

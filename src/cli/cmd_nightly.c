@@ -306,6 +306,23 @@ int cmd_nightly(int argc, char **argv)
         rb_import_report report;
         rb_encoding encoding = RB_ENCODING_AUTO;
         rb_encoding_parse(cfg->encoding, &encoding); /* validated by the config loader */
+        bool same = false;
+        int64_t same_import = 0;
+        if ((st = rb_import_same_as_current(s.db, cfg->inbox, encoding, &same, &same_import, &s.err)) != RB_OK)
+            goto out;
+        if (same) {
+            /* The same bytes would rebuild the same snapshot. */
+            log_step("import", &step, "the extracts are the bytes of import %lld: the snapshot stays as it is",
+                     (long long)same_import);
+            rb_strbuf dest = RB_STRBUF_INIT;
+            clock_gettime(CLOCK_MONOTONIC, &step);
+            if ((st = archive_extracts(cfg, "", &dest, &s.err)) == RB_OK)
+                log_step("archive", &step, "extracts moved to %s", dest.buf);
+            rb_strbuf_release(&dest);
+            if (st != RB_OK)
+                goto out;
+            goto run;
+        }
         st = rb_import(s.db, cfg->inbox, encoding, &report, &s.err);
         if (st == RB_E_DATA) {
             rb_strbuf dest = RB_STRBUF_INIT;
@@ -335,6 +352,7 @@ int cmd_nightly(int argc, char **argv)
             goto out;
     }
 
+run:
     clock_gettime(CLOCK_MONOTONIC, &step);
     if ((outbox_abs = rb_absolute_path(cfg->outbox)) == NULL) {
         st = rb_fail(&s.err, RB_E_CONFIG, "outbox '%s' of '%s' cannot be made absolute (the working folder is unknown)",
@@ -351,19 +369,26 @@ int cmd_nightly(int argc, char **argv)
         .out_dir = outbox_abs,
         .by = "nightly",
         .login = rb_process_login(),
-        .quiet_when_unchanged = true,
         .run_id = s.run_id,
         .notify = {rb_cli_notify, NULL},
         .notice_days = cfg->notice_days,
         .calendar = calendar,
         .notice_contact = cfg->notice_contact,
+        .skip_unchanged = true,
     };
     rb_run_result result;
     if ((st = rb_run(s.db, &opts, &result, &s.err)) != RB_OK)
         goto out;
-    if (result.unchanged) {
-        if (!rb_strbuf_adds(&detail, "nothing changed: nobody is to be paid and no firm's decision differs from its "
-                                     "latest recorded one; no batch published")) {
+    if (!result.published && (result.inputs_unchanged || result.unchanged)) {
+        bool ok = result.inputs_unchanged
+                      ? rb_strbuf_addf(&detail,
+                                       "the snapshot, parameters, payments and review verdicts are those batch %s was decided on:"
+                                       " no decision changed, no batch published",
+                                       result.same_as)
+                      : rb_strbuf_addf(&detail, "%lld firms, nobody is to be paid and no decision changed since the last batch: no batch published",
+                                       (long long)result.firms);
+        if (!ok) {
+            rb_run_result_free(&result);
             st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
             goto out;
         }
@@ -377,11 +402,12 @@ int cmd_nightly(int argc, char **argv)
     } else {
         char total[RB_MONEY_BUFSZ];
         if (!rb_strbuf_addf(&detail,
-                 "batch %s: %lld firms: PAY %lld, REVIEW %lld, REJECT %lld, SKIP %lld; %lld payments totalling %s yuan",
+                 "batch %s: %lld firms: PAY %lld, REVIEW %lld, REJECT %lld, SKIP %lld; %lld payments totalling %s yuan;"
+                 " %lld decisions recorded",
                  result.batch_id, (long long)result.firms, (long long)result.by_outcome[RB_OUTCOME_PAY],
                  (long long)result.by_outcome[RB_OUTCOME_REVIEW], (long long)result.by_outcome[RB_OUTCOME_REJECT],
                  (long long)result.by_outcome[RB_OUTCOME_SKIP], (long long)result.payments,
-                 rb_money_format(result.total, total))) {
+                 rb_money_format(result.total, total), (long long)result.decisions_recorded)) {
             rb_run_result_free(&result);
             st = rb_fail(&s.err, RB_E_INTERNAL, "out of memory");
             goto out;

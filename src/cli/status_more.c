@@ -86,7 +86,8 @@ static rb_status known_code(sqlite3 *db, const char *uscc, bool *known, rb_error
                            " OR EXISTS (SELECT 1 FROM insured_units WHERE uscc = ?1)"
                            " OR EXISTS (SELECT 1 FROM contribution_months WHERE uscc = ?1)"
                            " OR EXISTS (SELECT 1 FROM row_errors WHERE uscc = ?1)"
-                           " OR EXISTS (SELECT 1 FROM decisions WHERE uscc = ?1)"
+                           " OR EXISTS (SELECT 1 FROM decisions WHERE policy_year IN"
+                           "            (SELECT DISTINCT policy_year FROM batches) AND uscc = ?1)"
                            " OR EXISTS (SELECT 1 FROM payments WHERE uscc = ?1)"
                            " OR EXISTS (SELECT 1 FROM review_verdicts WHERE uscc = ?1)",
                            -1, &stmt, NULL) != SQLITE_OK)
@@ -113,15 +114,17 @@ rb_status rb_status_firm_decisions(sqlite3 *db, const char *uscc, rb_error *err)
                        "review): check the code",
                        uscc);
     sqlite3_stmt *stmt = NULL;
-    /* The latest decision per policy year: of the latest batch that decided the firm. */
+    /* The latest decision per policy year. The ledger records a decision
+     * when it changes (docs/batch.md, "Decisions kept as changes"), so the
+     * latest row is the decision since that batch; the key (policy_year,
+     * uscc, batch_no) finds it without a scan. */
     if (sqlite3_prepare_v2(db,
-                           "SELECT b.policy_year, d.outcome, d.reasons, d.amount_fen, d.batch_id, b.created_at"
+                           "SELECT d.policy_year, d.outcome, d.reasons, d.amount_fen, d.batch_id, b.created_at"
                            " FROM decisions d JOIN batches b ON b.batch_id = d.batch_id"
-                           " WHERE d.uscc = ?1 AND b.created_at || b.batch_id = ("
-                           "   SELECT max(b2.created_at || b2.batch_id) FROM decisions d2"
-                           "   JOIN batches b2 ON b2.batch_id = d2.batch_id"
-                           "   WHERE d2.uscc = ?1 AND b2.policy_year = b.policy_year)"
-                           " ORDER BY b.policy_year",
+                           " WHERE d.policy_year IN (SELECT DISTINCT policy_year FROM batches) AND d.uscc = ?1"
+                           "  AND d.batch_no = (SELECT max(d2.batch_no) FROM decisions d2"
+                           "                    WHERE d2.policy_year = d.policy_year AND d2.uscc = ?1)"
+                           " ORDER BY d.policy_year",
                            -1, &stmt, NULL) != SQLITE_OK)
         return rb_db_fail(db, "reading the firm's decisions", err);
     sqlite3_bind_text(stmt, 1, uscc, -1, SQLITE_STATIC);
@@ -130,7 +133,7 @@ rb_status rb_status_firm_decisions(sqlite3 *db, const char *uscc, rb_error *err)
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n++ == 0)
             printf("最近的决定 latest decision per policy year：\n");
-        printf("  %d 年度：%s%s%s  金额 %s 元  批次 %s（%s）\n", sqlite3_column_int(stmt, 0), text(stmt, 1),
+        printf("  %d 年度：%s%s%s  金额 %s 元  记录于批次 recorded by %s（%s）\n", sqlite3_column_int(stmt, 0), text(stmt, 1),
                text(stmt, 2)[0] ? " " : "", text(stmt, 2), rb_money_format(sqlite3_column_int64(stmt, 3), money),
                text(stmt, 4), text(stmt, 5));
     }

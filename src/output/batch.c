@@ -28,6 +28,7 @@
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/outbox.h"
+#include "rebate/decision_log.h"
 #include "rebate/fsutil.h"
 #include "rebate/ledger.h"
 #include "rebate/sha256.h"
@@ -52,8 +53,11 @@ typedef struct batch_run {
     const rb_run_options *opts;
     rb_run_result *result;
     rb_ledger ledger;
+    rb_decision_writer decisions;
     bool ledger_open;
     char batch_id[128];
+    int64_t batch_no;          /* the batch's number (order of making) */
+    rb_decision_log *previous; /* every firm's decision as of the last batch, for a batch of all firms */
     char *staging;             /* OUT/.staging-<name> (heap) */
     char *final_dir;           /* OUT/<name> (heap) */
     rb_batch_files files;
@@ -89,13 +93,15 @@ static void describe_params(const rb_params *p, char *buf, size_t size)
              p->headcount_basis == RB_HEADCOUNT_AVERAGE ? "average" : "december", p->legal_reference);
 }
 
-/* What the ledger records of one firm: its decision and, for a PAY, the
- * account its payment goes to (text in the chunk's buffer). */
+/* What the ledger records of one firm: its decision when it changed (or
+ * GONE for a firm that left the population) and, for a PAY, the account its
+ * payment goes to (text in the chunk's buffer). */
 typedef struct ledger_entry {
-    char uscc[RB_USCC_LEN + 1];
-    rb_decision decision;
+    rb_decision_row row;
+    bool record;               /* a row of decisions */
+    bool pay;                  /* a payment of row.amount */
     int32_t next_attempt;
-    size_t text[4]; /* account_name, bank_name, bank_code, bank_account: offset + 1, 0 for NULL */
+    size_t text[5]; /* account_name, bank_name, bank_code, bank_account, name: offset + 1, 0 for NULL */
 } ledger_entry;
 
 typedef struct ledger_chunk {
@@ -159,38 +165,26 @@ static void *ledger_main(void *arg)
             return NULL;
         for (size_t i = 0; i < c->n && st == RB_OK; i++) {
             const ledger_entry *e = &c->entries[i];
-            const rb_measures *m = &e->decision.measures;
-            char reasons[512], reference[64];
-            rb_reasons_format(e->decision.reasons, reasons, sizeof reasons);
-            rb_decision_row row = {
-                .uscc = e->uscc,
-                .outcome = rb_outcome_code(e->decision.outcome),
-                .reasons = reasons,
-                .headcount_known = m->headcount_known,
-                .headcount_num = m->headcount_num,
-                .headcount_den = m->headcount_den,
-                .full_months = m->full_months,
-                .arrears = m->arrears,
-                .base = m->base,
-                .layoff_num = m->layoff_num,
-                .layoff_den = m->layoff_den,
-                .rate_pct = m->rate_pct,
-                .amount = m->amount,
-                .verdict_id = e->decision.verdict == RB_VERDICT_APPLIES ? e->decision.verdict_id : 0,
-            };
-            rb_payment_row payment = {
-                .uscc = e->uscc,
-                .attempt = e->next_attempt > 0 ? e->next_attempt : 1,
-                .amount = m->amount,
-                .account_name = entry_text(c, e, 0),
-                .bank_name = entry_text(c, e, 1),
-                .bank_code = entry_text(c, e, 2),
-                .bank_account = entry_text(c, e, 3),
-            };
-            st = rb_ledger_add_decision(&run->ledger, run->batch_id, &row, &err);
-            if (st == RB_OK && e->decision.outcome == RB_OUTCOME_PAY)
+            char reference[64];
+            if (e->record) {
+                rb_decision_row row = e->row;
+                row.name = entry_text(c, e, 4);
+                st = rb_decision_writer_add(&run->decisions, run->params->policy_year, run->batch_id, run->batch_no,
+                                            &row, &err);
+            }
+            if (st == RB_OK && e->pay) {
+                rb_payment_row payment = {
+                    .uscc = e->row.uscc,
+                    .attempt = e->next_attempt > 0 ? e->next_attempt : 1,
+                    .amount = e->row.amount,
+                    .account_name = entry_text(c, e, 0),
+                    .bank_name = entry_text(c, e, 1),
+                    .bank_code = entry_text(c, e, 2),
+                    .bank_account = entry_text(c, e, 3),
+                };
                 st = rb_ledger_add_payment(&run->ledger, run->batch_id, run->params->policy_year, &payment,
                                            reference, &err);
+            }
         }
         bool last = c->last;
         pthread_mutex_lock(&t->mu);
@@ -242,8 +236,55 @@ static bool add_text(ledger_chunk *c, ledger_entry *e, int i, const char *text)
     return rb_strbuf_add(&c->text, text, strlen(text) + 1);
 }
 
+/* Hands one entry to the ledger's thread: the row when record, the payment
+ * when firm is given (a PAY). */
+static rb_status queue_entry(ledger_thread *t, ledger_chunk **chunk, const rb_decision_row *row, bool record,
+                             const rb_firm_input *pay_firm, rb_error *err)
+{
+    if (*chunk == NULL || (*chunk)->n == LEDGER_CHUNK) {
+        if ((*chunk = ledger_hand_on(t, *chunk)) == NULL)
+            return rb_fail(err, t->error.status, "%s", t->error.message);
+    }
+    ledger_chunk *c = *chunk;
+    ledger_entry *e = &c->entries[c->n++];
+    e->row = *row;
+    e->row.name = NULL;
+    e->record = record;
+    e->pay = pay_firm != NULL;
+    e->next_attempt = pay_firm ? pay_firm->next_attempt : 0;
+    if (!add_text(c, e, 0, pay_firm ? pay_firm->account_name : NULL) ||
+        !add_text(c, e, 1, pay_firm ? pay_firm->bank_name : NULL) ||
+        !add_text(c, e, 2, pay_firm ? pay_firm->bank_code : NULL) ||
+        !add_text(c, e, 3, pay_firm ? pay_firm->bank_account : NULL) ||
+        !add_text(c, e, 4, record ? row->name : NULL))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory recording the decisions");
+    return RB_OK;
+}
+
+/* The firms of the last batch that come before uscc (all of them when uscc
+ * is NULL) left the population: a GONE row each. */
+static rb_status record_gone(batch_run *run, ledger_thread *t, ledger_chunk **chunk, const rb_decision_row **prev,
+                             const char *uscc, rb_error *err)
+{
+    rb_status st = RB_OK;
+    while (*prev != NULL && (uscc == NULL || strcmp((*prev)->uscc, uscc) < 0)) {
+        rb_decision_row gone;
+        memset(&gone, 0, sizeof gone);
+        memcpy(gone.uscc, (*prev)->uscc, sizeof gone.uscc);
+        gone.outcome = "GONE";
+        if ((st = queue_entry(t, chunk, &gone, true, NULL, err)) != RB_OK)
+            return st;
+        run->result->decisions_recorded++;
+        if ((st = rb_decision_log_next(run->previous, prev, err)) != RB_OK)
+            return st;
+    }
+    return st;
+}
+
 /* Evaluates every firm and writes its rows; records decisions and payments
- * unless this is a dry run (then on this thread alone, from db). */
+ * unless this is a dry run (then on this thread alone, from db). A batch
+ * of all firms records a firm's decision only when it differs from the
+ * firm's decision as of the last batch (a PAY always: it makes a payment). */
 static rb_status decide_all(batch_run *run, rb_error *err)
 {
     rb_firm_reader *reader = NULL;
@@ -273,7 +314,16 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         }
         started = true;
         chunk = ledger_hand_on(t, NULL);
+        /* The decisions as of the last batch, read through the same
+         * connection as the snapshot: what was committed before this run. */
+        if (run->opts->n_usccs == 0 &&
+            (st = rb_decision_log_open(reading, run->params->policy_year, run->batch_no, false, &run->previous,
+                                       err)) != RB_OK)
+            goto out;
     }
+    const rb_decision_row *prev = NULL;
+    if (run->previous != NULL && (st = rb_decision_log_next(run->previous, &prev, err)) != RB_OK)
+        goto out;
     if ((st = rb_firm_reader_open(reading, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err)) != RB_OK)
         goto out;
     const rb_firm_input *firm = NULL;
@@ -284,27 +334,27 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         if (decision.outcome == RB_OUTCOME_PAY)
             snprintf(reference, sizeof reference, "%d-%s-%d", (int)run->params->policy_year, firm->uscc,
                      firm->next_attempt > 0 ? firm->next_attempt : 1);
+        rb_decision_row row;
+        rb_decision_row_of(firm, &decision, &row);
         if (t != NULL) {
-            if (chunk == NULL || chunk->n == LEDGER_CHUNK) {
-                if ((chunk = ledger_hand_on(t, chunk)) == NULL) {
-                    st = rb_fail(err, t->error.status, "%s", t->error.message);
+            bool pay = decision.outcome == RB_OUTCOME_PAY;
+            bool record = true;
+            if (run->previous != NULL) {
+                if ((st = record_gone(run, t, &chunk, &prev, firm->uscc, err)) != RB_OK)
                     break;
+                if (prev != NULL && strcmp(prev->uscc, row.uscc) == 0) {
+                    record = pay || !rb_decision_row_equal(prev, &row);
+                    if ((st = rb_decision_log_next(run->previous, &prev, err)) != RB_OK)
+                        break;
                 }
             }
-            ledger_entry *e = &chunk->entries[chunk->n++];
-            memcpy(e->uscc, firm->uscc, sizeof e->uscc);
-            e->decision = decision;
-            e->next_attempt = firm->next_attempt;
-            bool pay = decision.outcome == RB_OUTCOME_PAY;
-            if (!add_text(chunk, e, 0, pay ? firm->account_name : NULL) ||
-                !add_text(chunk, e, 1, pay ? firm->bank_name : NULL) ||
-                !add_text(chunk, e, 2, pay ? firm->bank_code : NULL) ||
-                !add_text(chunk, e, 3, pay ? firm->bank_account : NULL)) {
-                st = rb_fail(err, RB_E_INTERNAL, "out of memory recording the decisions");
-                break;
+            if (record || pay) {
+                if ((st = queue_entry(t, &chunk, &row, record, pay ? firm : NULL, err)) != RB_OK)
+                    break;
+                run->result->decisions_recorded += record;
             }
         }
-        if ((st = rb_batch_files_add(&run->files, firm, &decision, reference, err)) != RB_OK)
+        if ((st = rb_batch_files_add(&run->files, firm, &decision, &row, reference, err)) != RB_OK)
             break;
         rb_run_result *r = run->result;
         r->firms++;
@@ -319,8 +369,12 @@ static rb_status decide_all(batch_run *run, rb_error *err)
                 r->largest = decision.measures.amount;
         }
     }
+    if (st == RB_OK && t != NULL && run->previous != NULL)
+        st = record_gone(run, t, &chunk, &prev, NULL, err);
 out:
     rb_firm_reader_close(reader);
+    rb_decision_log_close(run->previous);
+    run->previous = NULL;
     if (t != NULL) {
         if (started) {
             if (st == RB_OK && chunk != NULL) {
@@ -449,7 +503,8 @@ static void *hash_others(void *arg)
 }
 
 /* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md). */
-static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], rb_error *err)
+static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
+                               rb_error *err)
 {
     char digests[RB_BATCH_FILES][RB_SHA256_HEX];
     hash_job job = {.dir = run->staging, .digests = digests};
@@ -464,8 +519,10 @@ static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], r
         st = rb_fail(err, job.status, "%s", job.error.message);
     if (st == RB_OK)
         st = rb_sums_write(run->staging, rb_batch_files_names, (const char(*)[RB_SHA256_HEX])digests, RB_BATCH_FILES, err);
-    if (st == RB_OK)
+    if (st == RB_OK) {
         memcpy(payout_sha, digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
+        memcpy(decisions_sha, digests[RB_FILE_DECISIONS], RB_SHA256_HEX);
+    }
     return st;
 }
 
@@ -519,16 +576,41 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = rb_outbox_check(run->db, opts->out_dir, !opts->dry_run, err)) != RB_OK ||
         (st = rb_batch_repair(run->db, opts->out_dir, &opts->notify, &repaired, err)) != RB_OK ||
         (st = name_batch(run, &seq, err)) != RB_OK ||
-        (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK)
+        (st = rb_ledger_current_import(run->db, &import_id, err)) != RB_OK ||
+        (st = rb_decision_log_next_batch_no(run->db, &run->batch_no, err)) != RB_OK)
         goto fail;
+    char described[2048];
+    describe_params(run->params, described, sizeof described);
+    /* The nightly job on inputs a batch of all firms already decided (the
+     * same import, parameters and payments since): every decision would be
+     * that batch's, so there is nothing to publish, and nothing to decide. */
+    bool whole = !opts->dry_run && opts->n_usccs == 0;
+    char inputs_sha[RB_SHA256_HEX] = "", last_batch[128] = "", last_inputs[RB_SHA256_HEX] = "";
+    bool has_last = false;
+    if (whole && opts->skip_unchanged) {
+        if ((st = rb_decision_log_inputs_sha256(run->db, run->params->policy_year, import_id, described, inputs_sha,
+                                                err)) != RB_OK ||
+            (st = rb_decision_log_last_batch(run->db, run->params->policy_year, &has_last, last_batch, last_inputs,
+                                             err)) != RB_OK)
+            goto fail;
+        if (has_last && strcmp(inputs_sha, last_inputs) == 0) {
+            rb_db_rollback(run->db);
+            run->result->unchanged = true;
+            run->result->inputs_unchanged = true;
+            snprintf(run->result->same_as, sizeof run->result->same_as, "%s", last_batch);
+            return RB_OK;
+        }
+    }
     if (!opts->dry_run) {
-        char described[2048];
-        describe_params(run->params, described, sizeof described);
         if ((st = rb_ledger_insert_batch(run->db, run->batch_id, run->params->policy_year, described, opts->as_of,
                                          seq, opts->n_usccs ? "selected" : "all", import_id, opts->run_id, opts->by,
                                          run->final_dir, err)) != RB_OK ||
             (st = rb_ledger_open(run->db, &run->ledger, err)) != RB_OK)
             goto fail;
+        if ((st = rb_decision_writer_open(run->db, &run->decisions, err)) != RB_OK) {
+            rb_ledger_close(&run->ledger);
+            goto fail;
+        }
         run->ledger_open = true;
     }
     if ((st = rb_fs_mkdir(run->staging, err)) != RB_OK)
@@ -540,37 +622,36 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = decide_all(run, err)) != RB_OK)
         goto fail;
     rb_run_result *r = run->result;
-    if (r->firms == 0) {
+    r->unchanged = !opts->dry_run && opts->n_usccs == 0 && r->firms > 0 && r->decisions_recorded == 0 &&
+                   r->payments == 0;
+    if (r->firms == 0 || (r->unchanged && opts->skip_unchanged)) {
         /* Nothing to decide: no batch at all (outputs.md: "a run that
-         * decides anything publishes one batch"). */
+         * decides anything publishes one batch"); nor when no firm's
+         * decision changed and the caller (the nightly job) wants none
+         * then: that batch would repeat the last one. */
         rb_batch_files_abandon(&run->files);
         run->files_open = false;
         if (run->ledger_open) { /* its statements would keep the connection from closing */
             rb_ledger_close(&run->ledger);
+            rb_decision_writer_close(&run->decisions);
             run->ledger_open = false;
         }
         rb_fs_remove_tree(run->staging, NULL);
         rb_db_rollback(run->db);
         r->published = false;
-        return RB_OK;
-    }
-    /* A night that changes nothing publishes nothing (cli.md). */
-    if (opts->quiet_when_unchanged && !opts->dry_run && r->payments == 0) {
-        int64_t changed = 0;
-        if ((st = rb_batch_changed_decisions(run->db, run->batch_id, run->params->policy_year, &changed, err)) !=
-            RB_OK)
-            goto fail;
-        if (changed == 0) {
-            rb_batch_files_abandon(&run->files);
-            run->files_open = false;
-            rb_ledger_close(&run->ledger);
-            run->ledger_open = false;
-            rb_fs_remove_tree(run->staging, NULL);
-            rb_db_rollback(run->db);
-            r->published = false;
-            r->unchanged = true;
-            return RB_OK;
+        if (r->unchanged && has_last) {
+            /* These inputs decide every firm as the last batch did: say so
+             * on it, so the next night on the same inputs need not decide. */
+            snprintf(r->same_as, sizeof r->same_as, "%s", last_batch);
+            if ((st = rb_db_begin(run->db, err)) != RB_OK)
+                return st;
+            if ((st = rb_decision_log_set_inputs(run->db, last_batch, inputs_sha, err)) != RB_OK ||
+                (st = rb_db_commit(run->db, err)) != RB_OK) {
+                rb_db_rollback(run->db);
+                return st;
+            }
         }
+        return RB_OK;
     }
     /* The notice end and due date of a batch that pays (lifecycle.md). */
     if (r->payments > 0) {
@@ -598,7 +679,7 @@ static rb_status publish(batch_run *run, rb_error *err)
         .dates = &r->dates,
         .notice_contact = opts->notice_contact,
     };
-    char payout_sha[RB_SHA256_HEX] = "";
+    char payout_sha[RB_SHA256_HEX] = "", decisions_sha[RB_SHA256_HEX] = "";
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
         goto fail;
     run->files_open = false;
@@ -611,7 +692,7 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = rb_workbooks_write(&books, err)) != RB_OK)
         goto fail;
     rb_crash_point("files-written");
-    if ((st = check_and_sum(run, payout_sha, err)) != RB_OK)
+    if ((st = check_and_sum(run, payout_sha, decisions_sha, err)) != RB_OK)
         goto fail;
     rb_crash_point("sums-written");
     if (!opts->dry_run) {
@@ -630,10 +711,16 @@ static rb_status publish(batch_run *run, rb_error *err)
              (st = rb_batch_set_state(run->db, run->batch_id, "published", "closed", "", err)) != RB_OK) ||
             (st = rb_event_add(run->db, &created, err)) != RB_OK ||
             (r->payments > 0 && (st = rb_events_add_payments(run->db, run->batch_id, NULL, "published", opts->by,
-                                                             created.login, opts->run_id, NULL, err)) != RB_OK))
+                                                             created.login, opts->run_id, NULL, err)) != RB_OK) ||
+            (whole && (st = rb_decision_log_inputs_sha256(run->db, run->params->policy_year, import_id, described,
+                                                          inputs_sha, err)) != RB_OK) ||
+            (st = rb_decision_log_finish_batch(run->db, run->batch_id, run->batch_no,
+                                               opts->n_usccs ? "all" : "changes", r->decisions_recorded,
+                                               decisions_sha, whole ? inputs_sha : NULL, err)) != RB_OK)
             goto fail;
         r->closed = r->payments == 0;
         rb_ledger_close(&run->ledger);
+        rb_decision_writer_close(&run->decisions);
         run->ledger_open = false;
         rb_crash_point("before-commit");
         if ((st = rb_db_commit(run->db, err)) != RB_OK)
@@ -668,6 +755,7 @@ fail:
     }
     if (run->ledger_open) {
         rb_ledger_close(&run->ledger);
+        rb_decision_writer_close(&run->decisions);
         run->ledger_open = false;
     }
     rb_db_rollback(run->db);

@@ -21,8 +21,6 @@ static const char *const payout_header[] = {"seq", "batch_id", "reference", "usc
                                             "account_name", "bank_name", "bank_code", "bank_account",
                                             "amount", "amount_in_words", "policy_year", "purpose"};
 static const char *const exceptions_header[] = {"kind", "uscc", "name", "reasons", "detail", "file", "line", "amount"};
-static const char *const decisions_header[] = {"uscc", "name", "outcome", "reasons", "headcount", "full_months",
-                                               "arrears", "layoff_rate", "base", "rate", "amount", "review"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_BUFFER (256 * 1024)
@@ -62,7 +60,7 @@ rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char
         (st = open_csv(files, "exceptions.csv", &files->exceptions_path, &files->exceptions_file, &files->exceptions,
                        exceptions_header, COUNT(exceptions_header), err)) != RB_OK ||
         (st = open_csv(files, "decisions.csv", &files->decisions_path, &files->decisions_file, &files->decisions,
-                       decisions_header, COUNT(decisions_header), err)) != RB_OK) {
+                       rb_decisions_header, RB_DECISIONS_COLUMNS, err)) != RB_OK) {
         rb_batch_files_abandon(files);
         return st;
     }
@@ -104,40 +102,70 @@ static const char *firm_name(const rb_firm_input *firm)
     return "";
 }
 
-rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, const rb_decision *decision,
-                             const char *reference, rb_error *err)
+void rb_decision_row_of(const rb_firm_input *firm, const rb_decision *decision, rb_decision_row *row)
 {
     const rb_measures *m = &decision->measures;
-    char reasons[512], buf[RB_MONEY_BUFSZ];
-    rb_reasons_format(decision->reasons, reasons, sizeof reasons);
-    const char *name = firm_name(firm);
-
-    rb_csv_writer *w = &files->decisions;
-    rb_csv_text(w, firm->uscc);
-    rb_csv_text(w, name);
-    rb_csv_text(w, rb_outcome_code(decision->outcome));
-    rb_csv_text(w, reasons);
-    if (!m->headcount_known)
-        rb_csv_text(w, "");
-    else if (files->params->headcount_basis == RB_HEADCOUNT_AVERAGE)
-        rb_csv_text(w, rb_ratio_format(m->headcount_num, m->headcount_den, buf));
-    else
-        rb_csv_int(w, (long long)(m->headcount_num / (m->headcount_den ? m->headcount_den : 1)));
-    rb_csv_int(w, (long long)m->full_months);
-    rb_csv_money(w, m->arrears);
-    rb_csv_text(w, m->layoff_den > 0 ? rb_percent_format(m->layoff_num, m->layoff_den, buf) : "");
-    rb_csv_money(w, m->base);
-    rb_csv_int(w, m->rate_pct);
-    rb_csv_money(w, m->amount);
+    memcpy(row->uscc, firm->uscc, sizeof row->uscc);
+    row->outcome = rb_outcome_code(decision->outcome);
+    row->name = firm_name(firm);
+    rb_reasons_format(decision->reasons, row->reasons, sizeof row->reasons);
+    row->headcount_known = m->headcount_known;
+    row->headcount_num = m->headcount_known ? m->headcount_num : 0;
+    row->headcount_den = m->headcount_known ? m->headcount_den : 0;
+    row->full_months = m->full_months;
+    row->arrears = m->arrears;
+    row->base = m->base;
+    row->layoff_num = m->layoff_num;
+    row->layoff_den = m->layoff_den;
+    row->rate_pct = m->rate_pct;
+    row->amount = m->amount;
     /* The verdict the decision followed (rules.md, "Review verdicts"). */
     if (decision->verdict == RB_VERDICT_APPLIES) {
-        char review[RB_LIFE_VERDICT_TEXT];
-        rb_verdict_text(&firm->verdict, review, sizeof review);
-        rb_csv_text(w, review);
+        row->verdict_id = decision->verdict_id;
+        rb_decision_review_text(firm->verdict.accept, firm->verdict.at, firm->verdict.by, row->review,
+                                sizeof row->review);
     } else {
-        rb_csv_text(w, "");
+        row->verdict_id = 0;
+        row->review[0] = '\0';
     }
+}
+
+const char *const rb_decisions_header[RB_DECISIONS_COLUMNS] = {"uscc", "name", "outcome", "reasons", "headcount",
+                                                               "full_months", "arrears", "layoff_rate", "base",
+                                                               "rate", "amount", "review"};
+
+void rb_decisions_csv_add(rb_csv_writer *w, const rb_decision_row *row, rb_headcount_basis basis)
+{
+    char buf[RB_MONEY_BUFSZ];
+    rb_csv_text(w, row->uscc);
+    rb_csv_text(w, row->name ? row->name : "");
+    rb_csv_text(w, row->outcome);
+    rb_csv_text(w, row->reasons);
+    if (!row->headcount_known)
+        rb_csv_text(w, "");
+    else if (basis == RB_HEADCOUNT_AVERAGE)
+        rb_csv_text(w, rb_ratio_format(row->headcount_num, row->headcount_den, buf));
+    else
+        rb_csv_int(w, (long long)(row->headcount_num / (row->headcount_den ? row->headcount_den : 1)));
+    rb_csv_int(w, (long long)row->full_months);
+    rb_csv_money(w, row->arrears);
+    rb_csv_text(w, row->layoff_den > 0 ? rb_percent_format(row->layoff_num, row->layoff_den, buf) : "");
+    rb_csv_money(w, row->base);
+    rb_csv_int(w, row->rate_pct);
+    rb_csv_money(w, row->amount);
+    rb_csv_text(w, row->review);
     rb_csv_end_row(w);
+}
+
+rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, const rb_decision *decision,
+                             const rb_decision_row *row, const char *reference, rb_error *err)
+{
+    const rb_measures *m = &decision->measures;
+    const char *reasons = row->reasons;
+    const char *name = row->name;
+
+    rb_csv_writer *w = &files->decisions;
+    rb_decisions_csv_add(w, row, files->params->headcount_basis);
 
     if (decision->outcome == RB_OUTCOME_PAY) {
         char words[RB_WORDS_BUFSZ], purpose[64];

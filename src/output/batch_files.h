@@ -10,6 +10,7 @@
 #include "rebate/batch.h"
 #include "rebate/csv_writer.h"
 #include "rebate/notice_dates.h"
+#include "rebate/decision_log.h"
 #include "rebate/rules.h"
 #include "rebate/sha256.h"
 #include "rebate/strbuf.h"
@@ -46,10 +47,21 @@ typedef struct rb_batch_summary {
 rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char *batch_id,
                               const rb_params *params, rb_error *err);
 
-/* Writes the firm's row of decisions.csv and, by outcome, of payout.csv
- * (reference given) or exceptions.csv. */
+/* Writes the firm's row of decisions.csv (row: the decision as
+ * rb_decision_row_of makes it) and, by outcome, of payout.csv (reference
+ * given) or exceptions.csv. */
 rb_status rb_batch_files_add(rb_batch_files *files, const rb_firm_input *firm, const rb_decision *decision,
-                             const char *reference, rb_error *err);
+                             const rb_decision_row *row, const char *reference, rb_error *err);
+
+/* The firm's decision as decisions.csv prints it and the ledger records it
+ * (row->name points into firm). */
+void rb_decision_row_of(const rb_firm_input *firm, const rb_decision *decision, rb_decision_row *row);
+
+/* decisions.csv: its header and one row, the same bytes whether written by
+ * a run or rebuilt from the ledger. */
+#define RB_DECISIONS_COLUMNS 12
+extern const char *const rb_decisions_header[RB_DECISIONS_COLUMNS];
+void rb_decisions_csv_add(rb_csv_writer *w, const rb_decision_row *row, rb_headcount_basis basis);
 
 /* Appends the rejected input rows to exceptions.csv (their count in
  * *row_errors), closes and fsyncs the three CSV files and writes

@@ -87,9 +87,3 @@ bool rb_reasons_parse(const char *text, rb_reason_set *out)
     }
     return true;
 }
-
-char *rb_verdict_text(const rb_verdict *v, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s %.10s %s", v->accept ? "accepted" : "rejected", v->at ? v->at : "", v->by ? v->by : "");
-    return buf;
-}

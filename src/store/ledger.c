@@ -13,11 +13,6 @@ rb_status rb_ledger_open(sqlite3 *db, rb_ledger *out, rb_error *err)
     memset(out, 0, sizeof *out);
     out->db = db;
     if (sqlite3_prepare_v3(db,
-                           "INSERT INTO decisions (batch_id, uscc, outcome, reasons, headcount_num, headcount_den,"
-                           " full_months, arrears_fen, base_fen, layoff_num, layoff_den, rate_pct, amount_fen, verdict_id)"
-                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, SQLITE_PREPARE_PERSISTENT, &out->insert_decision, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(db,
                            "INSERT INTO payments (reference, uscc, policy_year, attempt, batch_id, amount_fen,"
                            " account_name, bank_name, bank_code, bank_account, state, state_at)"
                            " VALUES (?,?,?,?,?,?,?,?,?,?,'published',?)",
@@ -31,9 +26,8 @@ rb_status rb_ledger_open(sqlite3 *db, rb_ledger *out, rb_error *err)
 
 void rb_ledger_close(rb_ledger *ledger)
 {
-    sqlite3_finalize(ledger->insert_decision);
     sqlite3_finalize(ledger->insert_payment);
-    ledger->insert_decision = ledger->insert_payment = NULL;
+    ledger->insert_payment = NULL;
 }
 
 /* Runs a one-row query with up to two bound values and reads two integers. */
@@ -138,38 +132,6 @@ static void bind_text_or_null(sqlite3_stmt *st, int index, const char *text)
         sqlite3_bind_text(st, index, text, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, index);
-}
-
-rb_status rb_ledger_add_decision(rb_ledger *ledger, const char *batch_id, const rb_decision_row *m,
-                                 rb_error *err)
-{
-    sqlite3_stmt *st = ledger->insert_decision;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, batch_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->uscc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, m->outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, m->reasons, -1, SQLITE_TRANSIENT);
-    if (m->headcount_known) {
-        sqlite3_bind_int64(st, 5, m->headcount_num);
-        sqlite3_bind_int64(st, 6, m->headcount_den);
-    } else {
-        sqlite3_bind_null(st, 5);
-        sqlite3_bind_null(st, 6);
-    }
-    sqlite3_bind_int64(st, 7, m->full_months);
-    sqlite3_bind_int64(st, 8, m->arrears);
-    sqlite3_bind_int64(st, 9, m->base);
-    sqlite3_bind_int64(st, 10, m->layoff_num);
-    sqlite3_bind_int64(st, 11, m->layoff_den);
-    sqlite3_bind_int(st, 12, m->rate_pct);
-    sqlite3_bind_int64(st, 13, m->amount);
-    if (m->verdict_id > 0)
-        sqlite3_bind_int64(st, 14, m->verdict_id);
-    else
-        sqlite3_bind_null(st, 14);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return rb_db_fail(ledger->db, "recording a decision", err);
-    return RB_OK;
 }
 
 rb_status rb_ledger_add_payment(rb_ledger *ledger, const char *batch_id, int32_t policy_year,

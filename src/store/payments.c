@@ -137,33 +137,3 @@ rb_status rb_batch_each_reviewer(sqlite3 *db, const char *batch_id, rb_reviewer_
     sqlite3_finalize(stmt);
     return st;
 }
-
-rb_status rb_batch_changed_decisions(sqlite3 *db, const char *batch_id, int32_t policy_year, int64_t *changed,
-                                     rb_error *err)
-{
-    /* For each decision now, the latest earlier decision of the firm for
-     * the year (the batch created last), compared field by field. */
-    static const char sql[] =
-        "SELECT count(*) FROM decisions d WHERE d.batch_id = ?1 AND NOT EXISTS ("
-        " SELECT 1 FROM decisions p JOIN batches pb ON pb.batch_id = p.batch_id"
-        " WHERE p.uscc = d.uscc AND pb.policy_year = ?2 AND p.batch_id <> ?1"
-        "  AND pb.created_at || pb.batch_id = ("
-        "   SELECT max(qb.created_at || qb.batch_id) FROM decisions q JOIN batches qb ON qb.batch_id = q.batch_id"
-        "   WHERE q.uscc = d.uscc AND qb.policy_year = ?2 AND q.batch_id <> ?1)"
-        "  AND ((p.outcome = d.outcome AND p.reasons = d.reasons AND p.amount_fen = d.amount_fen)"
-        "   OR (p.outcome = 'PAY' AND d.outcome = 'SKIP' AND d.reasons = 'ALREADY_PAID'"
-        "       AND EXISTS (SELECT 1 FROM payments pay WHERE pay.batch_id = p.batch_id AND pay.uscc = d.uscc"
-        "                   AND pay.state <> 'voided' AND pay.state <> 'returned'))))";
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        return rb_db_fail(db, "comparing the decisions with the last ones", err);
-    sqlite3_bind_text(stmt, 1, batch_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 2, policy_year);
-    rb_status st = RB_OK;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *changed = sqlite3_column_int64(stmt, 0);
-    else
-        st = rb_db_fail(db, "comparing the decisions with the last ones", err);
-    sqlite3_finalize(stmt);
-    return st;
-}

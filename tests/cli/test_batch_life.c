@@ -886,14 +886,14 @@ START_TEST(status_refusals)
     snprintf(missing, sizeof missing, "%s/none.db", work);
     ck_assert_int_eq(rebate("status", "--db", missing, NULL, NULL, NULL, NULL, NULL, NULL), 66);
     ck_assert_int_eq(rebate("status", "--help", NULL, NULL, NULL, NULL, NULL, NULL, NULL), 0);
-    assert_contains(out_text, "usage: rebate status --db DB [--batch ID | --uscc CODE]");
+    assert_contains(out_text, "usage: rebate status --db DB [--batch ID [--decisions FILE] | --uscc CODE]");
     /* A firm without payments. */
     /* A valid code in no extract and no ledger says so. */
     ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", "91350100M000100Y43", NULL, NULL, NULL, NULL), 66);
     assert_contains(err_text, "is in no extract of the last import and nowhere in the ledger");
     /* A known firm: its latest decision per year, its payment, its events. */
     ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", codes[0], NULL, NULL, NULL, NULL), 0);
-    assert_contains(out_text, "2022 年度：PAY  金额 3240.00 元  批次 " BATCH1);
+    assert_contains(out_text, "2022 年度：PAY  金额 3240.00 元  记录于批次 recorded by " BATCH1);
     free_outputs();
 }
 END_TEST

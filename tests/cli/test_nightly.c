@@ -28,7 +28,10 @@ static void write_config(const char *year)
 {
     char text[20000];
     snprintf(text, sizeof text,
-             "[rebate]\ndatabase = %s\ninbox = %s\noutbox = %s\narchive = %s\npolicy_year = %s\nencoding = auto\n",
+             "[rebate]\ndatabase = %s\ninbox = %s\noutbox = %s\narchive = %s\npolicy_year = %s\nencoding = auto\n"
+             /* no notice period, so that a batch can be approved at once */
+             "notice_days = 0\nfund_account_name = 鞍山市失业保险基金专户\nfund_account = 2102020000000000001\n"
+             "fund_bank_name = 中国工商银行股份有限公司鞍山分行\nfund_bank_code = 102223000000\n",
              db_path, inbox, outbox, archive, year);
     ts_write_file(work, "rebate.ini", text, (size_t)-1);
 }
@@ -117,8 +120,10 @@ START_TEST(night_without_extracts_still_evaluates_and_pays_nobody_twice)
     char *out = NULL;
     ck_assert_int_eq(nightly(&out, NULL), 0);
     ck_assert_ptr_nonnull(strstr(out, "no new extracts"));
-    /* Nothing changed and nobody is to be paid: no second batch (cli.md). */
-    ck_assert_ptr_nonnull(strstr(out, "nothing changed"));
+    /* Every firm decided again, none differently (the firms paid the night
+     * before are now ALREADY_PAID, which their payment brings about): no
+     * batch. */
+    ck_assert_msg(strstr(out, "no decision changed, no batch published") != NULL, "%s", out);
     free(out);
     ck_assert_int_eq(count_entries(outbox, NULL, 0), 1);
     sqlite3 *db = NULL;
@@ -142,7 +147,7 @@ START_TEST(a_week_of_unchanged_nights_publishes_one_batch)
         copy_sample("contributions.csv");
         char *out = NULL, *err = NULL;
         ck_assert_msg(nightly(&out, &err) == 0, "night %d: %s", night, err);
-        ck_assert_msg(strstr(out, "nothing changed") != NULL, "night %d: %s", night, out);
+        ck_assert_msg(strstr(out, "no decision changed, no batch published") != NULL, "night %d: %s", night, out);
         free(out);
         free(err);
     }
@@ -151,13 +156,67 @@ START_TEST(a_week_of_unchanged_nights_publishes_one_batch)
     ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM batches"), 1);
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM runs WHERE command = 'nightly' AND exit_status = 0"), 7);
-    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 7);
+    /* The same bytes again are not imported again. */
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM imports"), 1);
     sqlite3_close(db);
     char *out = NULL;
     ck_assert_int_eq(ts_run_rebate(&out, NULL, "status", "--db", db_path, (char *)NULL), 0);
     char *first = strstr(out, "待审批 to approve");
     ck_assert_msg(first != NULL && strstr(first + 1, "待审批 to approve") == NULL, "%s", out);
     free(out);
+}
+END_TEST
+
+/* The same extracts again: not imported, nothing decided, no batch. After
+ * a void the inputs differ: every firm is decided and the firms of the
+ * voided batch are paid again; a night changing nothing after that one
+ * decides every firm (the batch was approved since) but publishes nothing,
+ * and the night after knows it without deciding. */
+START_TEST(nights_that_change_nothing_publish_nothing)
+{
+    char *out = NULL;
+    ck_assert_int_eq(nightly(NULL, NULL), 0);
+    char first[256] = "";
+    ck_assert_int_eq(count_entries(outbox, first, sizeof first), 1);
+    copy_sample("registration.csv");
+    copy_sample("insured_units.csv");
+    copy_sample("contributions.csv");
+    ck_assert_int_eq(nightly(&out, NULL), 0);
+    ck_assert_msg(strstr(out, "the extracts are the bytes of import 1: the snapshot stays as it is") != NULL, "%s",
+                  out);
+    ck_assert_msg(strstr(out, "are those batch 2022-") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(count_entries(inbox, NULL, 0), 0);
+    ck_assert_int_eq(count_entries(outbox, NULL, 0), 1);
+
+    ck_assert_int_eq(ts_run_rebate(NULL, NULL, "void", "--db", db_path, "--batch", first, "--by", "tester",
+                                   "--reason", "test", (char *)NULL),
+                     0);
+    ck_assert_int_eq(nightly(&out, NULL), 0);
+    ck_assert_msg(strstr(out, "nightly publish") != NULL, "%s", out);
+    free(out);
+    char second[256] = "";
+    ck_assert_int_eq(count_entries(outbox, second, sizeof second), 2);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM payments WHERE batch_id = '%s'", second);
+    long long repaid = ts_query_int(db, sql);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM payments WHERE batch_id = '%s'", first);
+    ck_assert_int_eq(repaid, ts_query_int(db, sql));
+    ck_assert_int_gt(repaid, 0);
+    sqlite3_close(db);
+
+    ck_assert_int_eq(ts_run_rebate(NULL, NULL, "approve", "--config", config, "--batch", second, "--by", "finance",
+                                   (char *)NULL),
+                     0);
+    ck_assert_int_eq(nightly(&out, NULL), 0);
+    ck_assert_msg(strstr(out, "no decision changed since the last batch: no batch published") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(nightly(&out, NULL), 0);
+    ck_assert_msg(strstr(out, "no decision changed, no batch published") != NULL, "%s", out);
+    free(out);
+    ck_assert_int_eq(count_entries(outbox, NULL, 0), 2);
 }
 END_TEST
 
@@ -259,6 +318,7 @@ static Suite *nightly_suite(void)
     tcase_add_test(tc, night_on_the_sample_imports_archives_and_publishes);
     tcase_add_test(tc, night_without_extracts_still_evaluates_and_pays_nobody_twice);
     tcase_add_test(tc, a_week_of_unchanged_nights_publishes_one_batch);
+    tcase_add_test(tc, nights_that_change_nothing_publish_nothing);
     tcase_add_test(tc, second_nightly_exits_75_and_touches_nothing);
     tcase_add_test(tc, refused_extract_is_archived_as_refused_and_keeps_the_snapshot);
     tcase_add_test(tc, incomplete_inbox_is_66_and_moves_nothing);

@@ -164,6 +164,15 @@ START_TEST(accepted_layoff_firm_is_paid_by_the_next_run)
     char *exceptions = batch_file("2022-20261128-001", "exceptions.csv");
     ck_assert_msg(strstr(exceptions, codes[1]) == NULL, "%s", exceptions);
     free(exceptions);
+    /* The ledger keeps the verdict with the decision: both batches'
+     * decisions.csv, review column included, rebuild to the bytes. */
+    const char *batches[] = {"2022-20261127-001", "2022-20261128-001"};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(rebate("status", "--db", db_path, "--batch", batches[i], "--decisions", "-", NULL) == 0, "%s: %s",
+                      batches[i], err_text);
+        ck_assert_msg(strstr(err_text, "matches the one recorded") != NULL, "%s", err_text);
+    }
+    ck_assert_msg(strstr(out_text, ",accepted 20") != NULL, "%s", out_text);
 }
 END_TEST
 
@@ -360,6 +369,23 @@ START_TEST(verdicts_and_events_cannot_be_changed_from_sqlite3)
 }
 END_TEST
 
+/* A verdict is an input of the night: the nightly job that found nothing
+ * changed decides again after one, and pays the accepted firm. */
+START_TEST(a_verdict_wakes_a_quiet_night)
+{
+    ck_assert_msg(rebate("nightly", "--config", config_path, NULL) == 0, "%s", err_text);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM batches"), 1);
+    ck_assert_msg(rebate("nightly", "--config", config_path, NULL) == 0, "%s", err_text);
+    ck_assert_msg(strstr(out_text, "no decision changed, no batch published") != NULL, "%s", out_text);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM batches"), 1);
+    ck_assert_int_eq(review(1, "--accept", "王复核", "减少的3人均为退休，已核对退休审批表"), 0);
+    ck_assert_msg(rebate("nightly", "--config", config_path, NULL) == 0, "%s", err_text);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM batches"), 2);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM payments p JOIN batches b USING (batch_id)"
+                            " WHERE p.uscc = '%s' AND b.batch_no = 2", codes[1]), 1);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("cli/review");
@@ -367,6 +393,7 @@ static Suite *review_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, accepted_layoff_firm_is_paid_by_the_next_run);
+    tcase_add_test(tc, a_verdict_wakes_a_quiet_night);
     tcase_add_test(tc, accepted_firm_is_approved_by_someone_else_than_its_reviewer);
     tcase_add_test(tc, rejected_firm_leaves_the_exceptions);
     tcase_add_test(tc, refusals);

@@ -181,7 +181,7 @@ END_TEST
 static long long consistent_batches(sqlite3 *db)
 {
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM batches b WHERE"
-                                      " firms <> (SELECT count(*) FROM decisions d WHERE d.batch_id = b.batch_id)"
+                                      " decisions_recorded <> (SELECT count(*) FROM decisions d WHERE d.batch_id = b.batch_id)"
                                       " OR payments <> (SELECT count(*) FROM payments p WHERE p.batch_id = b.batch_id)"
                                       " OR total_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM payments p"
                                       " WHERE p.batch_id = b.batch_id) OR firms = 0"),
