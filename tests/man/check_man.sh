@@ -18,7 +18,7 @@ case $page in
         done ;;
     */rebate.ini.5)
         text=$(MANWIDTH=200 man -l "$page" 2>/dev/null)
-        for key in database inbox outbox archive policy_year encoding notice_days notice_contact \
+        for key in database inbox outbox archive policy_year encoding notice_days notice_contact holidays \
             fund_account_name fund_account fund_bank_name fund_bank_code; do
             printf '%s\n' "$text" | grep -q "^       $key " || { echo "rebate.ini(5) does not describe '$key'" >&2; exit 1; }
         done ;;
