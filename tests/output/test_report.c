@@ -116,7 +116,7 @@ static char *db_text(const char *sql)
     return v;
 }
 
-/* lifecycle.md's example: as of 2020-09-28 with 5 days of notice, the notice
+/* docs/report.md's example: as of 2020-09-28 with 5 days of notice, the notice
  * ends 2020-10-12 and the payment is due 2020-10-19, in the ledger, in
  * summary.txt and on both pages. */
 START_TEST(notice_and_due_dates_across_national_day)
