@@ -1,4 +1,4 @@
-/* Benchmark data generator: writes the three extracts of extracts.md
+/* Benchmark data generator: writes the three extracts of docs/formats.md
  * (registration.csv, insured_units.csv, contributions.csv) for N synthetic
  * firms of Anshan, the same bytes for the same seed, with a few percent of
  * every case the rules treat, fast enough for a million firms in a minute.

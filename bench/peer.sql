@@ -1,6 +1,6 @@
 -- The peer for the benchmark: what a bureau's IT staff would write instead
 -- of rebate, with nothing but the sqlite3 shell. It loads the three extracts
--- into plain tables and applies the main rules of rules.md for one policy
+-- into plain tables and applies the main rules of docs/rules.md for one policy
 -- year, writing the list of firms to pay. bench/peer.sh fills in @DATA@ (the
 -- folder of the extracts), @OUT@ (the payable list), @POLICY_YEAR@ (Y) and
 -- @DATA_YEAR@ (A = Y - 1); everything runs in one transaction.

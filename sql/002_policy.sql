@@ -1,4 +1,4 @@
--- Policy parameters, one row per policy year (rules.md, "Parameters").
+-- Policy parameters, one row per policy year (docs/rules.md, "Parameters").
 -- The program reads every threshold, rate and method from here; a new
 -- policy year is added by the bureau with `rebate params add` (docs/rules.md).
 -- Rates are percent, layoff limits permille, review_amount_fen whole fen;

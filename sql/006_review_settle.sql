@@ -4,7 +4,7 @@
 -- the verdict each decision followed, and the end of the placeholder debtor
 -- (the fund's account now comes from the config file at approval).
 
--- The review reasons a person's verdict may clear (rules.md, "Review
+-- The review reasons a person's verdict may clear (docs/rules.md, "Review
 -- verdicts"): data beside the parameters, so that a change of policy is a
 -- row, not a new program. Where the money goes (NO_ACCOUNT, ACCOUNT_INVALID,
 -- PAYEE_MISMATCH, TRANSFER_RETURNED, UNIT_MISSING) and the data-quality

@@ -1,4 +1,4 @@
--- The notice end and due date of every batch that pays (lifecycle.md,
+-- The notice end and due date of every batch that pays (docs/report.md,
 -- "Notice and due dates"): the notice_days-th working day after the as-of
 -- date, and the 5th working day after that, on the official calendar.
 -- dates_provisional = 1 when a year counted had no calendar and was counted

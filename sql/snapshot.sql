@@ -1,5 +1,5 @@
 -- The snapshot file, <db>.snapshot: the three extracts of the last import
--- (extracts.md) as loaded, and every input row kept out of them. Not a
+-- (docs/formats.md) as loaded, and every input row kept out of them. Not a
 -- migration: `rebate import` builds a new file with this schema
 -- (<db>.snapshot.new, no journal, indexes after the load: sql/snapshot_indexes.sql),
 -- fsyncs it and renames it over the old one, so that an import is all or

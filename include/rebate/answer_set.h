@@ -1,7 +1,7 @@
 /* A bank's answer as read, before anything is recorded: one entry per
  * payment the bank reports on, the group-level status of a report, and
  * every problem found, each with its line, so that a refused file names
- * them all at once (lifecycle.md, "The bank's answer"). Filled by the
+ * them all at once (docs/batch-life.md, "The bank's answer"). Filled by the
  * readers of import/ and checked and recorded by life/. */
 #ifndef REBATE_ANSWER_SET_H
 #define REBATE_ANSWER_SET_H
@@ -64,7 +64,7 @@ void rb_answer_set_problem(rb_answer_set *set, long line, const char *fmt, ...) 
  * recorded; RB_E_INTERNAL when memory ran out. */
 rb_status rb_answer_set_refuse(const rb_answer_set *set, const char *path, rb_error *err);
 
-/* Reads a status word or ISO code as lifecycle.md lists them (ASCII case
+/* Reads a status word or ISO code as docs/batch-life.md lists them (ASCII case
  * ignored, spaces around trimmed by the caller). False when it is none. */
 bool rb_answer_status_parse(const char *text, rb_answer_status *out);
 

@@ -1,4 +1,4 @@
-/* The bank file of an approved batch (outputs.md, "After approval: bank/"):
+/* The bank file of an approved batch (docs/formats.md, "After approval: bank/"):
  * the payments as an ISO 20022 pain.001.001.03 credit-transfer initiation,
  * written with libxml2 one payment at a time (memory does not grow with the
  * batch), and read back for its control totals. docs/batch-life.md says

@@ -1,5 +1,5 @@
 /* The batch: evaluates the firms of a policy year, records decisions and
- * payments in the ledger, and publishes the batch folder of outputs.md all or
+ * payments in the ledger, and publishes the batch folder of docs/formats.md all or
  * nothing. See docs/batch.md for the publication protocol. */
 #ifndef REBATE_BATCH_H
 #define REBATE_BATCH_H
@@ -30,7 +30,7 @@ typedef struct rb_run_options {
     const char *notice_contact; /* the contact line of notice.html, or NULL */
     rb_notify notify;           /* told of interrupted runs finished or left alone */
     bool skip_unchanged;        /* nightly: publish nothing when nobody is to be paid and no firm's
-                                   decision differs from its latest recorded one (cli.md) */
+                                   decision differs from its latest recorded one (docs/operations.md) */
 } rb_run_options;
 
 typedef struct rb_run_result {

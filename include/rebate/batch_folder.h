@@ -1,4 +1,4 @@
-/* The folder steps of a batch's life after publication (outputs.md,
+/* The folder steps of a batch's life after publication (docs/formats.md,
  * docs/batch-life.md): checking the published folder before anyone signs
  * it, writing bank/ (payout.xml, approval.txt, SHA256SUMS) for an approval
  * and the note VOIDED.txt for a void. Each writes under the name it is

@@ -1,4 +1,4 @@
-/* Writing the CSV files of a batch as outputs.md requires: UTF-8 with a BOM,
+/* Writing the CSV files of a batch as docs/formats.md requires: UTF-8 with a BOM,
  * CRLF line ends, RFC 4180 quoting, and a leading ' on text cells that a
  * spreadsheet would run as a formula. */
 #ifndef REBATE_CSV_WRITER_H

@@ -19,4 +19,7 @@ extern const size_t rb_holiday_files_count;
 extern const rb_data_file rb_region_files[];
 extern const size_t rb_region_files_count;
 
+/* The text of data/regions.tsv ("" when it was not compiled in). */
+const char *rb_region_names_text(void);
+
 #endif

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* Status codes; their values are the exit statuses of outputs.md. */
+/* Status codes; their values are the exit statuses of docs/formats.md. */
 typedef enum rb_status {
     RB_OK = 0,
     RB_E_USAGE = 64,    /* bad command line or argument value */

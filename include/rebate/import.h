@@ -1,4 +1,4 @@
-/* The import stage: reads the three extracts of extracts.md from a folder
+/* The import stage: reads the three extracts of docs/formats.md from a folder
  * and replaces the snapshot (registration, insured_units, contributions,
  * row_errors, duplicate_rows) in one transaction, recording the import and
  * each file's SHA-256 and row accounting in imports / import_files. */
@@ -12,7 +12,7 @@
 #include "rebate/error.h"
 #include "rebate/sha256.h"
 
-/* How the extracts' bytes are decoded (extracts.md, "encoding"). */
+/* How the extracts' bytes are decoded (docs/formats.md, "encoding"). */
 typedef enum rb_encoding {
     RB_ENCODING_AUTO = 0, /* UTF-8 when the whole file is valid UTF-8, else GB18030 */
     RB_ENCODING_UTF8,     /* UTF-8, a leading BOM allowed */

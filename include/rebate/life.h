@@ -45,7 +45,7 @@ typedef struct rb_actor {
 } rb_actor;
 
 /* True when two names are the same person: compared after removing white
- * space, folding full-width forms (as names are compared in rules.md) and
+ * space, folding full-width forms (as names are compared in docs/rules.md) and
  * ignoring ASCII case, so that "zhang" cannot approve what "Zhang " ran. */
 bool rb_same_person(const char *a, const char *b);
 

@@ -18,7 +18,7 @@ typedef enum rb_money_result {
     RB_MONEY_RANGE    /* more than 2^63-1 fen */
 } rb_money_result;
 
-/* Parses yuan as extracts.md writes it (`1234`, `1234.5`, `007.50`) from the
+/* Parses yuan as docs/formats.md writes it (`1234`, `1234.5`, `007.50`) from the
  * len bytes at text into *out (whole fen). *out is untouched on failure. */
 rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out);
 

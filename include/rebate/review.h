@@ -1,4 +1,4 @@
-/* Review verdicts (rules.md, "Review verdicts"): a person's accept or reject
+/* Review verdicts (docs/rules.md, "Review verdicts"): a person's accept or reject
  * of a REVIEW firm for a policy year, recorded with who, when and why, and
  * covering the reasons and amount of the decision at that moment. The next
  * run follows it (rb_decide) while it still covers the decision. */

@@ -1,5 +1,5 @@
 /* The rules stage: policy parameters, the per-firm input read from the
- * snapshot and the ledger, the measures of rules.md and the decision.
+ * snapshot and the ledger, the measures of docs/rules.md and the decision.
  * A decision carries the numbers it was made from, so that explain, the
  * batch files and the tests all read one structure. */
 #ifndef REBATE_RULES_H
@@ -17,7 +17,7 @@
 #include "rebate/strbuf.h"
 #include "rebate/uscc.h"
 
-/* One row of policy_params (rules.md, "Parameters"). */
+/* One row of policy_params (docs/rules.md, "Parameters"). */
 typedef enum rb_full_months_rule { RB_FULL_MONTHS_CUMULATIVE, RB_FULL_MONTHS_DATA_YEAR } rb_full_months_rule;
 typedef enum rb_layoff_method { RB_LAYOFF_DECEMBER_STOCK, RB_LAYOFF_CLAIMANTS } rb_layoff_method;
 typedef enum rb_headcount_basis { RB_HEADCOUNT_DECEMBER, RB_HEADCOUNT_AVERAGE } rb_headcount_basis;
@@ -40,14 +40,14 @@ typedef struct rb_params {
     char legal_reference[512];
     uint32_t clearable;                     /* review reasons a verdict may clear: an
                                              * rb_reason_set read from table
-                                             * clearable_reasons (rules.md, "Review verdicts") */
+                                             * clearable_reasons (docs/rules.md, "Review verdicts") */
 } rb_params;
 
 /* Reads the row of policy_year into *out. No row: RB_E_USAGE with a
  * sentence naming the year and the years there are. */
 rb_status rb_params_load(sqlite3 *db, int32_t policy_year, rb_params *out, rb_error *err);
 
-/* Registration status and insured-unit status classes (extracts.md). */
+/* Registration status and insured-unit status classes (docs/formats.md). */
 typedef enum rb_reg_class { RB_REG_ACTIVE, RB_REG_INACTIVE, RB_REG_SUSPENDED } rb_reg_class;
 typedef enum rb_ui_class { RB_UI_ACTIVE, RB_UI_SUSPENDED, RB_UI_TERMINATED } rb_ui_class;
 
@@ -101,7 +101,7 @@ typedef struct rb_firm_input {
     rb_verdict verdict;            /* the latest review verdict for this year, if any */
 } rb_firm_input;
 
-/* Outcomes, in the order of rules.md's levels (SKIP first). */
+/* Outcomes, in the order of docs/rules.md's levels (SKIP first). */
 typedef enum rb_outcome { RB_OUTCOME_PAY, RB_OUTCOME_REVIEW, RB_OUTCOME_REJECT, RB_OUTCOME_SKIP } rb_outcome;
 
 /* Reason codes. The enum order is the sorted order of the codes, so a
@@ -137,7 +137,7 @@ typedef enum rb_reason {
 
 typedef uint32_t rb_reason_set; /* bit (1u << reason) */
 
-/* The measures of rules.md for one firm, exact (fractions as num/den). */
+/* The measures of docs/rules.md for one firm, exact (fractions as num/den). */
 typedef struct rb_measures {
     int32_t data_year;             /* A = Y - 1 */
     int64_t rows_in_a;             /* contribution rows with period in A01..A12 */
@@ -170,7 +170,7 @@ typedef enum rb_verdict_effect {
 
 typedef struct rb_decision {
     rb_outcome outcome;
-    rb_reason_set reasons;         /* as listed in the decision (rules.md levels) */
+    rb_reason_set reasons;         /* as listed in the decision (docs/rules.md levels) */
     rb_reason_set applicable;      /* every reason whose condition holds, whatever the
                                     * level (a superset of reasons; explain shows it) */
     rb_reason_set reviewed;        /* the review reasons of a level-5 REVIEW before any verdict
@@ -208,7 +208,7 @@ bool rb_decision_detail(const rb_params *params, const rb_firm_input *firm, cons
 char *rb_reasons_format(rb_reason_set set, char *buf, size_t size);
 
 /* Reads firm inputs from the snapshot and the ledger for one policy year.
- * Without usccs: every firm of the population (rules.md, "Population"),
+ * Without usccs: every firm of the population (docs/rules.md, "Population"),
  * in uscc order, in one pass whose memory does not grow with the data.
  * With usccs (n_usccs > 0): only those firms, in uscc order, each once
  * (lower case is upper-cased; duplicates are read once); an invalid code is

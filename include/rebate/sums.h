@@ -1,5 +1,5 @@
 /* SHA256SUMS, the checksum file of a batch folder and of its bank/ folder
- * (outputs.md): one line "<64 lower-case hex>  <name>" per file, sorted by
+ * (docs/formats.md): one line "<64 lower-case hex>  <name>" per file, sorted by
  * name, as `sha256sum -c` reads it. Written and checked here only, for the
  * run's publication and the approval alike. */
 #ifndef REBATE_SUMS_H

@@ -1,5 +1,5 @@
-/* UTF-8 text helpers: trimming as extracts.md defines it, validation, and
- * the name folding of rules.md. */
+/* UTF-8 text helpers: trimming as docs/formats.md defines it, validation, and
+ * the name folding of docs/rules.md. */
 #ifndef REBATE_TEXT_H
 #define REBATE_TEXT_H
 

@@ -1,5 +1,5 @@
 /* Amounts in capital Chinese numerals (人民币大写) by the People's Bank of
- * China rules for vouchers, with the choices of outputs.md. */
+ * China rules for vouchers, with the choices of docs/formats.md. */
 #ifndef REBATE_WORDS_H
 #define REBATE_WORDS_H
 

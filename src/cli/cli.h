@@ -1,5 +1,5 @@
 /* The sub-commands of `rebate`: each `cmd_<name>` parses its own options and
- * returns the exit status (outputs.md), which main() returns unchanged. */
+ * returns the exit status (docs/formats.md), which main() returns unchanged. */
 #ifndef REBATE_CLI_H
 #define REBATE_CLI_H
 

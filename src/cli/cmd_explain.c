@@ -1,5 +1,5 @@
 /* `rebate explain --db DB --year Y --uscc CODE`: prints one firm's decision,
- * measure by measure, for the clerk answering the firm's call (cli.md). The
+ * measure by measure, for the clerk answering the firm's call (docs/operations.md). The
  * work is rb_explain's; this file parses the options and maps the status. */
 #include <stdio.h>
 #include <stdlib.h>

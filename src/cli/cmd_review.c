@@ -1,6 +1,6 @@
 /* `rebate review (--db DB | --config FILE) --year Y --uscc CODE (--accept |
  * --reject) --by NAME --note TEXT`: records a person's verdict on a REVIEW
- * firm (rules.md, "Review verdicts"); the next run follows it. The work is
+ * firm (docs/rules.md, "Review verdicts"); the next run follows it. The work is
  * rb_review_record's; this file parses the options and maps the status. */
 #include <stdio.h>
 #include <stdlib.h>

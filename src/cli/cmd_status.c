@@ -75,7 +75,7 @@ static const char *text(sqlite3_stmt *stmt, int col)
 }
 
 /* The notice end and due date of a batch, and 逾期 when it is overdue
- * (lifecycle.md): one line, or nothing for a batch without them. */
+ * (docs/batch-life.md): one line, or nothing for a batch without them. */
 static rb_status print_dates(sqlite3 *db, const char *batch_id, const char *state, int64_t payments, bool inline_mark,
                              rb_error *err)
 {

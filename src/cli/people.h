@@ -1,4 +1,4 @@
-/* Who runs a command (lifecycle.md, "Who may do what"): the --by name a
+/* Who runs a command (docs/batch-life.md, "Who may do what"): the --by name a
  * person gives, trimmed and never empty, and the login of the process,
  * recorded beside it for the audit. */
 #ifndef REBATE_CLI_PEOPLE_H

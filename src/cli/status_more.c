@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "cli/status_more.h"
+#include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/events.h"
 #include "rebate/money.h"
+#include "rebate/workdays.h"
 
 static const char *text(sqlite3_stmt *stmt, int col)
 {
@@ -48,7 +50,7 @@ rb_status rb_status_waiting(sqlite3 *db, rb_error *err)
     if (sqlite3_prepare_v2(db,
                            "SELECT b.batch_id, b.state, b.created_at, b.created_by, b.payments, b.total_fen,"
                            " (SELECT count(*) FROM payments p WHERE p.batch_id = b.batch_id AND p.state = 'approved'),"
-                           " b.approved_by, b.approved_at"
+                           " b.approved_by, b.approved_at, b.notice_end"
                            " FROM batches b WHERE b.state = 'published' OR b.state = 'approved'"
                            " ORDER BY b.created_at, b.batch_id",
                            -1, &stmt, NULL) != SQLITE_OK)
@@ -58,11 +60,17 @@ rb_status rb_status_waiting(sqlite3 *db, rb_error *err)
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n++ == 0)
             printf("待办 waiting（最早的在前 oldest first）：\n");
-        if (strcmp(text(stmt, 1), "published") == 0)
-            printf("  待审批 to approve（财务 finance，经办人 %s 以外的人）：%s  付款 %lld 笔，合计 %s 元，发布于 %s\n",
+        if (strcmp(text(stmt, 1), "published") == 0) {
+            /* Approval waits for the end of the public notice, by the real date. */
+            int32_t notice_end = 0;
+            char end_zh[32], from[96] = "";
+            if (rb_date_parse(text(stmt, 9), strlen(text(stmt, 9)), &notice_end) && rb_date_today() < notice_end)
+                snprintf(from, sizeof from, "，公示中，%s起可审批 approvable from then",
+                         rb_date_format_zh(notice_end, end_zh));
+            printf("  待审批 to approve（财务 finance，经办人 %s 以外的人）：%s  付款 %lld 笔，合计 %s 元，发布于 %s%s\n",
                    text(stmt, 3), text(stmt, 0), sqlite3_column_int64(stmt, 4),
-                   rb_money_format(sqlite3_column_int64(stmt, 5), money), text(stmt, 2));
-        else
+                   rb_money_format(sqlite3_column_int64(stmt, 5), money), text(stmt, 2), from);
+        } else
             printf("  待对账 to reconcile（银行回单 the bank's answer）：%s  尚无结果 %lld 笔 of %lld，审批 %s（%s）\n",
                    text(stmt, 0), sqlite3_column_int64(stmt, 6), sqlite3_column_int64(stmt, 4), text(stmt, 7),
                    text(stmt, 8));

@@ -1,5 +1,5 @@
 /* What `rebate status` shows beyond the batch and payment rows
- * (lifecycle.md): the events of a batch or a firm, what waits for whom,
+ * (docs/batch-life.md): the events of a batch or a firm, what waits for whom,
  * and a firm's decisions and review verdicts per policy year. */
 #ifndef REBATE_CLI_STATUS_MORE_H
 #define REBATE_CLI_STATUS_MORE_H

@@ -1,6 +1,6 @@
 /* Reading one extract as CSV records: bytes -> SHA-256 -> decoding to
  * UTF-8 -> libcsv, fed one physical line at a time so that the line where
- * each record starts is known exactly (extracts.md, "row errors"). The
+ * each record starts is known exactly (docs/formats.md, "row errors"). The
  * bytes are read and hashed by a thread of their own (byte_source), a few
  * chunks ahead of the parsing. */
 #include <csv.h>
@@ -154,7 +154,7 @@ static rb_status parse_piece(reader *r, const char *data, size_t len)
 }
 
 /* Feeds decoded UTF-8 to the parser, one physical line at a time. A line
- * ends with \n or \r\n (extracts.md); libcsv also ends a record at a lone
+ * ends with \n or \r\n (docs/formats.md); libcsv also ends a record at a lone
  * \r, which would put every record of a CR-only file on line 1, so a \r
  * outside quotes that is not followed by \n refuses the file. */
 static rb_status feed(reader *r, const char *data, size_t len)

@@ -1,4 +1,4 @@
-/* The columns of the three extracts (extracts.md), the check of each field,
+/* The columns of the three extracts (docs/formats.md), the check of each field,
  * the header matching and the reviewers' sentences for rejected rows. */
 #include <stdio.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 #define RB_EXTRACT_MAX_COLUMNS 12 /* spec columns of the widest extract, with room */
 #define RB_EXTRACT_MAX_STORED 16  /* stored values of the widest extract, with room */
 
-/* How a column's field is checked and stored (extracts.md, per column). */
+/* How a column's field is checked and stored (docs/formats.md, per column). */
 typedef enum rb_column_kind {
     RB_COL_USCC,           /* GB 32100-2015 code, stored upper-cased */
     RB_COL_TEXT,           /* any text, stored trimmed */
@@ -43,7 +43,7 @@ typedef struct rb_column {
 typedef struct rb_extract {
     const char *file;           /* "registration.csv" */
     const char *table;          /* snapshot table */
-    const rb_column *columns;   /* in the order of extracts.md */
+    const rb_column *columns;   /* in the order of docs/formats.md */
     size_t n_columns;
     size_t n_key;               /* the first n_key columns form the key */
     size_t n_stored;            /* values stored per row, line not counted */

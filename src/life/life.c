@@ -222,7 +222,7 @@ rb_status rb_batch_approve(sqlite3 *db, const rb_life_steps *steps, const char *
                          b.batch_id);
             goto out;
         }
-        /* Not before the public notice has run its course (lifecycle.md),
+        /* Not before the public notice has run its course (docs/report.md),
          * by the real date of the approval. */
         rb_notice_dates dates;
         if ((st = rb_notice_dates_get(db, b.batch_id, &dates, err)) != RB_OK)

@@ -625,7 +625,7 @@ static rb_status publish(batch_run *run, rb_error *err)
     r->unchanged = !opts->dry_run && opts->n_usccs == 0 && r->firms > 0 && r->decisions_recorded == 0 &&
                    r->payments == 0;
     if (r->firms == 0 || (r->unchanged && opts->skip_unchanged)) {
-        /* Nothing to decide: no batch at all (outputs.md: "a run that
+        /* Nothing to decide: no batch at all (docs/formats.md: "a run that
          * decides anything publishes one batch"); nor when no firm's
          * decision changed and the caller (the nightly job) wants none
          * then: that batch would repeat the last one. */
@@ -653,7 +653,7 @@ static rb_status publish(batch_run *run, rb_error *err)
         }
         return RB_OK;
     }
-    /* The notice end and due date of a batch that pays (lifecycle.md). */
+    /* The notice end and due date of a batch that pays (docs/report.md). */
     if (r->payments > 0) {
         const rb_workdays *cal = opts->calendar ? opts->calendar : run->calendar;
         r->dates.recorded = true;

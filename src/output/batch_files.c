@@ -1,6 +1,6 @@
 /* Writers of the batch files: one row per firm into decisions.csv, payout.csv
  * and exceptions.csv as the firms are decided, then the rejected input rows,
- * summary.txt and SHA256SUMS. Column orders are those of outputs.md. */
+ * summary.txt and SHA256SUMS. Column orders are those of docs/formats.md. */
 #include <errno.h>
 #include <time.h>
 #include <stdlib.h>
@@ -119,7 +119,7 @@ void rb_decision_row_of(const rb_firm_input *firm, const rb_decision *decision, 
     row->layoff_den = m->layoff_den;
     row->rate_pct = m->rate_pct;
     row->amount = m->amount;
-    /* The verdict the decision followed (rules.md, "Review verdicts"). */
+    /* The verdict the decision followed (docs/rules.md, "Review verdicts"). */
     if (decision->verdict == RB_VERDICT_APPLIES) {
         row->verdict_id = decision->verdict_id;
         rb_decision_review_text(firm->verdict.accept, firm->verdict.at, firm->verdict.by, row->review,

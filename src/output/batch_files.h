@@ -1,4 +1,4 @@
-/* The files of a batch folder (outputs.md): payout.csv, exceptions.csv,
+/* The files of a batch folder (docs/formats.md): payout.csv, exceptions.csv,
  * decisions.csv, summary.txt and SHA256SUMS, written row by row while the
  * firms are decided. Internal to the output stage. */
 #ifndef REBATE_OUTPUT_BATCH_FILES_H

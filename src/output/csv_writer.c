@@ -1,4 +1,4 @@
-/* The CSV writer of the batch files (outputs.md): a UTF-8 BOM so that Excel
+/* The CSV writer of the batch files (docs/formats.md): a UTF-8 BOM so that Excel
  * on a Chinese Windows reads the file as UTF-8, CRLF line ends, RFC 4180
  * quoting, and the formula guard on text cells. Written by hand rather than
  * with libcsv's csv_fwrite, which quotes every field: quoting only where
@@ -64,7 +64,7 @@ static void put_field(rb_csv_writer *w, const char *text, bool guard)
     put(w, "\"", 1);
 }
 
-/* outputs.md: a text cell starting with =, +, -, @, a tab or a carriage
+/* docs/formats.md: a text cell starting with =, +, -, @, a tab or a carriage
  * return would be run by a spreadsheet as a formula (CSV injection). */
 static bool needs_formula_guard(const char *text)
 {

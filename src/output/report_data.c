@@ -117,7 +117,7 @@ static bool load_regions(rb_report *report)
 {
     if (report->regions_text != NULL)
         return true;
-    const char *text = rb_region_files_count > 0 ? rb_region_files[0].text : "";
+    const char *text = rb_region_names_text();
     report->regions_text = strdup(text);
     if (report->regions_text == NULL)
         return false;

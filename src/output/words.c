@@ -1,6 +1,6 @@
 /* Amounts in capital Chinese numerals (人民币大写) for the payout file, the
  * summary and `rebate words`: the PBoC voucher rules with the choices of
- * outputs.md, in integer arithmetic only.
+ * docs/formats.md, in integer arithmetic only.
  *
  * The amount is read as one stream of digits, yuan then 角 then 分, from the
  * most significant down:

@@ -1,4 +1,4 @@
-/* The decision of rules.md ("Decision"): the predicates of the reason table
+/* The decision of docs/rules.md ("Decision"): the predicates of the reason table
  * (reasons.c) give the set of applicable reasons, and the levels turn it
  * into one outcome. A pure function of the firm's input and the
  * parameters. */
@@ -37,7 +37,7 @@ static rb_reason_set reasons_at(rb_reason_set set, rb_reason_level level)
     return at;
 }
 
-/* rules.md, "Review verdicts": the latest verdict applies to a level-5
+/* docs/rules.md, "Review verdicts": the latest verdict applies to a level-5
  * REVIEW only while the decision has no reason outside the covered set and
  * the same amount to the fen; an accept then pays (level 6), a reject is
  * REJECT with REVIEW_REJECTED added. Levels 1 to 4 never reach here. */

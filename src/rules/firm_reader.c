@@ -1,4 +1,4 @@
-/* rb_firm_reader: the population of rules.md and each firm's input, read from
+/* rb_firm_reader: the population of docs/rules.md and each firm's input, read from
  * the snapshot and the ledger.
  *
  * For the whole population it is one merge of six cursors, each reading one
@@ -62,7 +62,7 @@ const rb_reader_query rb_reader_queries[RB_Q_COUNT] = {
                        "SELECT " PAY_COLS " FROM payments WHERE policy_year = :year ORDER BY uscc",
                        "SELECT " PAY_COLS " FROM payments WHERE uscc = :uscc AND policy_year = :year"},
     /* The review verdicts of the year, a firm's in the order given: the
-     * last one read is the one in force (rules.md, "Review verdicts"). */
+     * last one read is the one in force (docs/rules.md, "Review verdicts"). */
     [RB_Q_VERDICTS] = {"review verdicts",
                        "SELECT " VERDICT_COLS " FROM review_verdicts INDEXED BY review_verdicts_by_firm"
                        " WHERE policy_year = :year ORDER BY uscc, verdict_id",
@@ -451,7 +451,7 @@ static int compare_codes(const void *a, const void *b)
     return memcmp(a, b, RB_USCC_LEN + 1);
 }
 
-/* True when the code is in the population (rules.md): in a loaded or a
+/* True when the code is in the population (docs/rules.md): in a loaded or a
  * rejected row of insured_units.csv or contributions.csv. */
 static rb_status in_population(sqlite3 *db, const char *uscc, bool *out, rb_error *err)
 {

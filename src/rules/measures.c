@@ -1,4 +1,4 @@
-/* The measures of rules.md ("Measures"), each defined in exactly one function
+/* The measures of docs/rules.md ("Measures"), each defined in exactly one function
  * here, in integer arithmetic (money in fen, fractions kept as num/den and
  * compared by 128-bit cross-multiplication). rb_decide (decide.c) calls
  * rb_measures_compute and nothing else computes a measure. */
@@ -27,7 +27,7 @@ static rb_fen part_counted(rb_fen due, rb_fen paid)
 }
 
 /* A full month: both parts paid in full (paid >= due) and total due > 0.
- * Both dues are >= 0 (extracts.md), so "total > 0" is "either > 0", which
+ * Both dues are >= 0 (docs/formats.md), so "total > 0" is "either > 0", which
  * cannot overflow. */
 static bool is_full_month(const rb_month *m)
 {
@@ -168,7 +168,7 @@ static int64_t measure_claimants(const rb_firm_input *firm, int32_t data_year)
  * claimants: claimants / (Σ insured_count / rows of A) = claimants × rows /
  * Σ insured_count, whatever the headcount basis; 0 when no claimants; over
  * every cap when the average is 0 and there are claimants.
- * With no row in A the rate is 0 (rules.md). */
+ * With no row in A the rate is 0 (docs/rules.md). */
 static void measure_layoff_rate(const rb_params *params, const rb_firm_input *firm, rb_measures *m)
 {
     m->layoff_num = 0;

@@ -1,4 +1,4 @@
-/* The one table of reasons (rules.md, "Decision"): for every reason code its
+/* The one table of reasons (docs/rules.md, "Decision"): for every reason code its
  * level, its Chinese label, the predicate that says when it applies, the
  * detail sentence clerks read in exceptions.csv and the fact explain prints
  * beside the verdict. Each reason's three functions stand together above
@@ -553,7 +553,7 @@ static bool transfer_returned_fact(const rb_rule_input *in, rb_strbuf *out)
 }
 
 /* REVIEW_REJECTED is no condition of the data: rb_decide adds it when a
- * person's reject verdict applies (rules.md, "Review verdicts"). */
+ * person's reject verdict applies (docs/rules.md, "Review verdicts"). */
 static bool review_rejected_applies(const rb_rule_input *in)
 {
     (void)in;

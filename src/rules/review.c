@@ -1,5 +1,5 @@
 /* rb_review_record: a person's verdict on a REVIEW firm, checked against the
- * decision the firm has now (rules.md, "Review verdicts") and recorded with
+ * decision the firm has now (docs/rules.md, "Review verdicts") and recorded with
  * its event in one transaction. */
 #include <stdio.h>
 #include <string.h>

@@ -30,7 +30,7 @@ static inline int rb_frac_cmp(int64_t an, int64_t ad, int64_t bn, int64_t bd)
     return l < r ? -1 : l > r ? 1 : 0;
 }
 
-/* The level of rules.md's "Decision" at which a reason takes effect. */
+/* The level of docs/rules.md's "Decision" at which a reason takes effect. */
 typedef enum rb_reason_level {
     RB_LEVEL_SKIP_PAID = 1,   /* SKIP ALREADY_PAID */
     RB_LEVEL_SKIP_SCOPE = 2,  /* SKIP OVER_SCOPE */
@@ -41,7 +41,7 @@ typedef enum rb_reason_level {
 
 rb_reason_level rb_reason_level_of(rb_reason reason);
 
-/* Numbers of rules.md that both a rule and its sentences use. A bank
+/* Numbers of docs/rules.md that both a rule and its sentences use. A bank
  * account is RB_ACCOUNT_MIN_DIGITS to RB_ACCOUNT_MAX_DIGITS digits once
  * spaces and '-' are removed; labour dispatch (劳务派遣服务) is industry
  * code 7263, or L7263 with the section letter. */
@@ -74,7 +74,7 @@ typedef struct rb_reason_row {
 
 extern const rb_reason_row rb_reason_table[RB_R_COUNT];
 
-/* measures.c: every measure of rules.md for one firm (rb_decide's first
+/* measures.c: every measure of docs/rules.md for one firm (rb_decide's first
  * step), and the per-row definitions explain prints beside each month. */
 void rb_measures_compute(const rb_params *params, const rb_firm_input *firm, rb_measures *m);
 bool rb_month_is_full(const rb_month *month);

@@ -1,5 +1,5 @@
 /* Trimming, UTF-8 validation and name folding. Names are compared after
- * folding so that `某某（鞍山）有限公司` equals `某某(鞍山)有限公司` (rules.md). */
+ * folding so that `某某（鞍山）有限公司` equals `某某(鞍山)有限公司` (docs/rules.md). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -63,7 +63,7 @@ static rb_status parse_folded(const char *text, char out[RB_USCC_LEN + 1], rb_er
 
 /* A code pasted from a document may carry spaces (ASCII, U+3000, U+00A0)
  * or full-width letters and digits: both are folded away first, as names
- * are (rules.md), so that the clerk's paste finds the firm. */
+ * are (docs/rules.md), so that the clerk's paste finds the firm. */
 rb_status rb_uscc_parse(const char *text, char out[RB_USCC_LEN + 1], rb_error *err)
 {
     size_t len = strlen(text);

@@ -2,7 +2,7 @@
  * periods, USCC, trimming, UTF-8 validation, name folding, message quoting
  * and the uscc prefix. Every input goes through all of them, and each
  * answer is compared with a small reference written here from the spec
- * (extracts.md) in another way than the library does it, so a wrong answer
+ * (docs/formats.md) in another way than the library does it, so a wrong answer
  * is found, not only a crash. The first 8 and 16 bytes also drive the money
  * and percent formatting round trips. */
 #include <stdbool.h>
@@ -32,7 +32,7 @@ static bool is_digit(uint8_t c)
 
 /* ---------------------------------------------------------------- money */
 
-/* extracts.md: ASCII digits, optionally '.' and one or two digits; at most
+/* docs/formats.md: ASCII digits, optionally '.' and one or two digits; at most
  * 2^63-1 fen. Value computed in 128 bits, saturated. */
 static rb_money_result money_reference(const uint8_t *s, size_t n, int64_t *fen)
 {

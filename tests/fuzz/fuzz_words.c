@@ -2,7 +2,7 @@
  * amount in fen, bit 0 of the 9th (when given) asks for the 人民币 prefix.
  * Checked: a negative amount is refused with ""; any other gives UTF-8 text
  * that starts with 人民币 exactly when asked, uses only the characters of
- * outputs.md, never doubles or ends a run with 零, ends in 整, 角 or 分, and
+ * docs/formats.md, never doubles or ends a run with 零, ends in 整, 角 or 分, and
  * reads back, with a reader written here, to the same number of fen. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -118,7 +118,7 @@ static void check(int64_t fen, bool prefix)
             fail("zero is not 零元整", fen, prefix, buf);
         return;
     }
-    /* Only the characters of outputs.md; 零 never twice in a row, never
+    /* Only the characters of docs/formats.md; 零 never twice in a row, never
      * first, never before a unit or at the end. */
     static const char allowed[] = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整";
     for (size_t i = 0; i < n; i += 3) {
@@ -126,7 +126,7 @@ static void check(int64_t fen, bool prefix)
         for (size_t k = 0; k + 3 <= strlen(allowed); k += 3)
             found = found || memcmp(s + i, allowed + k, 3) == 0;
         if (!found)
-            fail("a character outside outputs.md", fen, prefix, buf);
+            fail("a character outside docs/formats.md", fen, prefix, buf);
         if (is(s + i, "零")) {
             if (i == 0 || i + 3 >= n || digit_of(s + i + 3) <= 0)
                 fail("a 零 not between two non-zero digits", fen, prefix, buf);

@@ -647,7 +647,7 @@ START_TEST(hostile_dates_that_do_not_exist)
 }
 END_TEST
 
-/* A period years ahead is loaded: extracts.md does not forbid it, and the
+/* A period years ahead is loaded: docs/formats.md does not forbid it, and the
  * rules only count the months of the years they evaluate. */
 START_TEST(hostile_period_in_the_future)
 {

@@ -1,6 +1,6 @@
 /* Tests of the bank file writer (src/output/bank_file.c): the pain.001 it
  * writes validates against the ISO 20022 schema (tests/fixtures/bank/, no
- * network), carries each value in the element outputs.md names, keeps its
+ * network), carries each value in the element docs/formats.md names, keeps its
  * control totals at both levels, refuses values the schema cannot carry, and
  * reads back to the totals it was written with. */
 #include <stdio.h>

@@ -116,7 +116,7 @@ static char *db_text(const char *sql)
     return v;
 }
 
-/* lifecycle.md's example: as of 2020-09-28 with 5 days of notice, the notice
+/* docs/report.md's example: as of 2020-09-28 with 5 days of notice, the notice
  * ends 2020-10-12 and the payment is due 2020-10-19, in the ledger, in
  * summary.txt and on both pages. */
 START_TEST(notice_and_due_dates_across_national_day)
@@ -390,6 +390,10 @@ START_TEST(approve_waits_for_the_notice_and_overdue_in_status)
                   err);
     free(out);
     free(err);
+    /* status says from when finance may approve it. */
+    ck_assert_int_eq(ts_run_rebate(&out, NULL, "status", "--db", db_path, (char *)NULL), 0);
+    ck_assert_msg(strstr(out, "公示中，2100年1月4日起可审批") != NULL, "%s", out);
+    free(out);
     drop_db();
 
     make_db();

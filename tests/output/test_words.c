@@ -1,4 +1,4 @@
-/* Tests of rb_amount_in_words: the examples of outputs.md and the task, the
+/* Tests of rb_amount_in_words: the examples of docs/formats.md and the task, the
  * zero rules at the 万, 亿 and 元 places, 万亿 and past 10^16 yuan, the largest
  * int64 amount, every row of the collected vectors, and the variants that
  * are our form (the PBoC-optional 零 always written). */
@@ -223,7 +223,7 @@ static int count_ling(const char *s)
  * legal renderings ("other renderings: A | B") or the renderings in the main
  * conventions (元, no 角整, no 零 below one yuan, X万Y亿: "main-convention
  * rendering(s): A | B"); among those, ours is the one with the most 零, since
- * outputs.md writes every optional 零. Returns false for rows with neither
+ * docs/formats.md writes every optional 零. Returns false for rows with neither
  * (negatives, 亿亿, beyond int64): those are checked by hand elsewhere. */
 static bool variant_expected(const char *text, const char *note, char *out, size_t out_size)
 {

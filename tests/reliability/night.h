@@ -302,7 +302,7 @@ NIGHT_HELPER void csv_table_row(int terminator, void *table)
     t->n_cells = t->cap_cells = 0;
 }
 
-/* Reads a CSV file as outputs.md writes it (a BOM, then RFC 4180); false
+/* Reads a CSV file as docs/formats.md writes it (a BOM, then RFC 4180); false
  * when it cannot be read or parsed. */
 NIGHT_HELPER bool csv_table_read(const char *path, csv_table *t)
 {

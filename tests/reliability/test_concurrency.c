@@ -53,7 +53,7 @@ static int run_year(char **err)
     return run_capturing(err, "run", "--db", n.db, "--year", "2022", "--out", n.outbox, (char *)NULL);
 }
 
-/* One plain sentence on one line, naming the lock (outputs.md). */
+/* One plain sentence on one line, naming the lock (docs/formats.md). */
 static void assert_lock_sentence(const char *err)
 {
     ck_assert_ptr_nonnull(err);
@@ -244,7 +244,7 @@ START_TEST(lock_left_by_a_killed_night_does_not_block_the_next)
     ck_assert_int_eq(night_wait(night_spawn(NULL, NULL, "nightly", "--config", n.config, (char *)NULL)), 0);
     night_check(&n, true, true, "after the stale locks", NULL);
     /* Each night ran; the two after the first changed nothing, so they
-     * published no batch (a quiet night, cli.md). */
+     * published no batch (a quiet night, docs/operations.md). */
     ck_assert_int_eq(night_int(n.db, "SELECT count(*) FROM batches"), 1);
     ck_assert_int_eq(night_int(n.db, "SELECT count(*) FROM runs WHERE command = 'nightly' AND exit_status = 0"), 3);
 }

@@ -1,5 +1,5 @@
 /* Tests of rb_params_load against the seed of sql/002_policy.sql: every
- * year's row as rules.md's table gives it (written out by hand here), a
+ * year's row as docs/rules.md's table gives it (written out by hand here), a
  * year without a row, a changed row being read (no number lives in code). */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@ static sqlite3 *open_fresh(const char **dir)
     return db;
 }
 
-/* rules.md, "Parameters" (hand copy). */
+/* docs/rules.md, "Parameters" (hand copy). */
 static const struct {
     int year, smm, large, target, cap;
     rb_full_months_rule months_rule;

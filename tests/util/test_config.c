@@ -1,4 +1,4 @@
-/* Tests of the nightly config file: cli.md's example (inline comments
+/* Tests of the nightly config file: docs/operations.md's example (inline comments
  * included), every setting's values, and one test per kind of mistake,
  * each checked for status 78 and the exact sentence naming file, line and
  * key. */

@@ -45,7 +45,7 @@ START_TEST(matches_public_vectors_2020_2021)
 }
 END_TEST
 
-/* lifecycle.md's example: 2020-09-28 + 5 crosses the National Day week and
+/* docs/report.md's example: 2020-09-28 + 5 crosses the National Day week and
  * its make-up Saturday 10-10 (and Sunday 09-27 before it). */
 START_TEST(national_day_week)
 {
