@@ -12,7 +12,7 @@
 
 static const char import_description[] =
     "Reads DIR/registration.csv, DIR/insured_units.csv and DIR/contributions.csv\n"
-    "and replaces the snapshot in the SQLite database DB (created when missing)\n"
+    "and replaces the snapshot in the SQLite database DB (made by rebate init)\n"
     "in one transaction: a file that is refused leaves the previous snapshot whole.\n"
     "A row that breaks a rule is not loaded but kept in the table row_errors;\n"
     "every file's rows are accounted for on standard output.\n"
@@ -91,7 +91,7 @@ int cmd_import(int argc, char **argv)
                                   .operand = "DIR", .min_operands = 1, .max_operands = 1,
                                   .missing_operand = "the folder DIR holding the extracts is required",
                                   .extra_operand = "one folder only; '%s' is one too many",
-                                  .db_help = "the database (created when missing)"};
+                                  .db_help = "the database (made by rebate init)"};
     rb_session s;
     int status = rb_session_start(&s, &line, argc, argv);
     if (status >= 0)

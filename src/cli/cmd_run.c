@@ -65,7 +65,7 @@ int cmd_run(int argc, char **argv)
          "the folder batches are published in\n(default with --config: its outbox)", NULL},
         {"as-of", "DATE", RB_OPT_STRING, &as_of_text, false, "the date the run counts as (default: today)", NULL},
         {"notice-days", "N", RB_OPT_STRING, &notice_text, false,
-         "working days of public notice after the as-of date before\nthe batch may be approved (default 0: the as-of date)",
+         "working days of public notice after the as-of date before\nthe batch may be approved (default 0: the as-of date;\nwith --config: its notice_days)",
          NULL},
         {"uscc", "CODE", RB_OPT_CALL, &list, false,
          "evaluate only this firm (repeatable): the rerun after a\ndata correction; it gets a batch of its own",
@@ -78,7 +78,7 @@ int cmd_run(int argc, char **argv)
         .name = "run",
         .synopsis = "--db DB --year Y --out OUT [--as-of YYYY-MM-DD] [--notice-days N] [--uscc CODE]... [--dry-run]"
                     " [--by NAME]",
-        .description = run_description, .options = options, .db_help = "the database (made by 'rebate import')"};
+        .description = run_description, .options = options, .db_help = "the database (made by 'rebate init')"};
     rb_session s;
     int32_t year = 0, as_of = rb_date_today();
     char *out_abs = NULL;
@@ -103,6 +103,9 @@ int cmd_run(int argc, char **argv)
                                 RB_CONFIG_MAX_NOTICE_DAYS);
     else if ((out_abs = rb_absolute_path(out_dir)) == NULL)
         status = rb_usage_error("run", "--out '%s' cannot be made absolute (the working folder is unknown)", out_dir);
+    /* With --config, its notice_days, unless --notice-days was given. */
+    if (status == 0 && notice_text == NULL && s.config_path != NULL)
+        notice_days = s.config.notice_days;
     if (status != 0) {
         rb_session_end(&s, RB_OK, NULL);
         goto done;

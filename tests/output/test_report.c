@@ -417,6 +417,39 @@ START_TEST(approve_waits_for_the_notice_and_overdue_in_status)
 }
 END_TEST
 
+/* run --config takes the config's notice_days (5 by default) unless
+ * --notice-days is given: an option given wins over the file. */
+START_TEST(run_with_config_takes_its_notice_days)
+{
+    make_db();
+    const char *config = write_approve_config();
+    char *err = NULL;
+    int rc = ts_run_rebate(NULL, &err, "run", "--config", config, "--as-of", "2020-09-28", "--by", "tester",
+                           (char *)NULL);
+    ck_assert_msg(rc == 0, "run exited %d: %s", rc, err);
+    free(err);
+    sqlite3 *db = ts_open_db(db_path);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM batches WHERE batch_id = '2022-20200928-001'"
+                                      " AND notice_end = '2020-10-12' AND due_date = '2020-10-19'"),
+                     1);
+    sqlite3_close(db);
+    drop_db();
+
+    make_db();
+    config = write_approve_config();
+    rc = ts_run_rebate(NULL, &err, "run", "--config", config, "--as-of", "2020-09-28", "--by", "tester",
+                       "--notice-days", "0", (char *)NULL);
+    ck_assert_msg(rc == 0, "run exited %d: %s", rc, err);
+    free(err);
+    db = ts_open_db(db_path);
+    ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM batches WHERE batch_id = '2022-20200928-001'"
+                                      " AND notice_end = '2020-09-28'"),
+                     1);
+    sqlite3_close(db);
+    drop_db();
+}
+END_TEST
+
 /* The nightly log names every batch overdue, each night until approved. */
 START_TEST(nightly_logs_overdue_batches)
 {
@@ -457,6 +490,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, changes_since_previous_batch);
     tcase_add_test(tc, district_from_uscc_without_registration);
     tcase_add_test(tc, approve_waits_for_the_notice_and_overdue_in_status);
+    tcase_add_test(tc, run_with_config_takes_its_notice_days);
     tcase_add_test(tc, nightly_logs_overdue_batches);
     suite_add_tcase(s, tc);
     return s;
