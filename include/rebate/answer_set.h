@@ -17,7 +17,7 @@
 typedef enum rb_answer_status {
     RB_ANSWER_PAID,     /* ACSC, ACCC, paid, 成功, 已到账, 交易成功 */
     RB_ANSWER_RETURNED, /* RJCT, returned, 失败, 退回, 退票, 交易失败 */
-    RB_ANSWER_PENDING   /* any other ISO code (ACTC, ACCP, ACSP, ACWC, PDNG ...), 处理中: not final */
+    RB_ANSWER_PENDING   /* the ISO codes that are not final (ACTC, ACSP, PDNG ...), 处理中 */
 } rb_answer_status;
 
 typedef struct rb_answer {

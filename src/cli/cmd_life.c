@@ -176,7 +176,12 @@ static rb_status reconcile(rb_session *s, const life_args *a, rb_strbuf *detail)
     if (st != RB_OK)
         return st;
     bool written =
-        r.paid + r.returned == 0
+        r.paid + r.returned + r.paid_again + r.returned_again == 0
+            ? rb_strbuf_addf(detail,
+                             "batch %s: answer read as %s; no final status in it, nothing recorded (%lld pending, "
+                             "%lld payments still open)",
+                             a->batch_id, r.format, (long long)r.pending, (long long)r.open)
+        : r.paid + r.returned == 0
             ? rb_strbuf_addf(detail,
                              "batch %s: answer read as %s; every final status in it was recorded already: nothing "
                              "changed (%lld pending, %lld payments still open)",

@@ -85,7 +85,7 @@ static void log_calendar(const rb_workdays *cal, int32_t today, const char *fold
         log_step("calendar", NULL,
                  "warning: no holiday calendar for %d: its dates are counted Monday to Friday and marked "
                  "provisional (暂按周末计算); add %d.txt to %s once the State Council publishes its notice "
-                 "(docs/report.md)",
+                 "(man 5 rebate.ini, key holidays)",
                  year, year, folder);
 }
 

@@ -71,8 +71,8 @@ static rb_status on_header(csv_answer *c, int64_t line, const rb_csv_field *fiel
     }
     if (c->col[COL_REFERENCE] < 0 || c->col[COL_STATUS] < 0) {
         rb_answer_set_problem(c->set, line,
-                              "the header must name the reference (reference, 支付编号 or 业务编号) and the status "
-                              "(status, 状态 or 处理结果); it has neither or only one");
+                              "the header must name the reference (reference, 支付编号, 业务编号 or EndToEndId) and "
+                              "the status (status, 状态, 处理结果 or 交易状态); it has neither or only one");
         c->unusable = true;
     }
     return RB_OK;
@@ -85,6 +85,17 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
     if (!c->have_header)
         return on_header(c, line, fields, count);
     if (c->unusable)
+        return RB_OK;
+    /* A row of empty cells (",,", as a spreadsheet leaves below the data)
+     * says nothing, like a blank line. */
+    bool empty = true;
+    for (size_t i = 0; i < count && empty; i++) {
+        const char *text = fields[i].text;
+        size_t len = fields[i].len;
+        rb_text_trim(&text, &len);
+        empty = len == 0;
+    }
+    if (empty)
         return RB_OK;
     if (count != c->n_header) {
         rb_answer_set_problem(c->set, line, "%zu fields where the header has %zu", count, c->n_header);
@@ -144,7 +155,7 @@ rb_status rb_bank_answer_csv(const char *path, rb_answer_set *set, rb_error *err
     rb_error inner = {0};
     rb_status st = rb_csv_read(path, slash ? slash + 1 : path, RB_ENCODING_AUTO, on_record, &c, &info, &inner);
     if (st != RB_OK)
-        return rb_fail(err, st, "bank answer %s; nothing was recorded", inner.message);
+        return rb_fail(err, st, "the bank's answer: %s; nothing was recorded", inner.message);
     snprintf(set->format, sizeof set->format, "CSV (%s)", info.encoding);
     if (!c.have_header)
         rb_answer_set_problem(set, 0, "the file is empty: it needs a header such as reference,status,reason");

@@ -98,7 +98,7 @@ bool rb_answer_status_parse(const char *text, rb_answer_status *out)
     } words[] = {
         {"ACSC", RB_ANSWER_PAID},      {"ACCC", RB_ANSWER_PAID},      {"paid", RB_ANSWER_PAID},
         {"成功", RB_ANSWER_PAID},      {"已到账", RB_ANSWER_PAID},    {"交易成功", RB_ANSWER_PAID},
-        {"RJCT", RB_ANSWER_RETURNED},  {"returned", RB_ANSWER_RETURNED}, {"失败", RB_ANSWER_RETURNED},
+        {"RJCT", RB_ANSWER_RETURNED},  {"CANC", RB_ANSWER_RETURNED},  {"returned", RB_ANSWER_RETURNED}, {"失败", RB_ANSWER_RETURNED},
         {"退回", RB_ANSWER_RETURNED},  {"退票", RB_ANSWER_RETURNED},  {"交易失败", RB_ANSWER_RETURNED},
         {"pending", RB_ANSWER_PENDING}, {"处理中", RB_ANSWER_PENDING},
     };
@@ -107,10 +107,15 @@ bool rb_answer_status_parse(const char *text, rb_answer_status *out)
             *out = words[i].status;
             return true;
         }
-    /* Any other ISO 20022 status code (four capital letters) is not final. */
-    if (strlen(text) == 4 && strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 4) {
-        *out = RB_ANSWER_PENDING;
-        return true;
-    }
+    /* The other codes of ISO 20022's transaction status list are not final:
+     * received, accepted at some step, pending, blocked, partly accepted.
+     * Any other text (FAIL, DONE ...) is no answer and refuses the file. */
+    static const char *const not_final[] = {"ACCP", "ACFC", "ACIS", "ACPD", "ACSP", "ACTC", "ACWC",
+                                            "ACWP", "BLCK", "PART", "PATC", "PDNG", "PRES", "RCVD"};
+    for (size_t i = 0; i < sizeof not_final / sizeof not_final[0]; i++)
+        if (strcasecmp(text, not_final[i]) == 0) {
+            *out = RB_ANSWER_PENDING;
+            return true;
+        }
     return false;
 }

@@ -258,6 +258,14 @@ START_TEST(pending_codes_leave_the_payment_approved)
     ck_assert_int_eq(db_int("SELECT count(*) FROM payments WHERE state = 'approved'"), 2);
     ck_assert_int_eq(db_int("SELECT count(*) FROM payments WHERE state = 'paid'"), 1);
     ck_assert_int_eq(db_int("SELECT count(*) FROM batches WHERE state = 'approved'"), 1);
+    /* An answer of pending statuses only says so, records nothing. */
+    char only[256];
+    snprintf(only, sizeof only, "reference,status\n%s,PDNG\n", ref(2, 1));
+    ts_write_file(work, "only_pending.csv", only, (size_t)-1);
+    ck_assert_msg(reconcile(BATCH1, "only_pending.csv") == 0, "%s", err_text);
+    ck_assert_msg(strstr(out_text, "no final status in it, nothing recorded (1 pending, 2 payments still open)") !=
+                      NULL,
+                  "%s", out_text);
     /* A final status after a pending one. */
     char a[128];
     snprintf(a, sizeof a, "%s ACSC -", ref(0, 1));
@@ -333,6 +341,16 @@ START_TEST(an_answer_with_problems_is_refused_whole_naming_each)
     ts_write_file(work, "rjct.csv", text, (size_t)-1);
     ck_assert_int_eq(reconcile(BATCH1, "rjct.csv"), 65);
     ck_assert_msg(strstr(err_text, "is recorded as paid (from 'paid.csv' line 2)") != NULL, "%s", err_text);
+    /* A status rebate does not know is no "not yet": refused, not pending. */
+    snprintf(text, sizeof text, "reference,status\n%s,FAIL\n", ref(1, 1));
+    ts_write_file(work, "fail.csv", text, (size_t)-1);
+    ck_assert_int_eq(reconcile(BATCH1, "fail.csv"), 65);
+    ck_assert_msg(strstr(err_text, "status 'FAIL' is none of") != NULL, "%s", err_text);
+    /* Rows of empty cells, as a spreadsheet leaves them, are no lines. */
+    snprintf(text, sizeof text, "reference,status,reason\r\n%s,RJCT,AC01 账号错误\r\n,,\r\n , ,\r\n", ref(1, 1));
+    ts_write_file(work, "trailing.csv", text, (size_t)-1);
+    ck_assert_msg(reconcile(BATCH1, "trailing.csv") == 0, "%s", err_text);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM payments WHERE state = 'returned'"), 1);
     /* A cell a spreadsheet would run. */
     snprintf(text, sizeof text, "reference,status,reason\n%s,RJCT,=HYPERLINK(\"http://x\")\n", ref(1, 1));
     ts_write_file(work, "formula.csv", text, (size_t)-1);
@@ -353,7 +371,7 @@ START_TEST(an_answer_with_problems_is_refused_whole_naming_each)
     ts_write_file(work, "huge.csv", huge, (size_t)-1);
     free(huge);
     ck_assert_int_eq(reconcile(BATCH1, "huge.csv"), 65);
-    ck_assert_int_eq(db_int("SELECT count(*) FROM bank_answers"), 1);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM bank_answers"), 2); /* paid.csv and trailing.csv */
 }
 END_TEST
 
