@@ -239,6 +239,14 @@ rb_status rb_params_file_read(const char *path, rb_params_row *row, rb_error *er
     return st;
 }
 
+/* True when text may be cut before byte at: between two characters, and
+ * with no space or tab on either side. */
+static bool clean_cut(const char *text, size_t at)
+{
+    unsigned char next = (unsigned char)text[at], prev = (unsigned char)text[at - 1];
+    return (next & 0xC0) != 0x80 && next != ' ' && next != '\t' && prev != ' ' && prev != '\t';
+}
+
 void rb_params_file_write(const rb_params_row *r, FILE *out)
 {
     char review[RB_MONEY_BUFSZ];
@@ -264,14 +272,21 @@ void rb_params_file_write(const rb_params_row *r, FILE *out)
             r->layoff_method, r->scope_max_headcount, r->small_unit_max_headcount, r->min_full_months,
             r->large_firm_min_headcount, rb_money_format(r->review_amount_fen, review), r->headcount_basis);
     /* Lines of at most about 150 bytes, cut between characters (UTF-8
-     * continuation bytes are 10xxxxxx), the rest indented. */
+     * continuation bytes are 10xxxxxx), the rest indented. The reader trims
+     * every line, so a cut never has a space or tab beside it, or the file
+     * shown would not add back the same text. */
     const char *p = r->legal_reference;
     size_t left = strlen(p);
     bool first = true;
     while (left > 0) {
         size_t n = left < 150 ? left : 150;
-        while (n < left && ((unsigned char)p[n] & 0xC0) == 0x80)
-            n--;
+        size_t cut = n;
+        while (cut > 1 && cut < left && !clean_cut(p, cut))
+            cut--;
+        if (cut < left && !clean_cut(p, cut)) /* nothing but blanks: the longest cut between characters */
+            for (cut = n; cut < left && ((unsigned char)p[cut] & 0xC0) == 0x80;)
+                cut++;
+        n = cut;
         fprintf(out, "%s%.*s\n", first ? "" : "    ", (int)n, p);
         p += n;
         left -= n;

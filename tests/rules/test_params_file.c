@@ -193,6 +193,44 @@ START_TEST(show_prints_a_file_that_add_takes_back)
 }
 END_TEST
 
+/* A long legal_reference is shown on several lines, never cut beside a
+ * space (the reader trims every line): whatever the space's place, the file
+ * shown reads back to the same text. */
+START_TEST(a_long_reference_shown_reads_back_whole)
+{
+    char *out = NULL;
+    ck_assert_int_eq(ts_run_rebate(&out, NULL, "params", "--db", db_path, "show", "2023", (char *)NULL), 0);
+    ts_write_file(work, "base.ini", out, (size_t)-1);
+    free(out);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/base.ini", work);
+    rb_params_row row;
+    rb_error err = {0};
+    ck_assert_msg(rb_params_file_read(path, &row, &err) == RB_OK, "%s", err.message);
+    for (size_t space = 140; space <= 160; space++) {
+        /* ASCII, then Chinese (3 bytes a character) after a run of spaces. */
+        size_t len = 0;
+        for (; len < 300; len++)
+            row.legal_reference[len] = len == space ? ' ' : (char)('a' + len % 26);
+        memcpy(row.legal_reference + len, "  第三条 ", 12);
+        len += 12;
+        for (int i = 0; i < 40; i++, len += 3)
+            memcpy(row.legal_reference + len, "条", 3);
+        row.legal_reference[len] = '\0';
+        char shown[4300];
+        snprintf(shown, sizeof shown, "%s/shown.ini", work);
+        FILE *f = fopen(shown, "w");
+        ck_assert_ptr_nonnull(f);
+        rb_params_file_write(&row, f);
+        ck_assert_int_eq(fclose(f), 0);
+        rb_params_row back;
+        ck_assert_msg(rb_params_file_read(shown, &back, &err) == RB_OK, "space at %zu: %s", space, err.message);
+        ck_assert_msg(strcmp(back.legal_reference, row.legal_reference) == 0, "space at %zu:\n%s\n%s", space,
+                      row.legal_reference, back.legal_reference);
+    }
+}
+END_TEST
+
 START_TEST(add_refuses_an_existing_year_replaces_an_unused_row_and_never_a_used_one)
 {
     char *err = NULL, *out = NULL;
@@ -328,6 +366,7 @@ static Suite *params_file_suite(void)
     tcase_add_test(tc, the_shipped_example_is_a_complete_row_for_2026);
     tcase_add_test(tc, a_row_is_checked_whole_and_each_mistake_is_named_by_file_line_and_key);
     tcase_add_test(tc, show_prints_a_file_that_add_takes_back);
+    tcase_add_test(tc, a_long_reference_shown_reads_back_whole);
     tcase_add_test(tc, add_refuses_an_existing_year_replaces_an_unused_row_and_never_a_used_one);
     tcase_add_test(tc, policy_year_auto_without_a_row_is_78_before_the_import_and_params_add_fixes_it);
     suite_add_tcase(s, tc);
