@@ -28,18 +28,21 @@
 
 static const char status_description[] =
     "Shows where things stand, in Chinese with the state codes beside:\n"
-    "  without options   the latest batches: state, payments, who ran,\n"
-    "                    approved or voided them\n"
+    "  without options   what waits for whom (to approve, from when; to\n"
+    "                    reconcile; overdue), oldest first, then the latest\n"
+    "                    batches: state, payments, who ran, approved or\n"
+    "                    voided them\n"
     "  --batch ID        one batch: its state, who ran, approved or voided it\n"
     "                    and when, its payments counted by state, the total,\n"
     "                    and the transfers the bank returned\n"
     "  --decisions FILE  with --batch: rebuild the batch's decisions.csv from the\n"
     "                    ledger into FILE ('-': standard output) and check it\n"
     "                    against the SHA-256 recorded with the batch\n"
-    "  --uscc CODE       one firm's payments for every policy year: reference,\n"
-    "                    batch, amount, state and the bank's answer\n"
-    "Bank accounts are shown masked to their last four digits. Nothing is\n"
-    "written.\n"
+    "  --uscc CODE       one firm: its latest decision and review verdicts for\n"
+    "                    every policy year, its payments (reference, batch,\n"
+    "                    amount, state, the bank's answer) and their events\n"
+    "Bank accounts are shown masked to their last four digits. The database\n"
+    "is only read; nothing is written but the FILE of --decisions.\n"
     "\n";
 
 static const char status_footer[] =
