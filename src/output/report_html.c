@@ -567,18 +567,28 @@ static rb_status section_changes(FILE *f, const rb_batch_summary *s, rb_error *e
                 (int)s->params->policy_year, (long long)s->result->payments);
         return RB_OK;
     }
+    /* The ledger records a firm's decision only when it changed (and every
+     * PAY, and a GONE row for a firm that left: docs/batch.md), so this
+     * batch's rows are the firms to compare, each with its latest row in an
+     * earlier batch of all firms: a scan of the year's rows, not a join of
+     * two whole batches. A firm that left is not listed. */
     if (sqlite3_prepare_v2(
             s->db,
-            "SELECT c.uscc, coalesce(r.name, ''), p.outcome, p.reasons, c.outcome, c.reasons, c.amount_fen"
-            " FROM decisions c LEFT JOIN decisions p ON p.batch_id = ?2 AND p.uscc = c.uscc"
+            "SELECT c.uscc, coalesce(r.name, c.name, ''), p.outcome, p.reasons, c.outcome, c.reasons, c.amount_fen"
+            " FROM decisions c"
+            " LEFT JOIN decisions p ON p.policy_year = c.policy_year AND p.uscc = c.uscc AND p.batch_no = ("
+            "   SELECT max(q.batch_no) FROM decisions q JOIN batches qb ON qb.batch_id = q.batch_id"
+            "   WHERE q.policy_year = c.policy_year AND q.uscc = c.uscc AND q.batch_no < c.batch_no"
+            "   AND qb.scope = 'all')"
             " LEFT JOIN registration r ON r.uscc = c.uscc"
-            " WHERE c.batch_id = ?1 AND (p.uscc IS NULL OR p.outcome != c.outcome OR p.reasons != c.reasons)"
+            " WHERE c.policy_year = ?1 AND c.batch_id = ?2 AND c.outcome != 'GONE'"
+            " AND (p.uscc IS NULL OR p.outcome = 'GONE' OR p.outcome != c.outcome OR p.reasons != c.reasons)"
             " AND NOT (p.outcome = 'PAY' AND c.outcome = 'SKIP' AND c.reasons = 'ALREADY_PAID')"
             " ORDER BY c.outcome, c.uscc",
             -1, &q, NULL) != SQLITE_OK)
         return rb_db_fail(s->db, "comparing with the previous batch", err);
-    sqlite3_bind_text(q, 1, s->batch_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 1, s->params->policy_year);
+    sqlite3_bind_text(q, 2, s->batch_id, -1, SQLITE_STATIC);
     /* transitions[previous][current]: previous 0-3 an outcome, 4 absent. */
     int64_t transitions[5][4] = {{0}};
     int64_t changed = 0, new_pay = 0;
@@ -592,6 +602,8 @@ static rb_status section_changes(FILE *f, const rb_batch_summary *s, rb_error *e
     }
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *pout = (const char *)sqlite3_column_text(q, 2);
+        if (pout != NULL && strcmp(pout, "GONE") == 0)
+            pout = NULL; /* it had left the population: as new */
         const char *cout = (const char *)sqlite3_column_text(q, 4);
         int pi = 4, ci = 3;
         for (int i = 0; i <= RB_OUTCOME_SKIP; i++) {
