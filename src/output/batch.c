@@ -39,7 +39,6 @@
 #include "rebate/words.h"
 #include "rebate/workdays.h"
 #include "output/batch_files.h"
-#include "output/workbook.h"
 
 #define STAGING_PREFIX ".staging-"
 #define RUN_CACHE_KIB "65536"
@@ -615,7 +614,8 @@ static rb_status publish(batch_run *run, rb_error *err)
     }
     if ((st = rb_fs_mkdir(run->staging, err)) != RB_OK)
         goto fail;
-    if ((st = rb_batch_files_open(&run->files, run->staging, run->batch_id, run->params, err)) != RB_OK)
+    if ((st = rb_batch_files_open(&run->files, run->staging, run->batch_id, run->params, opts->as_of,
+                                   opts->dry_run, err)) != RB_OK)
         goto fail;
     run->files_open = true;
     rb_crash_point("files-open");
@@ -683,14 +683,6 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
         goto fail;
     run->files_open = false;
-    /* The workbooks, from the CSV files just closed, checked against the
-     * same totals (docs/batch.md, "The workbooks"). */
-    rb_workbook_batch books = {.dir = run->staging, .batch_id = run->batch_id, .policy_year = run->params->policy_year,
-                               .as_of = opts->as_of, .dry_run = opts->dry_run, .payments = r->payments,
-                               .total = r->total,
-                               .review_firms = r->by_outcome[RB_OUTCOME_REVIEW], .rejected_rows = r->row_errors};
-    if ((st = rb_workbooks_write(&books, err)) != RB_OK)
-        goto fail;
     rb_crash_point("files-written");
     if ((st = check_and_sum(run, payout_sha, decisions_sha, err)) != RB_OK)
         goto fail;

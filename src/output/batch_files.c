@@ -1,8 +1,10 @@
 /* Writers of the batch files: one row per firm into decisions.csv, payout.csv
  * and exceptions.csv as the firms are decided, then the rejected input rows,
  * summary.txt and SHA256SUMS. Column orders are those of docs/formats.md. */
+#define _GNU_SOURCE /* fopencookie: payout.csv's bytes go to the file and to payout.xlsx's thread */
 #include <errno.h>
 #include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 
 #include "output/batch_files.h"
 #include "output/report.h"
+#include "output/workbook.h"
 #include "rebate/workdays.h"
 #include "rebate/date.h"
 #include "rebate/db.h"
@@ -40,10 +43,75 @@ static rb_status open_csv(rb_batch_files *files, const char *name, char **path_o
     return rb_csv_begin(w, *file, path, header, n, err);
 }
 
+/* The stream payout.csv is written through: each block goes to the file
+ * and to the pipe of payout.xlsx's thread (which reads to the end whatever
+ * happens, so a write here never waits for ever). */
+static ssize_t tee_write(void *cookie, const char *buf, size_t size)
+{
+    rb_batch_files *files = cookie;
+    if (fwrite(buf, 1, size, files->payout_real) != size)
+        return -1;
+    for (size_t done = 0; done < size;) {
+        ssize_t n = write(files->payout_pipe, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return (ssize_t)size;
+}
+
+static int tee_close(void *cookie)
+{
+    (void)cookie; /* the file and the pipe are closed by their owner */
+    return 0;
+}
+
+/* payout.csv through the tee, with payout.xlsx's thread started. */
+static rb_status open_payout(rb_batch_files *files, int32_t as_of, bool dry_run, rb_error *err)
+{
+    files->payout_path = rb_path_joined(files->dir, "payout.csv");
+    if (files->payout_path == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
+    rb_status st = rb_fs_create(files->dir, "payout.csv", &files->payout_real, err);
+    if (st != RB_OK)
+        return st;
+    rb_workbook_batch book = {.dir = files->dir, .batch_id = files->batch_id,
+                              .policy_year = files->params->policy_year, .as_of = as_of, .dry_run = dry_run};
+    if ((st = rb_payout_book_start(&book, &files->payout_book, &files->payout_pipe, err)) != RB_OK)
+        return st;
+    cookie_io_functions_t io = {.read = NULL, .write = tee_write, .seek = NULL, .close = tee_close};
+    if ((files->payout_file = fopencookie(files, "w", io)) == NULL ||
+        setvbuf(files->payout_file, NULL, _IOFBF, CSV_BUFFER) != 0)
+        return rb_fail(err, RB_E_INTERNAL, "cannot set up writing '%s'", files->payout_path);
+    return rb_csv_begin(&files->payout, files->payout_file, files->payout_path, payout_header,
+                        COUNT(payout_header), err);
+}
+
+/* Closes payout.csv (synced) and the pipe; the thread is told the
+ * ledger's count and total unless the file failed. */
+static rb_status close_payout(rb_batch_files *files, int64_t payments, rb_fen total, rb_error *err)
+{
+    bool flushed = fclose(files->payout_file) == 0;
+    files->payout_file = NULL;
+    close(files->payout_pipe);
+    files->payout_pipe = -1;
+    FILE *real = files->payout_real;
+    files->payout_real = NULL;
+    rb_status st = rb_fs_close_synced(real, files->payout_path, err);
+    if (st == RB_OK && !flushed)
+        st = rb_fail(err, RB_E_CANTWRITE, "cannot write '%s': %s", files->payout_path, strerror(errno));
+    if (st == RB_OK)
+        rb_payout_book_expect(files->payout_book, payments, total);
+    return st;
+}
+
 rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char *batch_id,
-                              const rb_params *params, rb_error *err)
+                              const rb_params *params, int32_t as_of, bool dry_run, rb_error *err)
 {
     memset(files, 0, sizeof *files);
+    files->payout_pipe = -1;
     snprintf(files->batch_id, sizeof files->batch_id, "%s", batch_id); /* both 128 bytes */
     files->params = params;
     rb_status st;
@@ -55,8 +123,7 @@ rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char
         rb_batch_files_abandon(files);
         return st;
     }
-    if ((st = open_csv(files, "payout.csv", &files->payout_path, &files->payout_file, &files->payout, payout_header,
-                       COUNT(payout_header), err)) != RB_OK ||
+    if ((st = open_payout(files, as_of, dry_run, err)) != RB_OK ||
         (st = open_csv(files, "exceptions.csv", &files->exceptions_path, &files->exceptions_file, &files->exceptions,
                        exceptions_header, COUNT(exceptions_header), err)) != RB_OK ||
         (st = open_csv(files, "decisions.csv", &files->decisions_path, &files->decisions_file, &files->decisions,
@@ -78,7 +145,19 @@ static void free_paths(rb_batch_files *files)
 
 void rb_batch_files_abandon(rb_batch_files *files)
 {
-    FILE **all[] = {&files->payout_file, &files->exceptions_file, &files->decisions_file};
+    /* payout.xlsx's thread first: it ends once its pipe is closed. */
+    if (files->payout_file != NULL)
+        fclose(files->payout_file);
+    files->payout_file = NULL;
+    if (files->payout_pipe >= 0)
+        close(files->payout_pipe);
+    files->payout_pipe = -1;
+    if (files->payout_book != NULL) {
+        rb_error ignored = {0};
+        rb_payout_book_join(files->payout_book, &ignored);
+        files->payout_book = NULL;
+    }
+    FILE **all[] = {&files->payout_real, &files->exceptions_file, &files->decisions_file};
     for (size_t i = 0; i < COUNT(all); i++) {
         if (*all[i] != NULL)
             fclose(*all[i]);
@@ -390,8 +469,9 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
         rb_batch_files_abandon(files);
         return st;
     }
-    FILE **all[] = {&files->payout_file, &files->exceptions_file, &files->decisions_file};
-    const char *paths[] = {files->payout_path, files->exceptions_path, files->decisions_path};
+    st = close_payout(files, summary->result->payments, summary->result->total, err);
+    FILE **all[] = {&files->exceptions_file, &files->decisions_file};
+    const char *paths[] = {files->exceptions_path, files->decisions_path};
     for (size_t i = 0; i < COUNT(all); i++) {
         FILE *f = *all[i];
         *all[i] = NULL;
@@ -413,6 +493,22 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
         st = rb_report_write_html(files->report, files->dir, summary, now, err);
     if (st == RB_OK)
         st = rb_notice_write(files->report, files->dir, summary, err);
+    /* The workbooks, from the same rows, checked against the same totals
+     * (docs/batch.md, "The workbooks"): exceptions.xlsx here while
+     * payout.xlsx's thread finishes its own. */
+    if (st == RB_OK) {
+        const rb_run_result *r = summary->result;
+        rb_workbook_batch books = {.dir = files->dir, .batch_id = files->batch_id,
+                                   .policy_year = files->params->policy_year, .as_of = summary->as_of,
+                                   .dry_run = summary->dry_run, .payments = r->payments, .total = r->total,
+                                   .review_firms = r->by_outcome[RB_OUTCOME_REVIEW], .rejected_rows = *row_errors};
+        st = rb_exceptions_book_write(&books, err);
+    }
+    if (st == RB_OK) {
+        rb_payout_book *book = files->payout_book;
+        files->payout_book = NULL;
+        st = rb_payout_book_join(book, err);
+    }
     if (st == RB_OK)
         rb_batch_files_abandon(files); /* everything is closed: frees the paths and the report */
     return st;

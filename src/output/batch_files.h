@@ -19,7 +19,10 @@ typedef struct rb_batch_files {
     char *dir;                   /* the staging folder (heap, as are the paths) */
     char batch_id[128];
     const rb_params *params;
-    FILE *payout_file, *exceptions_file, *decisions_file;
+    FILE *payout_file, *exceptions_file, *decisions_file; /* payout_file: the tee into payout_real */
+    FILE *payout_real;           /* payout.csv itself */
+    int payout_pipe;             /* the write end of payout.xlsx's pipe, or -1 */
+    struct rb_payout_book *payout_book; /* payout.xlsx being written on its thread */
     char *payout_path, *exceptions_path, *decisions_path;
     rb_csv_writer payout, exceptions, decisions;
     int64_t payout_seq;          /* last seq written to payout.csv */
@@ -45,7 +48,7 @@ typedef struct rb_batch_summary {
 } rb_batch_summary;
 
 rb_status rb_batch_files_open(rb_batch_files *files, const char *dir, const char *batch_id,
-                              const rb_params *params, rb_error *err);
+                              const rb_params *params, int32_t as_of, bool dry_run, rb_error *err);
 
 /* Writes the firm's row of decisions.csv (row: the decision as
  * rb_decision_row_of makes it) and, by outcome, of payout.csv (reference
@@ -65,7 +68,8 @@ void rb_decisions_csv_add(rb_csv_writer *w, const rb_decision_row *row, rb_headc
 
 /* Appends the rejected input rows to exceptions.csv (their count in
  * *row_errors), closes and fsyncs the three CSV files and writes
- * summary.txt, report.html, notice.csv and notice.html. */
+ * summary.txt, report.html, notice.csv, notice.html, exceptions.xlsx and
+ * (its thread having followed payout.csv all along) payout.xlsx. */
 rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
                                 rb_error *err);
 

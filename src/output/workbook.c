@@ -7,10 +7,13 @@
  * into the file only when it is closed, are set after the rows. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,21 +81,14 @@ static void pass_row(int c, void *arg)
     rb_strbuf_reset(&p->row.text);
 }
 
-/* Calls handle for every data row of dir/name. RB_E_CANTWRITE when the file
- * does not read back; a handler that returns false stops the reading with
- * RB_E_INTERNAL unless it recorded its own failure (*handler_failed). */
-static rb_status read_csv(const char *dir, const char *name, row_handler handle, void *ctx, bool *stopped,
-                          rb_error *err)
+/* Calls handle for every data row read from f (what: its name in
+ * messages); *stopped when the handler said stop. RB_E_CANTWRITE when the
+ * bytes do not read back as CSV. With drain, whatever follows a stop or an
+ * error is still read to the end, so that the writer of a pipe never waits
+ * for a reader that gave up. */
+static rb_status read_stream(FILE *f, const char *what, row_handler handle, void *ctx, bool *stopped, bool drain,
+                             rb_error *err)
 {
-    rb_strbuf path = RB_STRBUF_INIT;
-    if (!rb_strbuf_addf(&path, "%s/%s", dir, name))
-        return rb_fail(err, RB_E_INTERNAL, "out of memory reading back '%s'", name);
-    FILE *f = fopen(path.buf, "rb");
-    if (f == NULL) {
-        rb_status st = rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path.buf, strerror(errno));
-        rb_strbuf_release(&path);
-        return st;
-    }
     struct csv_parser parser;
     csv_pass p = {.handle = handle, .ctx = ctx};
     rb_strbuf_init(&p.row.text);
@@ -107,8 +103,9 @@ static rb_status read_csv(const char *dir, const char *name, row_handler handle,
         first = false;
         parse_ok = csv_parse(&parser, s, got, pass_field, pass_row, &p) == got;
     }
+    while (drain && !ferror(f) && fread(buf, 1, sizeof buf, f) > 0)
+        ;
     bool read_error = ferror(f) != 0;
-    fclose(f);
     if (parse_ok && !p.failed)
         parse_ok = csv_fini(&parser, pass_field, pass_row, &p) == 0;
     csv_free(&parser);
@@ -116,7 +113,22 @@ static rb_status read_csv(const char *dir, const char *name, row_handler handle,
     rb_status st = RB_OK;
     *stopped = p.failed;
     if (read_error || !parse_ok)
-        st = rb_fail(err, RB_E_CANTWRITE, "'%s' does not read back as written", path.buf);
+        st = rb_fail(err, RB_E_CANTWRITE, "'%s' does not read back as written", what);
+    return st;
+}
+
+/* read_stream over the file dir/name. */
+static rb_status read_csv(const char *dir, const char *name, row_handler handle, void *ctx, bool *stopped,
+                          rb_error *err)
+{
+    rb_strbuf path = RB_STRBUF_INIT;
+    if (!rb_strbuf_addf(&path, "%s/%s", dir, name))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory reading back '%s'", name);
+    FILE *f = fopen(path.buf, "rb");
+    rb_status st = f == NULL ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path.buf, strerror(errno))
+                             : read_stream(f, path.buf, handle, ctx, stopped, false, err);
+    if (f != NULL)
+        fclose(f);
     rb_strbuf_release(&path);
     return st;
 }
@@ -276,14 +288,23 @@ static void sheet_add(sheet *s, lxw_workbook *wb, const char *name, const column
 /* The title, batch and header rows. The filter covers the header and the
  * data_rows under it; it is set before any row is written (in
  * constant-memory mode libxlsxwriter refuses it later). */
+/* The filter on the header over data_rows rows (it goes into the file when
+ * it is closed, so it may be set after the rows). */
+static void sheet_autofilter(sheet *s, size_t data_rows)
+{
+    if (s->ws != NULL)
+        note(s, worksheet_autofilter(s->ws, FIRST_DATA_ROW - 1, 0, (lxw_row_t)(FIRST_DATA_ROW - 1 + data_rows),
+                                     (lxw_col_t)(s->ncols - 1)));
+}
+
 static void sheet_begin(sheet *s, const formats *fm, const char *title, const char *info, size_t data_rows)
 {
     if (s->ws == NULL)
         return;
     size_t ncols = s->ncols;
     const column *cols = s->cols;
-    note(s, worksheet_autofilter(s->ws, FIRST_DATA_ROW - 1, 0, (lxw_row_t)(FIRST_DATA_ROW - 1 + data_rows),
-                                 (lxw_col_t)(ncols - 1)));
+    if (data_rows != SIZE_MAX) /* SIZE_MAX: not known yet, set later */
+        sheet_autofilter(s, data_rows);
     worksheet_freeze_panes(s->ws, FIRST_DATA_ROW, 0);
     note(s, worksheet_repeat_rows(s->ws, 0, FIRST_DATA_ROW - 1));
     /* The title and batch lines are centred across the table's width
@@ -543,69 +564,233 @@ static bool payout_row(void *ctx, const csv_row *row)
     return s->error == LXW_NO_ERROR;
 }
 
-static rb_status write_payout(const rb_workbook_batch *batch, rb_error *err)
-{
-    char title[256], info[512];
-    snprintf(title, sizeof title, "%s%d年失业保险稳岗返还（免申即享）拨付明细表", batch->dry_run ? PREVIEW_TITLE : "",
-             (int)batch->policy_year);
-    batch_line(batch, info, sizeof info);
+/* payout.xlsx in three steps: opened, its rows added as payout.csv's are
+ * read (from the file, or from the pipe the same bytes go through while the
+ * file is written), then closed with the ledger's count and total. */
+typedef struct payout_book {
+    rb_workbook_batch batch;  /* payments and total: set by payout_close's caller */
+    char title[256];
     workbook_file w;
-    rb_status st = workbook_open(&w, batch, "payout.xlsx", title, err);
-    if (st != RB_OK) {
-        workbook_release(&w);
+    payout_pass p;
+} payout_book;
+
+static rb_status payout_open(payout_book *b, const rb_workbook_batch *batch, rb_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->batch = *batch;
+    char info[512];
+    snprintf(b->title, sizeof b->title, "%s%d年失业保险稳岗返还（免申即享）拨付明细表",
+             batch->dry_run ? PREVIEW_TITLE : "", (int)batch->policy_year);
+    batch_line(batch, info, sizeof info);
+    rb_status st = workbook_open(&b->w, batch, "payout.xlsx", b->title, err);
+    if (st != RB_OK)
         return st;
-    }
-    payout_pass p = {.fm = &w.fm};
-    sheet_add(&p.s, w.wb, "拨付明细", payout_cols, MAX_COLS);
-    sheet_begin(&p.s, &w.fm, title, info, (size_t)batch->payments);
+    b->p.fm = &b->w.fm;
+    sheet_add(&b->p.s, b->w.wb, "拨付明细", payout_cols, MAX_COLS);
+    sheet_begin(&b->p.s, &b->w.fm, b->title, info, SIZE_MAX);
+    return sheet_status(&b->p.s, &b->w, err);
+}
+
+/* The rows, from f (what: its name in messages). */
+static rb_status payout_rows(payout_book *b, FILE *f, const char *what, bool drain, rb_error *err)
+{
     bool stopped = false;
-    if (p.s.error == LXW_NO_ERROR)
-        st = read_csv(batch->dir, "payout.csv", payout_row, &p, &stopped, err);
-    if (st == RB_OK && p.s.error == LXW_NO_ERROR && (stopped || p.bad))
-        st = rb_fail(err, RB_E_INTERNAL, "'%s/payout.csv' does not read back as written", batch->dir);
-    if (st == RB_OK && (st = sheet_status(&p.s, &w, err)) == RB_OK &&
-        (p.rows != batch->payments || p.sum != batch->total))
-        st = rb_fail(err, RB_E_INTERNAL,
-                     "'%s/payout.csv' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen of "
-                     "the ledger; nothing was published",
-                     batch->dir, (long long)p.rows, (long long)p.sum, (long long)batch->payments,
-                     (long long)batch->total);
-    double total = 0;
+    rb_status st = read_stream(f, what, payout_row, &b->p, &stopped, drain, err);
+    if (st == RB_OK && b->p.s.error == LXW_NO_ERROR && (stopped || b->p.bad))
+        st = rb_fail(err, RB_E_INTERNAL, "'%s' does not read back as written", what);
     if (st == RB_OK)
-        st = total_value(batch->total, w.path.buf, &total, err);
-    if (st != RB_OK) {
-        workbook_release(&w);
+        st = sheet_status(&b->p.s, &b->w, err);
+    return st;
+}
+
+/* The rows must be the ledger's (b->batch.payments, b->batch.total); then
+ * the total row, the signature line and the print set-up, and the file is
+ * written and synced. */
+static rb_status payout_close(payout_book *b, rb_error *err)
+{
+    const rb_workbook_batch *batch = &b->batch;
+    payout_pass *p = &b->p;
+    if (p->rows != batch->payments || p->sum != batch->total)
+        return rb_fail(err, RB_E_INTERNAL,
+                       "'%s/payout.csv' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen of "
+                       "the ledger; nothing was published",
+                       batch->dir, (long long)p->rows, (long long)p->sum, (long long)batch->payments,
+                       (long long)batch->total);
+    double total = 0;
+    rb_status st = total_value(batch->total, b->w.path.buf, &total, err);
+    if (st != RB_OK)
         return st;
-    }
     /* The total row: the count, the SUM with the ledger's total stored as
      * its value (what a reader shows without recalculating), the words. */
-    sheet *s = &p.s;
+    sheet *s = &p->s;
     lxw_row_t last = s->row - 1;
+    sheet_autofilter(s, (size_t)p->rows);
     char count[64], formula[64], words[RB_WORDS_BUFSZ], total_text[RB_MONEY_BUFSZ];
-    snprintf(count, sizeof count, "共 %lld 笔", (long long)p.rows);
+    snprintf(count, sizeof count, "共 %lld 笔", (long long)p->rows);
     rb_amount_in_words(batch->total, true, words);
     static const size_t total_wrapped[] = {P_WORDS};
     const char *total_texts[] = {words};
     fit_row(s, total_wrapped, total_texts, 1);
-    put_text(s, P_SEQ, "合计", w.fm.total_text);
-    put_text(s, P_REF, count, w.fm.total_text);
+    put_text(s, P_SEQ, "合计", b->w.fm.total_text);
+    put_text(s, P_REF, count, b->w.fm.total_text);
     for (size_t c = P_USCC; c < P_AMOUNT; c++)
-        note(s, worksheet_write_blank(s->ws, s->row, (lxw_col_t)c, w.fm.total_text));
+        note(s, worksheet_write_blank(s->ws, s->row, (lxw_col_t)c, b->w.fm.total_text));
     grow_money(s, P_AMOUNT, rb_money_format(batch->total, total_text));
-    if (p.rows > 0) {
+    if (p->rows > 0) {
         snprintf(formula, sizeof formula, "=SUM(I%u:I%u)", (unsigned)FIRST_DATA_ROW + 1, (unsigned)last + 1);
-        note(s, worksheet_write_formula_num(s->ws, s->row, P_AMOUNT, formula, w.fm.total_money, total));
+        note(s, worksheet_write_formula_num(s->ws, s->row, P_AMOUNT, formula, b->w.fm.total_money, total));
     } else {
-        note(s, worksheet_write_number(s->ws, s->row, P_AMOUNT, 0, w.fm.total_money));
+        note(s, worksheet_write_number(s->ws, s->row, P_AMOUNT, 0, b->w.fm.total_money));
     }
-    put_text(s, P_WORDS, words, w.fm.total_wrap);
+    put_text(s, P_WORDS, words, b->w.fm.total_wrap);
     s->row++;
-    put_signature(s, &w.fm);
+    put_signature(s, &b->w.fm);
     sheet_finish(s);
-    st = sheet_status(s, &w, err);
+    st = sheet_status(s, &b->w, err);
     if (st == RB_OK)
-        st = workbook_close_synced(&w, err);
-    workbook_release(&w);
+        st = workbook_close_synced(&b->w, err);
+    return st;
+}
+
+static rb_status write_payout(const rb_workbook_batch *batch, rb_error *err)
+{
+    payout_book b;
+    rb_status st = payout_open(&b, batch, err);
+    if (st == RB_OK) {
+        rb_strbuf path = RB_STRBUF_INIT;
+        FILE *f = NULL;
+        if (!rb_strbuf_addf(&path, "%s/payout.csv", batch->dir))
+            st = rb_fail(err, RB_E_INTERNAL, "out of memory reading back payout.csv");
+        else if ((f = fopen(path.buf, "rb")) == NULL)
+            st = rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path.buf, strerror(errno));
+        else
+            st = payout_rows(&b, f, path.buf, false, err);
+        if (f != NULL)
+            fclose(f);
+        rb_strbuf_release(&path);
+    }
+    if (st == RB_OK)
+        st = payout_close(&b, err);
+    workbook_release(&b.w);
+    return st;
+}
+
+/* ---- payout.xlsx on a thread of its own, fed through a pipe ---- */
+
+struct rb_payout_book {
+    payout_book b;
+    pthread_t thread;
+    int read_fd;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    bool rows_done;          /* the thread read the pipe to its end */
+    bool decided;            /* the caller said how to end: expected totals, or abandon */
+    bool keep;               /* ... write the workbook (rb_payout_book_expect) */
+    rb_status status;
+    rb_error error;
+};
+
+static void *payout_book_main(void *arg)
+{
+    rb_payout_book *k = arg;
+    prctl(PR_SET_NAME, "rebate-xlsx", 0, 0, 0); /* its name in top and perf */
+    rb_error err = {0};
+    FILE *f = fdopen(k->read_fd, "rb");
+    rb_status st;
+    if (f == NULL) {
+        st = rb_fail(&err, RB_E_INTERNAL, "cannot read the rows of payout.xlsx: %s", strerror(errno));
+        char buf[4096]; /* still read the pipe to its end: its writer must never wait */
+        while (read(k->read_fd, buf, sizeof buf) > 0)
+            ;
+        close(k->read_fd);
+    } else {
+        st = payout_rows(&k->b, f, "payout.csv", true, &err);
+        fclose(f);
+    }
+    pthread_mutex_lock(&k->mu);
+    k->rows_done = true;
+    while (!k->decided)
+        pthread_cond_wait(&k->changed, &k->mu);
+    bool keep = k->keep;
+    pthread_mutex_unlock(&k->mu);
+    if (st == RB_OK && keep)
+        st = payout_close(&k->b, &err);
+    workbook_release(&k->b.w);
+    k->status = st;
+    k->error = err;
+    return NULL;
+}
+
+rb_status rb_payout_book_start(const rb_workbook_batch *batch, rb_payout_book **out, int *rows_fd, rb_error *err)
+{
+    *out = NULL;
+    *rows_fd = -1;
+    rb_payout_book *k = rb_calloc(1, sizeof *k);
+    if (k == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory starting payout.xlsx");
+    rb_status st = payout_open(&k->b, batch, err);
+    int fds[2] = {-1, -1};
+    if (st == RB_OK && (pipe(fds) != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 ||
+                        fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0))
+        st = rb_fail(err, RB_E_INTERNAL, "cannot start payout.xlsx: %s", strerror(errno));
+    if (st == RB_OK) {
+        k->read_fd = fds[0];
+        pthread_mutex_init(&k->mu, NULL);
+        pthread_cond_init(&k->changed, NULL);
+        if (pthread_create(&k->thread, NULL, payout_book_main, k) != 0) {
+            pthread_cond_destroy(&k->changed);
+            pthread_mutex_destroy(&k->mu);
+            st = rb_fail(err, RB_E_INTERNAL, "cannot start the thread writing payout.xlsx");
+        }
+    }
+    if (st != RB_OK) {
+        if (fds[0] >= 0)
+            close(fds[0]);
+        if (fds[1] >= 0)
+            close(fds[1]);
+        workbook_release(&k->b.w);
+        free(k);
+        return st;
+    }
+    *out = k;
+    *rows_fd = fds[1];
+    return RB_OK;
+}
+
+static void decide(rb_payout_book *k, bool keep, int64_t payments, rb_fen total)
+{
+    pthread_mutex_lock(&k->mu);
+    k->b.batch.payments = payments;
+    k->b.batch.total = total;
+    k->keep = keep;
+    k->decided = true;
+    pthread_cond_broadcast(&k->changed);
+    pthread_mutex_unlock(&k->mu);
+}
+
+void rb_payout_book_expect(rb_payout_book *k, int64_t payments, rb_fen total)
+{
+    decide(k, true, payments, total);
+}
+
+rb_status rb_payout_book_join(rb_payout_book *k, rb_error *err)
+{
+    if (k == NULL)
+        return RB_OK;
+    pthread_mutex_lock(&k->mu);
+    bool decided = k->decided;
+    pthread_mutex_unlock(&k->mu);
+    if (!decided) /* never told the totals: the workbook is abandoned */
+        decide(k, false, 0, 0);
+    pthread_join(k->thread, NULL);
+    pthread_cond_destroy(&k->changed);
+    pthread_mutex_destroy(&k->mu);
+    rb_status st = k->status;
+    if (st != RB_OK)
+        rb_fail(err, st, "%s", k->error.message);
+    else if (!decided)
+        st = rb_fail(err, RB_E_INTERNAL, "payout.xlsx was abandoned");
+    free(k);
     return st;
 }
 
@@ -891,4 +1076,9 @@ rb_status rb_workbooks_write(const rb_workbook_batch *batch, rb_error *err)
     if (st == RB_OK)
         st = write_exceptions(batch, err);
     return st;
+}
+
+rb_status rb_exceptions_book_write(const rb_workbook_batch *batch, rb_error *err)
+{
+    return write_exceptions(batch, err);
 }

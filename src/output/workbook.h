@@ -31,6 +31,23 @@ typedef struct rb_workbook_batch {
  * read or written. */
 rb_status rb_workbooks_write(const rb_workbook_batch *batch, rb_error *err);
 
+/* exceptions.xlsx alone, from dir/exceptions.csv. */
+rb_status rb_exceptions_book_write(const rb_workbook_batch *batch, rb_error *err);
+
+/* payout.xlsx written while payout.csv is: the same bytes go to the file
+ * and, through a pipe, to a thread that turns them into the workbook, so
+ * that the workbook takes the core the deciding leaves free instead of
+ * time after it. Start it with the batch (dir, batch_id, policy_year,
+ * as_of, dry_run); write payout.csv's bytes to *rows_fd and close it; then
+ * rb_payout_book_expect with the ledger's count and total, which the rows
+ * must match; rb_payout_book_join waits for the workbook, written and
+ * synced, and frees the book. Joined without rb_payout_book_expect (a
+ * failing run), the workbook is abandoned; *rows_fd must be closed first. */
+typedef struct rb_payout_book rb_payout_book;
+rb_status rb_payout_book_start(const rb_workbook_batch *batch, rb_payout_book **book, int *rows_fd, rb_error *err);
+void rb_payout_book_expect(rb_payout_book *book, int64_t payments, rb_fen total);
+rb_status rb_payout_book_join(rb_payout_book *book, rb_error *err);
+
 /* The printed width of UTF-8 text in spreadsheet columns: a character of
  * the wide East Asian ranges counts two, others one. */
 size_t rb_display_width(const char *text, size_t len);
