@@ -1,7 +1,8 @@
 /* payout.xlsx and exceptions.xlsx: the workbooks finance prints and signs,
- * written with libxlsxwriter from the CSV files already closed in the
- * staging folder, so that a workbook holds exactly the rows of its CSV file
- * and is published (or not) with it. Layout and print set-up: docs/batch.md,
+ * written with libxlsxwriter from the bytes of their CSV files (payout.csv's
+ * as they are written, through a pipe to a thread of its own;
+ * exceptions.csv once closed), so that a workbook holds exactly the rows of
+ * its CSV file and is published (or not) with it. Layout and print set-up: docs/batch.md,
  * "The workbooks". Rows are written in order in libxlsxwriter's
  * constant-memory mode; column widths, filter and print set-up, which go
  * into the file only when it is closed, are set after the rows. */
