@@ -1,5 +1,6 @@
 /* The parts of `rebate status` about the audit trail and the queues
  * (status_more.h): Chinese for the clerks, with the codes beside. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,15 +17,26 @@ static const char *text(sqlite3_stmt *stmt, int col)
     return t ? (const char *)t : "";
 }
 
+/* A batch's payments change state together (a batch of a million firms
+ * publishes half a million at once): in a batch's view, consecutive payment
+ * events alike but for the payment are one line with their count, the first
+ * and the last; `status --uscc` shows a firm's own. */
+typedef struct event_group {
+    int64_t first_id, last_id, count;
+    char first[64], last[64];
+    char at[40], from[32], to[32], by[160], login[64], why[512];
+} event_group;
+
 typedef struct event_printer {
     int n;
+    bool collapse;           /* the view of a batch */
+    event_group g;           /* the payment events not printed yet (count 0: none) */
 } event_printer;
 
-static rb_status print_event(void *ctx, int64_t event_id, const char *at, const char *kind, const char *subject,
-                             const char *from_state, const char *to_state, const char *by, const char *login,
-                             const char *why)
+static void print_line(event_printer *p, int64_t event_id, const char *at, const char *kind, const char *subject,
+                       const char *from_state, const char *to_state, const char *by, const char *login,
+                       const char *why)
 {
-    event_printer *p = ctx;
     if (p->n++ == 0)
         printf("事件记录 events（只增不改 append-only）：\n");
     printf("  #%lld  %s  %s %s  %s → %s  经办 by %s（登录 login %s）", (long long)event_id, at, kind, subject,
@@ -32,13 +44,76 @@ static rb_status print_event(void *ctx, int64_t event_id, const char *at, const 
     if (why != NULL && why[0] != '\0')
         printf("  说明 why：%s", why);
     printf("\n");
+}
+
+static void flush_group(event_printer *p)
+{
+    event_group *g = &p->g;
+    if (g->count == 1) {
+        print_line(p, g->first_id, g->at, "payment", g->first, g->from[0] ? g->from : NULL, g->to, g->by, g->login,
+                   g->why);
+    } else if (g->count > 1) {
+        if (p->n++ == 0)
+            printf("事件记录 events（只增不改 append-only）：\n");
+        printf("  #%lld-#%lld  %s  payment ×%lld（%s … %s）  %s → %s  经办 by %s（登录 login %s）",
+               (long long)g->first_id, (long long)g->last_id, g->at, (long long)g->count, g->first, g->last,
+               g->from[0] ? g->from : "（新建 new）", g->to, g->by, g->login);
+        if (g->why[0] != '\0')
+            printf("  说明 why：%s", g->why);
+        printf("\n");
+    }
+    g->count = 0;
+}
+
+static bool same_group(const event_group *g, const char *at, const char *from_state, const char *to_state,
+                       const char *by, const char *login, const char *why)
+{
+    return g->count > 0 && strcmp(g->at, at) == 0 && strcmp(g->from, from_state ? from_state : "") == 0 &&
+           strcmp(g->to, to_state) == 0 && strcmp(g->by, by) == 0 && strcmp(g->login, login) == 0 &&
+           strcmp(g->why, why ? why : "") == 0;
+}
+
+static rb_status print_event(void *ctx, int64_t event_id, const char *at, const char *kind, const char *subject,
+                             const char *from_state, const char *to_state, const char *by, const char *login,
+                             const char *why)
+{
+    event_printer *p = ctx;
+    event_group *g = &p->g;
+    /* Texts longer than a group keeps are printed on their own line. */
+    bool groupable = p->collapse && strcmp(kind, "payment") == 0 && strlen(subject) < sizeof g->first &&
+                     strlen(at) < sizeof g->at && strlen(from_state ? from_state : "") < sizeof g->from &&
+                     strlen(to_state) < sizeof g->to && strlen(by) < sizeof g->by && strlen(login) < sizeof g->login &&
+                     strlen(why ? why : "") < sizeof g->why;
+    if (groupable && same_group(g, at, from_state, to_state, by, login, why)) {
+        g->count++;
+        g->last_id = event_id;
+        snprintf(g->last, sizeof g->last, "%s", subject);
+        return RB_OK;
+    }
+    flush_group(p);
+    if (!groupable) {
+        print_line(p, event_id, at, kind, subject, from_state, to_state, by, login, why);
+        return RB_OK;
+    }
+    g->count = 1;
+    g->first_id = g->last_id = event_id;
+    snprintf(g->first, sizeof g->first, "%s", subject);
+    snprintf(g->last, sizeof g->last, "%s", subject);
+    snprintf(g->at, sizeof g->at, "%s", at);
+    snprintf(g->from, sizeof g->from, "%s", from_state ? from_state : "");
+    snprintf(g->to, sizeof g->to, "%s", to_state);
+    snprintf(g->by, sizeof g->by, "%s", by);
+    snprintf(g->login, sizeof g->login, "%s", login);
+    snprintf(g->why, sizeof g->why, "%s", why ? why : "");
     return RB_OK;
 }
 
 rb_status rb_status_events(sqlite3 *db, const char *batch_id, const char *uscc, rb_error *err)
 {
-    event_printer p = {0};
+    event_printer p = {.collapse = batch_id != NULL};
     rb_status st = rb_events_each(db, batch_id, uscc, print_event, &p, err);
+    if (st == RB_OK)
+        flush_group(&p);
     if (st == RB_OK && p.n == 0)
         printf("事件记录 events：无 none\n");
     return st;

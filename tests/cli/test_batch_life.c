@@ -854,7 +854,17 @@ START_TEST(status_of_a_batch_a_firm_and_the_latest)
     assert_contains(out_text, "原因 reason：户名与账号不符, 退回");
     assert_contains(out_text, "****0123");
     ck_assert_ptr_null(strstr(out_text, accounts[1])); /* never the whole account */
+    /* The batch's payments were published and approved together: one line
+     * each time, with the count; the bank's two answers differ, one line
+     * each. */
+    assert_contains(out_text, "payment ×2（" "2022-");
+    ck_assert_msg(strstr(strstr(out_text, "payment ×2（") + 1, "payment ×2（") != NULL, "%s", out_text);
+    ck_assert_msg(strstr(out_text, "-1  （新建 new） → published") == NULL, "%s", out_text);
+    assert_contains(out_text, "approved → paid");
+    assert_contains(out_text, "approved → returned");
     ck_assert_int_eq(rebate("status", "--db", db_path, "--uscc", codes[1], NULL, NULL, NULL, NULL), 0);
+    /* A firm's own events are listed one by one. */
+    assert_contains(out_text, "-1  （新建 new） → published");
     assert_contains(out_text, reference(1, 1));
     assert_contains(out_text, "批次 " BATCH1 "  4320.00 元  被银行退回 returned");
     assert_contains(out_text, "退回原因 reason：户名与账号不符, 退回");
