@@ -27,6 +27,12 @@ int32_t rb_date_today(void);
 /* The current time as ISO 8601 UTC ("2026-11-27T20:18:07Z") in buf (32 bytes). */
 char *rb_now_utc(char buf[32]);
 
+/* The date in China (UTC+8, which keeps no summer time) of an ISO 8601 UTC
+ * time such as rb_now_utc writes, "YYYY-MM-DD" in buf (11 bytes): the day a
+ * clerk in the bureau saw it happen, whatever the server's time zone. A
+ * text that is no such time gives its first 10 bytes. Returns buf. */
+char *rb_china_date_of_utc(const char *iso_utc, char buf[11]);
+
 /* The period `months` months after (before, if negative) yyyymm. */
 int32_t rb_period_add(int32_t yyyymm, int months);
 

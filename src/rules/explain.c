@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/money.h"
 #include "rebate/rules.h"
@@ -440,8 +441,9 @@ static void explain_verdict(struct writer *w, const rb_firm_input *f, const rb_d
         return;
     }
     rb_reasons_format(v->covered, covered, sizeof covered);
-    say(w, "\n  复核结论（第 %lld 号）：%s 于 %.10s %s，覆盖原因 %s、金额 %s 元；说明：%s\n", (long long)v->id,
-        v->by ? v->by : "", v->at ? v->at : "", v->accept ? "复核通过（accept）" : "复核不予返还（reject）", covered,
+    char day[11];
+    say(w, "\n  复核结论（第 %lld 号）：%s 于 %s（北京时间）%s，覆盖原因 %s、金额 %s 元；说明：%s\n", (long long)v->id,
+        v->by ? v->by : "", rb_china_date_of_utc(v->at, day), v->accept ? "复核通过（accept）" : "复核不予返还（reject）", covered,
         money(v->amount, b1), v->note ? v->note : "");
     switch (d->verdict) {
     case RB_VERDICT_APPLIES:

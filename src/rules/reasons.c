@@ -5,6 +5,7 @@
  * the table; a new reason is its functions and one row. */
 #include <string.h>
 
+#include "rebate/date.h"
 #include "rebate/money.h"
 #include "rebate/rules.h"
 #include "rebate/text.h"
@@ -563,14 +564,18 @@ static bool review_rejected_applies(const rb_rule_input *in)
 static bool review_rejected_detail(const rb_rule_input *in, rb_strbuf *out)
 {
     const rb_verdict *v = &in->firm->verdict;
-    return rb_strbuf_addf(out, "%s 于 %.10s 复核不予返还：%s", or_blank(v->by), or_blank(v->at), or_blank(v->note));
+    char day[11];
+    return rb_strbuf_addf(out, "%s 于 %s 复核不予返还：%s", or_blank(v->by),
+                          v->at ? rb_china_date_of_utc(v->at, day) : or_blank(v->at), or_blank(v->note));
 }
 
 static bool review_rejected_fact(const rb_rule_input *in, rb_strbuf *out)
 {
     const rb_verdict *v = &in->firm->verdict;
+    char day[11];
     if (v->id != 0 && !v->accept)
-        return rb_strbuf_addf(out, "%s 于 %.10s 复核不予返还：%s", or_empty(v->by), or_empty(v->at), or_empty(v->note));
+        return rb_strbuf_addf(out, "%s 于 %s 复核不予返还：%s", or_empty(v->by), rb_china_date_of_utc(v->at, day),
+                              or_empty(v->note));
     return rb_strbuf_adds(out, "没有不予返还的复核结论");
 }
 

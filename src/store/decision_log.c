@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/decision_log.h"
 #include "rebate/sha256.h"
@@ -29,7 +30,8 @@ bool rb_decision_row_equal(const rb_decision_row *a, const rb_decision_row *b)
 
 void rb_decision_review_text(bool accept, const char *at, const char *by, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s %.10s %s", accept ? "accepted" : "rejected", at ? at : "", by ? by : "");
+    char day[11];
+    snprintf(buf, size, "%s %s %s", accept ? "accepted" : "rejected", rb_china_date_of_utc(at, day), by ? by : "");
 }
 
 rb_status rb_decision_log_next_batch_no(sqlite3 *db, int64_t *batch_no, rb_error *err)

@@ -95,6 +95,26 @@ int32_t rb_date_today(void)
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
+char *rb_china_date_of_utc(const char *iso_utc, char buf[11])
+{
+    int y, mo, d, h, mi, s;
+    char tail;
+    struct tm tm = {0};
+    if (iso_utc != NULL && sscanf(iso_utc, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) == 7 &&
+        tail == 'Z' && rb_date_valid(y, mo, d) && h >= 0 && h < 24) {
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = d;
+        tm.tm_hour = h + 8; /* timegm normalises an hour past 23 into the next day */
+        time_t t = timegm(&tm);
+        struct tm china;
+        if (t != (time_t)-1 && gmtime_r(&t, &china) != NULL && china.tm_year + 1900 <= 9999)
+            return rb_date_format((china.tm_year + 1900) * 10000 + (china.tm_mon + 1) * 100 + china.tm_mday, buf);
+    }
+    snprintf(buf, 11, "%.10s", iso_utc != NULL ? iso_utc : "");
+    return buf;
+}
+
 char *rb_now_utc(char buf[32])
 {
     time_t now = time(NULL);

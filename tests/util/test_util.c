@@ -165,6 +165,22 @@ START_TEST(dates_real_calendar_only)
 }
 END_TEST
 
+/* A verdict's day is the day in China (UTC+8): after 16:00 UTC it is the
+ * next day there, across a month's and a year's end; anything else is cut
+ * to its first ten bytes. */
+START_TEST(china_date_of_a_utc_time)
+{
+    char day[11];
+    ck_assert_str_eq(rb_china_date_of_utc("2026-12-03T15:59:59Z", day), "2026-12-03");
+    ck_assert_str_eq(rb_china_date_of_utc("2026-12-03T16:00:00Z", day), "2026-12-04");
+    ck_assert_str_eq(rb_china_date_of_utc("2026-12-31T23:30:00Z", day), "2027-01-01");
+    ck_assert_str_eq(rb_china_date_of_utc("2024-02-28T20:00:00Z", day), "2024-02-29");
+    ck_assert_str_eq(rb_china_date_of_utc("2026-12-03", day), "2026-12-03");
+    ck_assert_str_eq(rb_china_date_of_utc("", day), "");
+    ck_assert_str_eq(rb_china_date_of_utc(NULL, day), "");
+}
+END_TEST
+
 START_TEST(periods_month_01_to_12)
 {
     int32_t p = 0;
@@ -255,6 +271,7 @@ static Suite *util_suite(void)
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, uscc_valid_vectors);
+    tcase_add_test(tc, china_date_of_a_utc_time);
     tcase_add_test(tc, uscc_invalid_vectors);
     tcase_add_test(tc, uscc_lower_case_is_upper_cased);
     tcase_add_test(tc, uscc_check_char_31_is_zero);
