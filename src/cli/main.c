@@ -17,14 +17,14 @@ static const struct command commands[] = {
     {"explain", cmd_explain, "explain one firm's decision, measure by measure"},
     {"nightly", cmd_nightly, "the job cron runs: import, run, publish, archive"},
     {"words", cmd_words, "write an amount in capital Chinese numerals"},
+    {"review", cmd_review, "record a person's verdict on a REVIEW firm"},
     {"approve", cmd_approve, "finance's sign-off of a batch; writes the bank file"},
     {"void", cmd_void, "refuse a batch before sign-off"},
     {"reconcile", cmd_reconcile, "read the bank's answer for a batch"},
-    {"status", cmd_status, "where a batch or a firm's payment stands"},
+    {"status", cmd_status, "what waits for whom; where a batch or a firm stands"},
     {"init", cmd_init, "create the database: schema, parameters, the ledger's identity"},
     {"migrate", cmd_migrate, "bring a database made by an older version up to date"},
     {"params", cmd_params, "list, show or add the policy parameters of a year"},
-    {"review", cmd_review, "record a person's verdict on a REVIEW firm"},
 };
 
 static void usage(FILE *out)
