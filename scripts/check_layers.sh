@@ -18,7 +18,7 @@ cd "${1:-$(dirname "$0")/..}"
 find src include -name '*.[ch]' | sort | xargs grep -Hn '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' /dev/null |
 awk '
 BEGIN {
-    split("error.h strbuf.h money.h date.h uscc.h text.h sha256.h config.h fsutil.h crash.h alloc.h varint.h workdays.h data_files.h", h, " ")
+    split("error.h strbuf.h money.h date.h uscc.h text.h sha256.h config.h fsutil.h crash.h alloc.h varint.h workdays.h data_files.h ini_lines.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "util"
     split("db.h snapshot.h ledger.h lock.h sql_files.h batches.h months.h events.h params_store.h payments.h answer_set.h notice_dates.h decision_log.h", h, " ")
     for (i in h) owner["rebate/" h[i]] = "store"

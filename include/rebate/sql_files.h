@@ -1,4 +1,4 @@
-/* The SQL files of sql/, compiled into the library by cmake/embed_sql.cmake. */
+/* The SQL files of sql/, compiled into the library by cmake/embed_data.cmake. */
 #ifndef REBATE_SQL_FILES_H
 #define REBATE_SQL_FILES_H
 

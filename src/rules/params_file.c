@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rebate/ini_lines.h"
 #include "rebate/money.h"
 #include "rebate/params_file.h"
 
@@ -67,42 +68,12 @@ static const key KEYS[] = {
 
 typedef struct parse_state {
     const char *path;
-    FILE *file;
+    rb_ini_lines in; /* the file, line by line */
     rb_params_row *row;
-    int line;
-    bool line_indented;
-    bool stop;
-    int read_errno;
     int seen_line[N_KEYS];
     int last_key;
     rb_error error; /* the first mistake */
 } parse_state;
-
-static char *read_line(char *str, int num, void *stream)
-{
-    parse_state *ps = stream;
-    if (ps->stop)
-        return NULL;
-    errno = 0;
-    char *got = fgets(str, num, ps->file);
-    if (got == NULL) {
-        if (ferror(ps->file))
-            ps->read_errno = errno ? errno : EIO;
-        return NULL;
-    }
-    ps->line++;
-    size_t len = strlen(got);
-    if ((len == 0 || got[len - 1] != '\n') && !feof(ps->file)) {
-        rb_fail(&ps->error, RB_E_DATA,
-                "parameter file '%s' line %d: longer than %d bytes (continue a long legal_reference on indented "
-                "lines)",
-                ps->path, ps->line, num - 2);
-        ps->stop = true;
-        return NULL;
-    }
-    ps->line_indented = got[0] == ' ' || got[0] == '\t';
-    return got;
-}
 
 static int key_error(parse_state *ps, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int key_error(parse_state *ps, const char *name, const char *fmt, ...)
@@ -112,8 +83,8 @@ static int key_error(parse_state *ps, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    rb_fail(&ps->error, RB_E_DATA, "parameter file '%s' line %d, key '%s': %s", ps->path, ps->line, name, detail);
-    ps->stop = true;
+    rb_fail(&ps->error, RB_E_DATA, "parameter file '%s' line %d, key '%s': %s", ps->path, ps->in.line, name, detail);
+    ps->in.stop = true;
     return 0;
 }
 
@@ -181,7 +152,7 @@ static int apply(parse_state *ps, const key *k, const char *value)
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     parse_state *ps = user;
-    if (ps->stop)
+    if (ps->in.stop)
         return 0;
     int index = -1;
     for (size_t i = 0; i < N_KEYS; i++)
@@ -189,8 +160,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
             index = (int)i;
     int previous = ps->last_key;
     ps->last_key = index;
-    bool continued = ps->line_indented && index >= 0 && index == previous && ps->seen_line[index] != 0 &&
-                     ps->seen_line[index] != ps->line;
+    bool continued = ps->in.line_indented && index >= 0 && index == previous && ps->seen_line[index] != 0 &&
+                     ps->seen_line[index] != ps->in.line;
     if (continued && KEYS[index].kind != KEY_TEXT)
         return key_error(ps, name, "an indented line continues its value; only legal_reference may go on");
     if (strcmp(section, SECTION) != 0)
@@ -202,7 +173,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (!continued && ps->seen_line[index] != 0)
         return key_error(ps, name, "given twice (first on line %d)", ps->seen_line[index]);
     if (!continued)
-        ps->seen_line[index] = ps->line;
+        ps->seen_line[index] = ps->in.line;
     return apply(ps, &KEYS[index], value);
 }
 
@@ -210,19 +181,24 @@ rb_status rb_params_file_read(const char *path, rb_params_row *row, rb_error *er
 {
     memset(row, 0, sizeof *row);
     parse_state ps = {.path = path, .row = row, .last_key = -1};
-    ps.file = fopen(path, "re");
-    if (ps.file == NULL) {
+    ps.in.file = fopen(path, "re");
+    if (ps.in.file == NULL) {
         if (errno == EACCES)
             return rb_fail(err, RB_E_NOPERM, "cannot read parameter file '%s': no read access to the file", path);
         return rb_fail(err, RB_E_NOINPUT, "cannot read parameter file '%s': %s", path, strerror(errno));
     }
-    int rc = ini_parse_stream(read_line, &ps, on_key, &ps);
+    int rc = ini_parse_stream(rb_ini_read_line, &ps.in, on_key, &ps);
+    if (ps.in.too_long_line != 0) /* the reading stopped there: no error after it */
+        rb_fail(&ps.error, RB_E_DATA,
+                "parameter file '%s' line %d: longer than %d bytes (continue a long legal_reference on indented "
+                "lines)",
+                path, ps.in.too_long_line, ps.in.too_long_max);
     rb_status st = RB_OK;
-    if (ps.read_errno != 0)
-        st = rb_fail(err, RB_E_NOINPUT, "cannot read parameter file '%s': %s", path, strerror(ps.read_errno));
+    if (ps.in.read_errno != 0)
+        st = rb_fail(err, RB_E_NOINPUT, "cannot read parameter file '%s': %s", path, strerror(ps.in.read_errno));
     else if (rc == -2)
         st = rb_fail(err, RB_E_INTERNAL, "out of memory reading parameter file '%s'", path);
-    else if (ps.error.status != RB_OK && (rc <= 0 || rc >= ps.line))
+    else if (ps.error.status != RB_OK && (rc <= 0 || rc >= ps.in.line))
         st = rb_fail(err, ps.error.status, "%s", ps.error.message);
     else if (rc > 0)
         st = rb_fail(err, RB_E_DATA, "parameter file '%s' line %d: not a 'key = value' line, a [section] or a comment",
@@ -233,7 +209,7 @@ rb_status rb_params_file_read(const char *path, rb_params_row *row, rb_error *er
         if (ps.seen_line[i] == 0)
             st = rb_fail(err, RB_E_DATA, "parameter file '%s': key '%s' is missing from section [%s]", path,
                          KEYS[i].name, SECTION);
-    fclose(ps.file);
+    fclose(ps.in.file);
     if (st != RB_OK)
         memset(row, 0, sizeof *row);
     return st;

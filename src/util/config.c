@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rebate/ini_lines.h"
 #include "rebate/config.h"
 #include "rebate/strbuf.h"
 
@@ -72,44 +73,14 @@ static const setting SETTINGS[] = {
 typedef struct parse_state {
     const char *path;            /* for messages */
     const char *dir;             /* the config file's folder, for relative paths */
-    FILE *file;                  /* the config file */
+    rb_ini_lines in;             /* the config file, line by line */
     int current_year;            /* what `auto` means */
     rb_config *config;           /* where settings go */
-    int line;                    /* number of the line inih is working on */
-    bool line_indented;          /* that line starts with a space or tab */
-    bool stop;                   /* an error was found: feed inih no more lines */
-    int read_errno;              /* errno of a failed read, 0 when none */
     int seen_line[N_SETTINGS];   /* line of each setting given, 0 when not yet */
     int last_setting;            /* index of the setting on the previous call, -1 */
     int error_line;              /* line of the first error found here, 0 when none */
     rb_error error;              /* its sentence */
 } parse_state;
-
-/* fgets for inih, counting lines and refusing one inih would cut. */
-static char *read_line(char *str, int num, void *stream)
-{
-    parse_state *ps = stream;
-    if (ps->stop)
-        return NULL;
-    errno = 0;
-    char *got = fgets(str, num, ps->file);
-    if (got == NULL) {
-        if (ferror(ps->file))
-            ps->read_errno = errno ? errno : EIO;
-        return NULL;
-    }
-    ps->line++;
-    size_t len = strlen(got);
-    if ((len == 0 || got[len - 1] != '\n') && !feof(ps->file)) {
-        ps->error_line = ps->line;
-        rb_fail(&ps->error, RB_E_CONFIG, "config '%s' line %d: longer than %d bytes", ps->path, ps->line,
-                num - 2);
-        ps->stop = true;
-        return NULL;
-    }
-    ps->line_indented = got[0] == ' ' || got[0] == '\t';
-    return got;
-}
 
 /* Records the first error, at the current line, and stops the parse;
  * returns 0 for inih. */
@@ -123,9 +94,9 @@ static int setting_error(parse_state *ps, const char *name, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    ps->error_line = ps->line;
-    rb_fail(&ps->error, RB_E_CONFIG, "config '%s' line %d, key '%s': %s", ps->path, ps->line, name, detail);
-    ps->stop = true;
+    ps->error_line = ps->in.line;
+    rb_fail(&ps->error, RB_E_CONFIG, "config '%s' line %d, key '%s': %s", ps->path, ps->in.line, name, detail);
+    ps->in.stop = true;
     return 0;
 }
 
@@ -157,9 +128,9 @@ static bool parse_year(const char *value, int current_year, int min, int max, in
 static int out_of_memory(parse_state *ps, rb_strbuf *partial)
 {
     rb_strbuf_release(partial);
-    ps->error_line = ps->line;
+    ps->error_line = ps->in.line;
     rb_fail(&ps->error, RB_E_INTERNAL, "out of memory reading config '%s'", ps->path);
-    ps->stop = true;
+    ps->in.stop = true;
     return 0;
 }
 
@@ -255,13 +226,13 @@ static int apply_setting(parse_state *ps, const setting *s, const char *value)
 static int on_setting(void *user, const char *section, const char *name, const char *value)
 {
     parse_state *ps = user;
-    if (ps->stop)
+    if (ps->in.stop)
         return 0;
     int index = find_setting(name);
     int previous = ps->last_setting;
     ps->last_setting = index;
-    if (ps->line_indented && index >= 0 && index == previous && ps->seen_line[index] != 0 &&
-        ps->seen_line[index] != ps->line)
+    if (ps->in.line_indented && index >= 0 && index == previous && ps->seen_line[index] != 0 &&
+        ps->seen_line[index] != ps->in.line)
         return setting_error(ps, name,
                              "an indented line continues the value of the line above; start every setting "
                              "at the beginning of a line");
@@ -281,7 +252,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
     if (ps->seen_line[index] != 0) {
         return setting_error(ps, name, "given twice (first on line %d)", ps->seen_line[index]);
     }
-    ps->seen_line[index] = ps->line;
+    ps->seen_line[index] = ps->in.line;
     return apply_setting(ps, &SETTINGS[index], value);
 }
 
@@ -323,8 +294,8 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
         .config = config,
         .last_setting = -1,
     };
-    ps.file = fopen(path, "re");
-    if (ps.file == NULL) {
+    ps.in.file = fopen(path, "re");
+    if (ps.in.file == NULL) {
         int open_errno = errno;
         rb_strbuf_release(&dir);
         if (open_errno == EACCES)
@@ -332,9 +303,14 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
         return rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(open_errno));
     }
 
-    int rc = ini_parse_stream(read_line, &ps, on_setting, &ps);
-    if (ps.read_errno != 0) {
-        st = rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(ps.read_errno));
+    int rc = ini_parse_stream(rb_ini_read_line, &ps.in, on_setting, &ps);
+    if (ps.in.too_long_line != 0) { /* the reading stopped there: no error after it */
+        ps.error_line = ps.in.too_long_line;
+        rb_fail(&ps.error, RB_E_CONFIG, "config '%s' line %d: longer than %d bytes", path, ps.in.too_long_line,
+                ps.in.too_long_max);
+    }
+    if (ps.in.read_errno != 0) {
+        st = rb_fail(err, RB_E_CONFIG, "cannot read config '%s': %s", path, strerror(ps.in.read_errno));
         goto out;
     }
     if (rc == -2) {
@@ -368,7 +344,7 @@ rb_status rb_config_load_for_year(const char *path, int current_year, rb_config 
             goto out;
         }
 out:
-    fclose(ps.file);
+    fclose(ps.in.file);
     rb_strbuf_release(&dir);
     if (st != RB_OK)
         rb_config_free(config);

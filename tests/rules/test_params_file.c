@@ -145,6 +145,12 @@ START_TEST(a_row_is_checked_whole_and_each_mistake_is_named_by_file_line_and_key
     fputs("rate_smm_pct = 60\n", f);
     fclose(f);
     expect_refused(twice, "given twice");
+    /* A line inih would cut is refused, naming what to do instead. */
+    char long_value[300];
+    memset(long_value, 'x', sizeof long_value - 1);
+    long_value[sizeof long_value - 1] = '\0';
+    expect_refused(variant("r.ini", "legal_reference", long_value),
+                   "longer than 198 bytes (continue a long legal_reference on indented lines)");
     /* The line is named: the unknown key is the last line of n.ini. */
     rb_params_row row;
     rb_error err = {0};
