@@ -123,10 +123,7 @@ static char *out_text, *err_text;
 static int rebate(const char *a, const char *b, const char *c, const char *d, const char *e, const char *f,
                   const char *g, const char *h, const char *i)
 {
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
-    return ts_run_rebate(&out_text, &err_text, a, b, c, d, e, f, g, h, i, (char *)NULL);
+    return ts_rerun_rebate(&out_text, &err_text, a, b, c, d, e, f, g, h, i, (char *)NULL);
 }
 
 static int approve(const char *batch, const char *by)

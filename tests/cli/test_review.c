@@ -87,21 +87,9 @@ static void teardown(void)
     ts_rmtree(work);
 }
 
-/* Runs rebate with up to 16 arguments (NULL-terminated), keeping the output. */
-static int rebate(const char *first, ...)
-{
-    const char *a[17] = {first};
-    va_list ap;
-    va_start(ap, first);
-    for (int i = 1; i < 17 && a[i - 1] != NULL; i++)
-        a[i] = va_arg(ap, const char *);
-    va_end(ap);
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
-    return ts_run_rebate(&out_text, &err_text, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10],
-                         a[11], a[12], a[13], a[14], a[15], (char *)NULL);
-}
+/* Runs rebate (arguments NULL-terminated), keeping its output in out_text
+ * and err_text. */
+#define rebate(...) ts_rerun_rebate(&out_text, &err_text, __VA_ARGS__)
 
 static int review(int firm, const char *verdict, const char *by, const char *note)
 {

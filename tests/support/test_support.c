@@ -114,14 +114,32 @@ static char *slurp_fd(int fd)
 
 int ts_run_rebate(char **out, char **err, const char *arg, ...)
 {
+    va_list ap;
+    va_start(ap, arg);
+    int status = ts_run_rebate_v(out, err, arg, ap);
+    va_end(ap);
+    return status;
+}
+
+int ts_rerun_rebate(char **out, char **err, const char *arg, ...)
+{
+    free(*out);
+    free(*err);
+    *out = *err = NULL;
+    va_list ap;
+    va_start(ap, arg);
+    int status = ts_run_rebate_v(out, err, arg, ap);
+    va_end(ap);
+    return status;
+}
+
+int ts_run_rebate_v(char **out, char **err, const char *arg, va_list ap)
+{
     const char *argv[64];
     int argc = 0;
     argv[argc++] = REBATE_BINARY;
-    va_list ap;
-    va_start(ap, arg);
     for (const char *a = arg; a != NULL && argc < 63; a = va_arg(ap, const char *))
         argv[argc++] = a;
-    va_end(ap);
     argv[argc] = NULL;
 
     /* Capture through temporary files: no pipe can fill and dead-lock. */

@@ -3,6 +3,7 @@
 #ifndef REBATE_TEST_SUPPORT_H
 #define REBATE_TEST_SUPPORT_H
 
+#include <stdarg.h>
 #include <check.h>
 #include <sqlite3.h>
 #include <stddef.h>
@@ -27,6 +28,11 @@ const char *ts_fixture(const char *relative);
  * capturing stdout and stderr into malloc'ed strings (either may be NULL
  * when not wanted); returns the exit status, or -signal. */
 int ts_run_rebate(char **out, char **err, const char *arg, ...);
+int ts_run_rebate_v(char **out, char **err, const char *arg, va_list ap);
+
+/* ts_run_rebate keeping only the last run's output: frees what *out and
+ * *err held before (a test's "the output of the last command"). */
+int ts_rerun_rebate(char **out, char **err, const char *arg, ...);
 
 /* Creates the database db_path as `rebate init` does (rb_db_init); the
  * program creates no database any other way. */
