@@ -153,7 +153,7 @@ START_TEST(edge_values_read_back_as_the_csv)
     wb_check_stored_total(path_in(raw, "payout-拨付明细.csv"), 5, total);
 
     /* Explicitly, the values finance must see whole. */
-    wb_table t;
+    csv_table t;
     wb_table_read(path_in(shown, "payout-拨付明细.csv"), &t);
     ck_assert_str_eq(wb_cell(&t, 3, 7), "0704201090001234000");
     ck_assert_str_eq(wb_cell(&t, 4, 7), "01234567890123456789");
@@ -164,7 +164,7 @@ START_TEST(edge_values_read_back_as_the_csv)
     ck_assert_str_eq(wb_cell(&t, 4, 3), long_name);
     ck_assert_str_eq(wb_cell(&t, 5, 3), "=1+1鞍山商贸有限公司");
     ck_assert_str_eq(wb_cell(&t, 4, 9), "人民币玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分");
-    wb_table_free(&t);
+    csv_table_free(&t);
 
     /* 人工复核: grouped by the first reason in code order, each firm once. */
     wb_table_read(path_in(shown, "exceptions-人工复核.csv"), &t);
@@ -182,7 +182,7 @@ START_TEST(edge_values_read_back_as_the_csv)
     ck_assert_str_eq(wb_cell(&t, 9, 1), "共 3 家");
     ck_assert_str_eq(wb_cell(&t, 9, 5), "300,300.00");
     ck_assert_str_eq(wb_cell(&t, 11, 0), "制表人：　　　　复核人：　　　　审批人：　　　　日期：");
-    wb_table_free(&t);
+    csv_table_free(&t);
 
     /* 导入拒收行: the ROW rows in the CSV's order. */
     wb_table_read(path_in(shown, "exceptions-导入拒收行.csv"), &t);
@@ -192,7 +192,7 @@ START_TEST(edge_values_read_back_as_the_csv)
     ck_assert_str_eq(wb_cell(&t, 3, 5), "USCC_INVALID");
     ck_assert_str_eq(wb_cell(&t, 4, 4), "丁公司");
     ck_assert_str_eq(wb_cell(&t, 5, 1), "共 2 行");
-    wb_table_free(&t);
+    csv_table_free(&t);
     ts_rmtree(dir);
 }
 END_TEST
@@ -272,13 +272,13 @@ START_TEST(a_preview_says_so)
         wb_convert(xlsx, shown, true);
         const char *sheets[] = {"payout-拨付明细.csv", "exceptions-人工复核.csv", "exceptions-导入拒收行.csv"};
         for (int i = 0; i < 3; i++) {
-            wb_table t;
+            csv_table t;
             wb_table_read(path_in(shown, sheets[i]), &t);
             ck_assert_msg(strncmp(wb_cell(&t, 0, 0), "【预览】", strlen("【预览】")) == 0, "%s: %s", sheets[i],
                           wb_cell(&t, 0, 0));
             ck_assert(strstr(wb_cell(&t, 1, 0), "PREVIEW-" BATCH_ID) != NULL);
             ck_assert(strstr(wb_cell(&t, 1, 0), "预览（DRY RUN）：未记入台账，不得据此拨付") != NULL);
-            wb_table_free(&t);
+            csv_table_free(&t);
         }
     }
     ts_rmtree(dir);

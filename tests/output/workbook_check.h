@@ -13,81 +13,19 @@
 
 #include "rebate/money.h"
 #include "rebate/words.h"
+#include "csv_table.h"
 #include "test_support.h"
 
 #define WB_HELPER static __attribute__((unused))
 
-typedef struct wb_table {
-    char ***rows;   /* rows[r][c] */
-    size_t *widths;
-    size_t n_rows, cap_rows;
-    char **cells;
-    size_t n_cells, cap_cells;
-} wb_table;
-
-WB_HELPER void wb_table_cell(void *data, size_t len, void *table)
+/* Reads a CSV file as LibreOffice writes a sheet (not strictly RFC 4180);
+ * fails the test when it cannot. */
+WB_HELPER void wb_table_read(const char *path, csv_table *t)
 {
-    wb_table *t = table;
-    if (t->n_cells == t->cap_cells) {
-        t->cap_cells = t->cap_cells ? 2 * t->cap_cells : 16;
-        t->cells = realloc(t->cells, t->cap_cells * sizeof *t->cells);
-        ck_assert_ptr_nonnull(t->cells);
-    }
-    char *cell = malloc(len + 1);
-    ck_assert_ptr_nonnull(cell);
-    if (len > 0)
-        memcpy(cell, data, len);
-    cell[len] = '\0';
-    t->cells[t->n_cells++] = cell;
+    ck_assert_msg(csv_table_read_with(path, t, 0), "cannot parse %s", path);
 }
 
-WB_HELPER void wb_table_row(int terminator, void *table)
-{
-    (void)terminator;
-    wb_table *t = table;
-    if (t->n_rows == t->cap_rows) {
-        t->cap_rows = t->cap_rows ? 2 * t->cap_rows : 64;
-        t->rows = realloc(t->rows, t->cap_rows * sizeof *t->rows);
-        t->widths = realloc(t->widths, t->cap_rows * sizeof *t->widths);
-        ck_assert(t->rows != NULL && t->widths != NULL);
-    }
-    t->rows[t->n_rows] = t->cells;
-    t->widths[t->n_rows++] = t->n_cells;
-    t->cells = NULL;
-    t->n_cells = t->cap_cells = 0;
-}
-
-/* Reads a CSV file (a BOM skipped); fails the test when it cannot. */
-WB_HELPER void wb_table_read(const char *path, wb_table *t)
-{
-    memset(t, 0, sizeof *t);
-    size_t len = 0;
-    char *text = ts_read_file(path, &len);
-    ck_assert_msg(text != NULL, "cannot read %s", path);
-    size_t skip = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    struct csv_parser p;
-    bool ok = csv_init(&p, 0) == 0 && csv_parse(&p, text + skip, len - skip, wb_table_cell, wb_table_row, t) == len - skip &&
-              csv_fini(&p, wb_table_cell, wb_table_row, t) == 0;
-    csv_free(&p);
-    free(text);
-    ck_assert_msg(ok, "cannot parse %s", path);
-}
-
-WB_HELPER void wb_table_free(wb_table *t)
-{
-    for (size_t r = 0; r < t->n_rows; r++) {
-        for (size_t c = 0; c < t->widths[r]; c++)
-            free(t->rows[r][c]);
-        free(t->rows[r]);
-    }
-    for (size_t c = 0; c < t->n_cells; c++)
-        free(t->cells[c]);
-    free(t->cells);
-    free(t->rows);
-    free(t->widths);
-}
-
-WB_HELPER const char *wb_cell(const wb_table *t, size_t r, size_t c)
+WB_HELPER const char *wb_cell(const csv_table *t, size_t r, size_t c)
 {
     ck_assert_msg(r < t->n_rows, "row %zu missing (%zu rows)", r + 1, t->n_rows);
     return c < t->widths[r] ? t->rows[r][c] : "";
@@ -165,7 +103,7 @@ WB_HELPER long long wb_value_fen(const char *text)
  * count, total and words, then the signature line. */
 WB_HELPER void wb_check_payout_sheet(const char *payout_csv, const char *sheet_csv, const char *batch_id)
 {
-    wb_table csv, xl;
+    csv_table csv, xl;
     wb_table_read(payout_csv, &csv);
     wb_table_read(sheet_csv, &xl);
     ck_assert_msg(strstr(wb_cell(&xl, 0, 0), "年失业保险稳岗返还（免申即享）拨付明细表") != NULL, "title: %s",
@@ -207,18 +145,18 @@ WB_HELPER void wb_check_payout_sheet(const char *payout_csv, const char *sheet_c
     ck_assert_str_eq(wb_cell(&xl, t, 9), words);
     ck_assert_str_eq(wb_cell(&xl, t + 2, 0), "制表人：　　　　复核人：　　　　审批人：　　　　日期：");
     ck_assert_uint_eq(xl.n_rows, t + 3);
-    wb_table_free(&csv);
-    wb_table_free(&xl);
+    csv_table_free(&csv);
+    csv_table_free(&xl);
 }
 
 /* The total row's stored value (sheet read back unformatted) is total. */
 WB_HELPER void wb_check_stored_total(const char *sheet_csv, size_t payments, rb_fen total)
 {
-    wb_table xl;
+    csv_table xl;
     wb_table_read(sheet_csv, &xl);
     const char *v = wb_cell(&xl, payments + 3, 8);
     ck_assert_msg(wb_value_fen(v) == total, "the total row stores '%s', not %lld fen", v, (long long)total);
-    wb_table_free(&xl);
+    csv_table_free(&xl);
 }
 
 #endif
