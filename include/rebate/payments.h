@@ -29,7 +29,9 @@ rb_status rb_batch_set_state(sqlite3 *db, const char *batch_id, const char *from
                              rb_error *err);
 
 /* One event per payment of the batch now in state `to` (the change from
- * `from` just made), with who, login, run and why. */
+ * `from` just made), with who, login, run and why; in the order the
+ * payments were recorded, which is by code within a run (an order by code
+ * would make SQLite sort them in memory beside the run's page cache). */
 rb_status rb_events_add_payments(sqlite3 *db, const char *batch_id, const char *from, const char *to,
                                  const char *by, const char *login, int64_t run_id, const char *why,
                                  rb_error *err);

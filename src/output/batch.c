@@ -682,11 +682,8 @@ static rb_status publish(batch_run *run, rb_error *err)
     char payout_sha[RB_SHA256_HEX] = "", decisions_sha[RB_SHA256_HEX] = "";
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
         goto fail;
-    run->files_open = false;
-    rb_crash_point("files-written");
-    if ((st = check_and_sum(run, payout_sha, decisions_sha, err)) != RB_OK)
-        goto fail;
-    rb_crash_point("sums-written");
+    /* While payout.xlsx's thread zips its sheet: the events of the batch
+     * and the digest of its inputs, which read nothing of the files. */
     if (!opts->dry_run) {
         /* A batch with no payment is closed at once: nothing to approve. */
         rb_event created = {.kind = RB_EVENT_BATCH,
@@ -697,15 +694,25 @@ static rb_status publish(batch_run *run, rb_error *err)
                             .login = opts->login ? opts->login : "unknown",
                             .run_id = opts->run_id,
                             .why = r->payments == 0 ? "no payment: nothing to approve" : NULL};
+        if ((st = rb_event_add(run->db, &created, err)) != RB_OK ||
+            (r->payments > 0 && (st = rb_events_add_payments(run->db, run->batch_id, NULL, "published", opts->by,
+                                                             created.login, opts->run_id, NULL, err)) != RB_OK) ||
+            (whole && (st = rb_decision_log_inputs_sha256(run->db, run->params->policy_year, import_id, described,
+                                                          inputs_sha, err)) != RB_OK))
+            goto fail;
+    }
+    if ((st = rb_batch_files_join(&run->files, err)) != RB_OK)
+        goto fail;
+    run->files_open = false;
+    rb_crash_point("files-written");
+    if ((st = check_and_sum(run, payout_sha, decisions_sha, err)) != RB_OK)
+        goto fail;
+    rb_crash_point("sums-written");
+    if (!opts->dry_run) {
         if ((st = rb_ledger_finish_batch(run->db, run->batch_id, r->firms, r->payments, r->total, payout_sha,
                                          err)) != RB_OK ||
             (r->payments == 0 &&
              (st = rb_batch_set_state(run->db, run->batch_id, "published", "closed", "", err)) != RB_OK) ||
-            (st = rb_event_add(run->db, &created, err)) != RB_OK ||
-            (r->payments > 0 && (st = rb_events_add_payments(run->db, run->batch_id, NULL, "published", opts->by,
-                                                             created.login, opts->run_id, NULL, err)) != RB_OK) ||
-            (whole && (st = rb_decision_log_inputs_sha256(run->db, run->params->policy_year, import_id, described,
-                                                          inputs_sha, err)) != RB_OK) ||
             (st = rb_decision_log_finish_batch(run->db, run->batch_id, run->batch_no,
                                                opts->n_usccs ? "all" : "changes", r->decisions_recorded,
                                                decisions_sha, whole ? inputs_sha : NULL, err)) != RB_OK)

@@ -504,11 +504,14 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
                                    .review_firms = r->by_outcome[RB_OUTCOME_REVIEW], .rejected_rows = *row_errors};
         st = rb_exceptions_book_write(&books, err);
     }
-    if (st == RB_OK) {
-        rb_payout_book *book = files->payout_book;
-        files->payout_book = NULL;
-        st = rb_payout_book_join(book, err);
-    }
+    return st;
+}
+
+rb_status rb_batch_files_join(rb_batch_files *files, rb_error *err)
+{
+    rb_payout_book *book = files->payout_book;
+    files->payout_book = NULL;
+    rb_status st = rb_payout_book_join(book, err);
     if (st == RB_OK)
         rb_batch_files_abandon(files); /* everything is closed: frees the paths and the report */
     return st;

@@ -68,13 +68,19 @@ void rb_decisions_csv_add(rb_csv_writer *w, const rb_decision_row *row, rb_headc
 
 /* Appends the rejected input rows to exceptions.csv (their count in
  * *row_errors), closes and fsyncs the three CSV files and writes
- * summary.txt, report.html, notice.csv, notice.html, exceptions.xlsx and
- * (its thread having followed payout.csv all along) payout.xlsx. */
+ * summary.txt, report.html, notice.csv, notice.html and exceptions.xlsx.
+ * payout.xlsx, whose thread followed payout.csv all along, may still be
+ * zipping: the caller does what else it has to (the ledger's rows) and
+ * then waits for it with rb_batch_files_join. */
 rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *summary, int64_t *row_errors,
                                 rb_error *err);
 
+/* Waits for payout.xlsx to be written whole, then frees the paths: every
+ * file of the batch is then closed. */
+rb_status rb_batch_files_join(rb_batch_files *files, rb_error *err);
+
 /* Closes whatever is open and frees the paths, on a failing path (again
- * is harmless). rb_batch_files_finish frees them when it succeeds. */
+ * is harmless). rb_batch_files_join frees them when it succeeds. */
 void rb_batch_files_abandon(rb_batch_files *files);
 
 /* Reads a written payout.csv back: its number of rows, the sum of its

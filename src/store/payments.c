@@ -76,7 +76,7 @@ rb_status rb_events_add_payments(sqlite3 *db, const char *batch_id, const char *
                            "INSERT INTO events (at, kind, subject, batch_id, uscc, from_state, to_state, by_whom,"
                            " login, run_id, why)"
                            " SELECT ?1, 'payment', reference, batch_id, uscc, ?2, ?3, ?4, ?5, ?6, ?7"
-                           " FROM payments WHERE batch_id = ?8 AND state = ?3 ORDER BY uscc",
+                           " FROM payments WHERE batch_id = ?8 AND state = ?3 ORDER BY rowid",
                            -1, &stmt, NULL) != SQLITE_OK)
         return rb_db_fail(db, "recording the payments' events", err);
     sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
