@@ -40,9 +40,9 @@
  * flight between the threads. */
 #define SORT_MEMORY ((size_t)96 * 1024 * 1024)
 #define ROWS_CHUNK ((size_t)2 * 1024 * 1024)
-#define ERRORS_CHUNK ((size_t)256 * 1024)
+#define ERRORS_CHUNK ((size_t)64 * 1024)
 #define ROW_CHUNKS 6
-#define ERROR_CHUNKS 4
+#define ERROR_CHUNKS 128
 #define SNAPSHOT_CACHE_KIB (16 * 1024)
 #define RECORD_HEADER (sizeof(rb_sort_key) + sizeof(uint32_t))
 
@@ -636,8 +636,12 @@ static rb_status load_files(pipeline *p, const char *dir, rb_encoding encoding, 
         loader_started = true;
     if (!loader_started)
         st = rb_fail(err, RB_E_INTERNAL, "cannot start the threads of the import");
+    /* contributions.csv first: while its rows, most of the import, are
+     * merged and written, the two smaller files are read. */
+    static const int order[RB_IMPORT_FILE_COUNT] = {RB_IMPORT_CONTRIBUTIONS, RB_IMPORT_REGISTRATION,
+                                                    RB_IMPORT_INSURED_UNITS};
     for (int i = 0; i < RB_IMPORT_FILE_COUNT && st == RB_OK; i++)
-        st = import_file(p, dir, i, encoding, &report->files[i], err);
+        st = import_file(p, dir, order[i], encoding, &report->files[order[i]], err);
     if (st == RB_OK) {
         p->done.kind = ITEM_DONE;
         give(p, &p->to_sorter, &p->done);

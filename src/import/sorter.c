@@ -1,7 +1,13 @@
 /* The external merge sort of src/import/sorter.h: an introsort of each
  * buffer's index, runs written sequentially to one unlinked temporary
- * file, and a k-way merge over a binary heap. */
+ * file, and a k-way merge over a binary heap.
+ *
+ * The memory is two blocks: while one is sorted and written by a thread of
+ * its own, records go into the other, so that the thread adding them never
+ * waits for a whole run to be written (it did, for about a third of a
+ * second per run, and the parsing waited behind it). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +57,7 @@ struct rb_sorter {
     char *temp_path;           /* the template, then the file made from it (heap) */
     int fd;                  /* -1 until the first run is written */
     uint64_t file_size;
-    /* One block of memory: the index grows from its start, the records'
+    /* The block being filled: the index grows from its start, the records'
      * bytes from its end, and a run is written when they meet. */
     unsigned char *arena;
     size_t arena_size;
@@ -59,6 +65,16 @@ struct rb_sorter {
     size_t n_entries;
     size_t data_len;         /* bytes used at the end of the arena */
     uint64_t count;
+    /* The other block: being written as a run by the spilling thread (then
+     * the temporary file, the runs and write_buf are that thread's), or
+     * free. */
+    unsigned char *spare;
+    size_t spare_size;
+    size_t spare_entries;
+    pthread_t spiller;
+    bool spilling;
+    rb_status spill_status;
+    rb_error spill_error;
     /* runs in the temporary file: [start, end) */
     uint64_t *run_start, *run_end;
     int n_runs, runs_cap;
@@ -283,9 +299,10 @@ static bool decode_header(const rb_sort_key *previous, const unsigned char *in, 
     return true;
 }
 
-/* Sorts the memory buffer and writes it as one run. */
-static rb_status spill(rb_sorter *s, rb_error *err)
+/* Sorts a block's n records and writes them as one run. */
+static rb_status write_run(rb_sorter *s, unsigned char *arena, size_t n_entries, rb_error *err)
 {
+    entry *entries = (entry *)arena;
     rb_status st = RB_OK;
     if (s->fd < 0) {
         s->fd = mkstemp(s->temp_path);
@@ -309,24 +326,24 @@ static rb_status spill(rb_sorter *s, rb_error *err)
         s->run_end = ends;
         s->runs_cap = cap;
     }
-    sort_entries(s->entries, s->n_entries);
+    sort_entries(entries, n_entries);
     uint64_t start = s->file_size;
     rb_sort_key previous = {{0, 0, 0}};
-    for (size_t i = 0; i < s->n_entries && st == RB_OK; i++) {
-        const entry *e = &s->entries[i];
-        uint32_t len = entry_len(s->arena, e);
+    for (size_t i = 0; i < n_entries && st == RB_OK; i++) {
+        const entry *e = &entries[i];
+        uint32_t len = entry_len(arena, e);
         unsigned char header[RUN_HEADER_MAX];
         size_t n = encode_header(&previous, &e->key, len, header);
         previous = e->key;
         if (s->write_len + n + len <= WRITE_BUFFER) {
             /* The usual small record: straight into the buffer. */
             memcpy(s->write_buf + s->write_len, header, n);
-            memcpy(s->write_buf + s->write_len + n, s->arena + e->offset, len);
+            memcpy(s->write_buf + s->write_len + n, arena + e->offset, len);
             s->write_len += n + len;
             continue;
         }
         if ((st = buffered_write(s, header, n, err)) == RB_OK)
-            st = buffered_write(s, s->arena + e->offset, len, err);
+            st = buffered_write(s, arena + e->offset, len, err);
     }
     if (st == RB_OK && s->write_len > 0) {
         st = write_all(s, s->write_buf, s->write_len, err);
@@ -337,9 +354,62 @@ static rb_status spill(rb_sorter *s, rb_error *err)
     s->run_start[s->n_runs] = start;
     s->run_end[s->n_runs] = start + (s->file_size - start);
     s->n_runs++;
+    return RB_OK;
+}
+
+static void *spiller_main(void *arg)
+{
+    rb_sorter *s = arg;
+    s->spill_status = write_run(s, s->spare, s->spare_entries, &s->spill_error);
+    return NULL;
+}
+
+/* Waits for the run being written, if any; its failure becomes err's. */
+static rb_status spill_wait(rb_sorter *s, rb_error *err)
+{
+    if (!s->spilling)
+        return RB_OK;
+    pthread_join(s->spiller, NULL);
+    s->spilling = false;
+    s->spare_entries = 0;
+    if (s->spill_status != RB_OK)
+        return rb_fail(err, s->spill_error.status, "%s", s->spill_error.message);
+    return RB_OK;
+}
+
+/* Hands the full block to the spilling thread (once the run before is
+ * written) and goes on in the other one; written here when no thread can
+ * be started. */
+static rb_status spill(rb_sorter *s, rb_error *err)
+{
+    rb_status st = spill_wait(s, err);
+    if (st != RB_OK)
+        return st;
+    unsigned char *full = s->arena;
+    size_t full_size = s->arena_size, full_entries = s->n_entries;
+    if (s->spare == NULL) {
+        s->spare = rb_malloc(full_size);
+        if (s->spare == NULL)
+            return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
+        s->spare_size = full_size;
+    }
+    s->arena = s->spare;
+    s->arena_size = s->spare_size;
+    s->entries = (entry *)s->arena;
     s->n_entries = 0;
     s->data_len = 0;
-    return RB_OK;
+    s->spare = full;
+    s->spare_size = full_size;
+    s->spare_entries = full_entries;
+    rb_error_clear(&s->spill_error);
+    s->spill_status = RB_OK;
+    if (pthread_create(&s->spiller, NULL, spiller_main, s) == 0) {
+        s->spilling = true;
+        return RB_OK;
+    }
+    st = write_run(s, s->spare, s->spare_entries, err);
+    s->spare_entries = 0;
+    return st;
 }
 
 rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sorter **out, rb_error *err)
@@ -354,7 +424,8 @@ rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sort
         free(s);
         return rb_fail(err, RB_E_INTERNAL, "out of memory sorting the import");
     }
-    s->arena_size = buffer_bytes < 4096 ? 4096 : buffer_bytes;
+    /* Two blocks share the memory. */
+    s->arena_size = buffer_bytes / 2 < 4096 ? 4096 : buffer_bytes / 2;
     *out = s;
     return RB_OK;
 }
@@ -508,14 +579,20 @@ rb_status rb_sorter_finish(rb_sorter *s, rb_error *err)
 {
     rb_status st = RB_OK;
     s->finished = true;
-    if (s->n_runs > 0 && s->n_entries > 0 && (st = spill(s, err)) != RB_OK)
+    bool spilled = s->spilling || s->n_runs > 0;
+    if (spilled && s->n_entries > 0 && (st = spill(s, err)) != RB_OK)
         return st;
-    if (s->n_runs > 0) {
+    if ((st = spill_wait(s, err)) != RB_OK)
+        return st;
+    free(s->spare);
+    s->spare = NULL;
+    if (spilled) {
         /* Everything is on disk: the merge needs only its read buffers,
          * and the next extract's sorter the memory. */
         free(s->arena);
         s->arena = NULL;
         s->entries = NULL;
+        s->n_entries = 0;
     } else {
         /* It all fitted in memory: merged from there, never written. */
         sort_entries(s->entries, s->n_entries);
@@ -590,6 +667,9 @@ void rb_sorter_close(rb_sorter *s)
 {
     if (s == NULL)
         return;
+    rb_error ignored;
+    spill_wait(s, &ignored);
+    free(s->spare);
     if (s->fd >= 0)
         close(s->fd);
     for (int i = 0; i < s->n_sources; i++)
