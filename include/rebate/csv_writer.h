@@ -10,12 +10,18 @@
 #include "rebate/error.h"
 #include "rebate/money.h"
 
+/* A row is gathered here and goes to the stream in one write: a write
+ * per field took the stream's lock and most of a batch's CPU for CSV. */
+#define RB_CSV_ROW_BUFFER 4096
+
 typedef struct rb_csv_writer {
     FILE *file;        /* where rows go (not owned) */
     const char *path;  /* for messages */
     bool row_started;  /* a field has been written on the current row */
     bool failed;       /* a write failed; later calls do nothing */
     int error_number;  /* errno of the first failed write, for the message */
+    size_t row_len;    /* bytes of the current row in row (a longer row goes in pieces) */
+    char row[RB_CSV_ROW_BUFFER];
 } rb_csv_writer;
 
 /* Starts a CSV file on an open stream: writes the BOM and the header row
@@ -28,7 +34,7 @@ void rb_csv_text(rb_csv_writer *w, const char *text);
 void rb_csv_money(rb_csv_writer *w, rb_fen fen);
 /* An integer cell. */
 void rb_csv_int(rb_csv_writer *w, long long value);
-/* Ends the current row with CRLF. */
+/* Ends the current row with CRLF and hands it to the stream. */
 void rb_csv_end_row(rb_csv_writer *w);
 /* Flushes the stream, then: RB_OK, or RB_E_CANTWRITE naming the path when
  * any write (or this flush) failed. */

@@ -9,59 +9,85 @@
 
 #include "rebate/csv_writer.h"
 
-/* Writes len bytes, latching the first failure. */
-static void put(rb_csv_writer *w, const char *data, size_t len)
+/* Hands the gathered bytes to the stream, latching the first failure. */
+static void flush_row(rb_csv_writer *w)
 {
-    if (w->failed || len == 0)
+    if (w->row_len == 0)
+        return;
+    size_t len = w->row_len;
+    w->row_len = 0;
+    if (w->failed)
         return;
     errno = 0;
-    if (fwrite(data, 1, len, w->file) != len) {
+    if (fwrite(w->row, 1, len, w->file) != len) {
         w->failed = true;
         w->error_number = errno ? errno : EIO;
     }
 }
 
-static void put_str(rb_csv_writer *w, const char *s)
+/* Adds len bytes to the row. */
+static void put(rb_csv_writer *w, const char *data, size_t len)
 {
-    put(w, s, strlen(s));
+    while (len > 0) {
+        size_t room = sizeof w->row - w->row_len;
+        if (room == 0) {
+            flush_row(w);
+            room = sizeof w->row;
+        }
+        size_t n = len < room ? len : room;
+        memcpy(w->row + w->row_len, data, n);
+        w->row_len += n;
+        data += n;
+        len -= n;
+    }
+}
+
+static void put_char(rb_csv_writer *w, char c)
+{
+    if (w->row_len == sizeof w->row)
+        flush_row(w);
+    w->row[w->row_len++] = c;
 }
 
 /* The field separator before every field but the first of a row. */
 static void start_field(rb_csv_writer *w)
 {
     if (w->row_started)
-        put(w, ",", 1);
+        put_char(w, ',');
     w->row_started = true;
 }
 
-/* One field with RFC 4180 quoting: quoted when it holds a comma, a quote, CR
- * or LF, inner quotes doubled. guard prefixes the ' of the formula guard
- * (inside the quotes when the field is quoted). */
-static void put_field(rb_csv_writer *w, const char *text, bool guard)
+/* One field of len bytes with RFC 4180 quoting: quoted when it holds a
+ * comma, a quote, CR or LF, inner quotes doubled. guard prefixes the ' of
+ * the formula guard (inside the quotes when the field is quoted). */
+static void put_field(rb_csv_writer *w, const char *text, size_t len, bool guard)
 {
     start_field(w);
     if (text == NULL)
         return;
-    bool quote = strpbrk(text, ",\"\r\n") != NULL;
+    bool quote = false;
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n';
     if (quote)
-        put(w, "\"", 1);
+        put_char(w, '"');
     if (guard)
-        put(w, "'", 1);
+        put_char(w, '\'');
     if (!quote) {
-        put_str(w, text);
+        put(w, text, len);
         return;
     }
-    for (const char *p = text; *p != '\0';) {
-        const char *q = strchr(p, '"');
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
         if (q == NULL) {
-            put_str(w, p);
+            put(w, p, (size_t)(end - p));
             break;
         }
         put(w, p, (size_t)(q - p) + 1);
-        put(w, "\"", 1);
+        put_char(w, '"');
         p = q + 1;
     }
-    put(w, "\"", 1);
+    put_char(w, '"');
 }
 
 /* docs/formats.md: a text cell starting with =, +, -, @, a tab or a carriage
@@ -79,13 +105,14 @@ rb_status rb_csv_begin(rb_csv_writer *w, FILE *file, const char *path, const cha
     w->row_started = false;
     w->failed = false;
     w->error_number = 0;
+    w->row_len = 0;
     if (file == NULL || (header == NULL && n > 0))
         return rb_fail(err, RB_E_INTERNAL, "CSV file '%s' started without a stream or header",
                        path ? path : "(unnamed)");
     put(w, "\xEF\xBB\xBF", 3);
     /* Header names are ours: quoted if need be, never guarded. */
     for (size_t i = 0; i < n; i++)
-        put_field(w, header[i], false);
+        put_field(w, header[i], strlen(header[i]), false);
     rb_csv_end_row(w);
     if (w->failed)
         return rb_fail(err, RB_E_CANTWRITE, "cannot write '%s': %s", path ? path : "(unnamed)",
@@ -95,25 +122,46 @@ rb_status rb_csv_begin(rb_csv_writer *w, FILE *file, const char *path, const cha
 
 void rb_csv_text(rb_csv_writer *w, const char *text)
 {
-    put_field(w, text, needs_formula_guard(text));
+    put_field(w, text, text ? strlen(text) : 0, needs_formula_guard(text));
+}
+
+/* The decimal digits of v, written backwards from end; returns the first. */
+static char *digits(unsigned long long v, char *end)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return end;
 }
 
 void rb_csv_money(rb_csv_writer *w, rb_fen fen)
 {
-    char buf[RB_MONEY_BUFSZ];
-    put_field(w, rb_money_format(fen, buf), false);
+    /* As rb_money_format, without the cost of snprintf on every row. */
+    char buf[32], *end = buf + sizeof buf;
+    unsigned long long mag = fen < 0 ? 0ULL - (unsigned long long)fen : (unsigned long long)fen;
+    *--end = (char)('0' + mag % 10);
+    *--end = (char)('0' + mag / 10 % 10);
+    *--end = '.';
+    char *p = digits(mag / 100, end);
+    if (fen < 0)
+        *--p = '-';
+    put_field(w, p, (size_t)(buf + sizeof buf - p), false);
 }
 
 void rb_csv_int(rb_csv_writer *w, long long value)
 {
     char buf[32];
-    snprintf(buf, sizeof buf, "%lld", value);
-    put_field(w, buf, false);
+    unsigned long long mag = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    char *p = digits(mag, buf + sizeof buf);
+    if (value < 0)
+        *--p = '-';
+    put_field(w, p, (size_t)(buf + sizeof buf - p), false);
 }
 
 void rb_csv_end_row(rb_csv_writer *w)
 {
     put(w, "\r\n", 2);
+    flush_row(w);
     w->row_started = false;
 }
 

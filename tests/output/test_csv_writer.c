@@ -2,6 +2,7 @@
  * quoting case, the formula guard for each of its six starters and for
  * nothing else, and write failures on a full device. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,64 @@ START_TEST(test_csv_round_trip_through_libcsv)
 }
 END_TEST
 
+/* Money and integer cells are formatted by hand (no snprintf per row):
+ * the same text as rb_money_format and %lld, at every edge. */
+START_TEST(test_csv_money_and_int_as_printf)
+{
+    static const long long values[] = {0, 1, -1, 5, 9, 10, 99, 100, -100, 101, 480000, -480001, 123456789,
+                                       INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1};
+    size_t n = sizeof values / sizeof values[0];
+    FILE *f = open_tmp();
+    rb_csv_writer w;
+    rb_error err = {0};
+    static const char *const header[] = {"money", "int"};
+    ck_assert_int_eq(rb_csv_begin(&w, f, tmp_path, header, 2, &err), RB_OK);
+    char expected[4096] = BOM "money,int\r\n";
+    for (size_t i = 0; i < n; i++) {
+        rb_csv_money(&w, values[i]);
+        rb_csv_int(&w, values[i]);
+        rb_csv_end_row(&w);
+        char money[RB_MONEY_BUFSZ];
+        size_t at = strlen(expected);
+        snprintf(expected + at, sizeof expected - at, "%s,%lld\r\n", rb_money_format(values[i], money), values[i]);
+    }
+    ck_assert_int_eq(rb_csv_status(&w, &err), RB_OK);
+    check_bytes(f, expected);
+}
+END_TEST
+
+/* A row longer than the writer's row buffer goes out in pieces, whole and
+ * in order, quoting and all. */
+START_TEST(test_csv_row_longer_than_buffer)
+{
+    size_t len = 3 * RB_CSV_ROW_BUFFER + 17;
+    char *cell = malloc(len + 1), *expected = malloc(2 * len + 64);
+    ck_assert(cell != NULL && expected != NULL);
+    for (size_t i = 0; i < len; i++)
+        cell[i] = i % 97 == 0 ? '"' : (char)('a' + i % 26);
+    cell[len] = '\0';
+    FILE *f = open_tmp();
+    rb_csv_writer w;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_csv_begin(&w, f, tmp_path, one_column, 1, &err), RB_OK);
+    rb_csv_text(&w, cell);
+    rb_csv_end_row(&w);
+    rb_csv_text(&w, "after");
+    rb_csv_end_row(&w);
+    ck_assert_int_eq(rb_csv_status(&w, &err), RB_OK);
+    char *e = expected + sprintf(expected, BOM "value\r\n\"");
+    for (size_t i = 0; i < len; i++) {
+        *e++ = cell[i];
+        if (cell[i] == '"')
+            *e++ = '"';
+    }
+    strcpy(e, "\"\r\nafter\r\n");
+    check_bytes(f, expected);
+    free(cell);
+    free(expected);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("csv_writer");
@@ -346,6 +405,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_csv_full_device_latches);
     tcase_add_test(tc, test_csv_full_device_mid_file);
     tcase_add_test(tc, test_csv_round_trip_through_libcsv);
+    tcase_add_test(tc, test_csv_money_and_int_as_printf);
+    tcase_add_test(tc, test_csv_row_longer_than_buffer);
     suite_add_tcase(s, tc);
     return s;
 }
