@@ -222,6 +222,16 @@ rb_status rb_firm_reader_open(sqlite3 *db, const rb_params *params, const char *
 rb_status rb_firm_reader_next(rb_firm_reader *reader, const rb_firm_input **firm, rb_error *err);
 void rb_firm_reader_close(rb_firm_reader *reader);
 
+/* The same firms, read by a thread of its own a few hundred firms ahead
+ * (src/rules/firm_prefetch.c): from open on, only that thread uses reader
+ * and its connection, until close, which leaves reader open. *firm is valid
+ * until the next call; NULL at the end. */
+typedef struct rb_firm_prefetch rb_firm_prefetch;
+
+rb_status rb_firm_prefetch_open(rb_firm_reader *reader, rb_firm_prefetch **out, rb_error *err);
+rb_status rb_firm_prefetch_next(rb_firm_prefetch *prefetch, const rb_firm_input **firm, rb_error *err);
+void rb_firm_prefetch_close(rb_firm_prefetch *prefetch);
+
 /* Writes the explanation of one firm's decision (Chinese, codes beside)
  * to out. An invalid uscc: RB_E_USAGE; a valid one outside the population:
  * RB_E_NOINPUT, each with one sentence; out unwritable: RB_E_CANTWRITE. */

@@ -287,7 +287,8 @@ static rb_status record_gone(batch_run *run, ledger_thread *t, ledger_chunk **ch
 static rb_status decide_all(batch_run *run, rb_error *err)
 {
     rb_firm_reader *reader = NULL;
-    sqlite3 *reading = run->db;
+    rb_firm_prefetch *prefetch = NULL;
+    sqlite3 *reading = run->db, *previous_db = NULL;
     ledger_thread *t = NULL;
     ledger_chunk *chunk = NULL;
     pthread_t thread;
@@ -313,11 +314,13 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         }
         started = true;
         chunk = ledger_hand_on(t, NULL);
-        /* The decisions as of the last batch, read through the same
-         * connection as the snapshot: what was committed before this run. */
+        /* The decisions as of the last batch: what was committed before
+         * this run, on a connection of their own (the firms' is their
+         * reading thread's), checked to see the same snapshot. */
         if (run->opts->n_usccs == 0 &&
-            (st = rb_decision_log_open(reading, run->params->policy_year, run->batch_no, false, &run->previous,
-                                       err)) != RB_OK)
+            ((st = rb_snapshot_open_reader(run->db, &previous_db, err)) != RB_OK ||
+             (st = rb_decision_log_open(previous_db, run->params->policy_year, run->batch_no, false,
+                                        &run->previous, err)) != RB_OK))
             goto out;
     }
     const rb_decision_row *prev = NULL;
@@ -325,8 +328,14 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         goto out;
     if ((st = rb_firm_reader_open(reading, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err)) != RB_OK)
         goto out;
+    /* Every firm, on its own connection: read on a thread of its own. */
+    if (reading != run->db && run->opts->n_usccs == 0 &&
+        (st = rb_firm_prefetch_open(reader, &prefetch, err)) != RB_OK)
+        goto out;
     const rb_firm_input *firm = NULL;
-    while ((st = rb_firm_reader_next(reader, &firm, err)) == RB_OK && firm != NULL) {
+    while ((st = prefetch ? rb_firm_prefetch_next(prefetch, &firm, err) : rb_firm_reader_next(reader, &firm, err)) ==
+               RB_OK &&
+           firm != NULL) {
         rb_decision decision;
         rb_decide(run->params, firm, &decision);
         char reference[64] = "";
@@ -371,6 +380,7 @@ static rb_status decide_all(batch_run *run, rb_error *err)
     if (st == RB_OK && t != NULL && run->previous != NULL)
         st = record_gone(run, t, &chunk, &prev, NULL, err);
 out:
+    rb_firm_prefetch_close(prefetch);
     rb_firm_reader_close(reader);
     rb_decision_log_close(run->previous);
     run->previous = NULL;
@@ -402,6 +412,7 @@ out:
         free(t);
         if (reading != run->db)
             sqlite3_close(reading);
+        sqlite3_close(previous_db);
     }
     return st;
 }

@@ -38,7 +38,9 @@ static const char *C(int n)
     return snap_code(n, codes[n]);
 }
 
-static sqlite3 *build_db(const char *dir)
+/* build_db's firms and `extra` more with a unit row (some with months),
+ * codes from 1000 on. */
+static sqlite3 *build_db_with(const char *dir, int extra)
 {
     char path[4200];
     sqlite3 *db = snap_open(dir, path);
@@ -90,9 +92,23 @@ static sqlite3 *build_db(const char *dir)
     snap_payment(db, C(F_VOIDED), YEAR, 1, "2021-20210601-001", "voided", "6222000000000011", "单位十一");
     snap_payment(db, C(F_OTHER_YEAR), 2020, 1, "2020-20200601-001", "paid", "6222000000000012", "单位十二");
     snap_payment(db, C(F_REG_ONLY), YEAR, 1, "2021-20210601-001", "paid", "6222000000000005", "只有登记");
+    for (int i = 0; i < extra; i++) {
+        char code[RB_USCC_LEN + 1], name[32];
+        snap_code(1000 + i, code);
+        snprintf(name, sizeof name, "单位%d", i);
+        snap_unit(db, code, name, "正常", "active", i % 3 ? name : NULL, i % 5 ? "6222000000000099" : NULL,
+                  i % 7 ? "对公" : "税务", 100 + i);
+        if (i % 4 == 0)
+            snap_month(db, code, 202006, 3 + i % 5, 100 + i, 100, 50, 50, i % 2, 200 + i);
+    }
     snap_exec(db, "COMMIT");
     snap_publish(db);
     return db;
+}
+
+static sqlite3 *build_db(const char *dir)
+{
+    return build_db_with(dir, 0);
 }
 
 static rb_params params_2021(sqlite3 *db)
@@ -117,6 +133,11 @@ static void describe(const rb_firm_input *f, char *out, size_t size)
                      f->bank_code ? f->bank_code : "-", (long long)f->unit_line, (long long)f->row_errors,
                      (long long)f->conflicts, f->already_paid, f->paid_reference ? f->paid_reference : "-",
                      f->transfer_returned, (int)f->next_attempt, f->n_months);
+    if (n > 0 && (size_t)n < size)
+        n += snprintf(out + n, size - (size_t)n, " verdict=%lld[%d|%u|%lld|%s|%s|%s]", (long long)f->verdict.id,
+                      f->verdict.accept, (unsigned)f->verdict.covered, (long long)f->verdict.amount,
+                      f->verdict.by ? f->verdict.by : "-", f->verdict.at ? f->verdict.at : "-",
+                      f->verdict.note ? f->verdict.note : "-");
     for (size_t i = 0; i < f->n_months && n > 0 && (size_t)n < size; i++) {
         const rb_month *m = &f->months[i];
         n += snprintf(out + n, size - (size_t)n, " %d/%lld/%lld/%lld/%lld/%lld/%lld/%lld", (int)m->period,
@@ -421,6 +442,85 @@ START_TEST(reader_scans_never_sort)
 }
 END_TEST
 
+/* The prefetching reader (its own thread, firms copied in batches of 512)
+ * hands out exactly the firms the reader reads, field for field, across
+ * several batches: the firms of build_db, a verdict, and 1,300 more. */
+START_TEST(prefetch_equals_reader)
+{
+    const char *dir = ts_tmpdir();
+    sqlite3 *db = build_db_with(dir, 1300);
+    snap_exec(db, "INSERT INTO review_verdicts (uscc, policy_year, verdict, reasons, amount_fen, at, by_whom, login,"
+                  " note) VALUES ('%s', %d, 'accept', 'NAME_MISMATCH', 0, '2021-06-02T01:00:00Z', '张三', 'zs',"
+                  " '核对营业执照')",
+              C(F_FULL), YEAR);
+    /* Verdicts of different words across the batches: a text the copy
+     * missed would show a later firm's, read ahead. */
+    for (int i = 0; i < 1300; i += 50) {
+        char code[RB_USCC_LEN + 1];
+        snap_exec(db, "INSERT INTO review_verdicts (uscc, policy_year, verdict, reasons, amount_fen, at, by_whom,"
+                      " login, note) VALUES ('%s', %d, 'reject', 'NAME_MISMATCH', %d, '2021-06-%02dT01:00:00Z',"
+                      " '审核员%d', 'r', '第 %d 家')",
+                  snap_code(1000 + i, code), YEAR, i, 1 + i / 50, i, i);
+    }
+    rb_params p = params_2021(db);
+    rb_firm_reader *direct = NULL, *behind = NULL;
+    rb_firm_prefetch *ahead = NULL;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_firm_reader_open(db, &p, NULL, 0, &direct, &err), RB_OK);
+    ck_assert_int_eq(rb_firm_reader_open(db, &p, NULL, 0, &behind, &err), RB_OK);
+    ck_assert_int_eq(rb_firm_prefetch_open(behind, &ahead, &err), RB_OK);
+    static char a[8192], b[8192];
+    int n = 0, verdicts = 0;
+    const rb_firm_input *f = NULL, *g = NULL;
+    for (;;) {
+        ck_assert_int_eq(rb_firm_reader_next(direct, &f, &err), RB_OK);
+        ck_assert_int_eq(rb_firm_prefetch_next(ahead, &g, &err), RB_OK);
+        if (f == NULL || g == NULL)
+            break;
+        describe(f, a, sizeof a);
+        describe(g, b, sizeof b);
+        ck_assert_str_eq(a, b);
+        ck_assert_ptr_ne(f, g);
+        verdicts += g->verdict.id != 0;
+        n++;
+    }
+    ck_assert_ptr_null(f);
+    ck_assert_ptr_null(g);
+    ck_assert_int_eq(n, 9 + 1300);
+    ck_assert_int_eq(verdicts, 1 + 26);
+    /* after the end it stays at the end */
+    ck_assert_int_eq(rb_firm_prefetch_next(ahead, &g, &err), RB_OK);
+    ck_assert_ptr_null(g);
+    rb_firm_prefetch_close(ahead);
+    rb_firm_reader_close(behind);
+    rb_firm_reader_close(direct);
+    rb_db_close(db);
+    ts_rmtree(dir);
+}
+END_TEST
+
+/* Closed before the end: the thread stops, nothing leaks (the sanitizers
+ * and valgrind see to that). */
+START_TEST(prefetch_closed_early)
+{
+    const char *dir = ts_tmpdir();
+    sqlite3 *db = build_db(dir);
+    rb_params p = params_2021(db);
+    rb_firm_reader *r = NULL;
+    rb_firm_prefetch *ahead = NULL;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_firm_reader_open(db, &p, NULL, 0, &r, &err), RB_OK);
+    ck_assert_int_eq(rb_firm_prefetch_open(r, &ahead, &err), RB_OK);
+    const rb_firm_input *g = NULL;
+    ck_assert_int_eq(rb_firm_prefetch_next(ahead, &g, &err), RB_OK);
+    ck_assert_str_eq(g->uscc, C(F_FULL));
+    rb_firm_prefetch_close(ahead);
+    rb_firm_reader_close(r);
+    rb_db_close(db);
+    ts_rmtree(dir);
+}
+END_TEST
+
 static Suite *reader_suite(void)
 {
     Suite *s = suite_create("rules/firm_reader");
@@ -433,6 +533,8 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, reader_given_codes_refused);
     tcase_add_test(tc, reader_empty_snapshot);
     tcase_add_test(tc, reader_scans_never_sort);
+    tcase_add_test(tc, prefetch_equals_reader);
+    tcase_add_test(tc, prefetch_closed_early);
     suite_add_tcase(s, tc);
     return s;
 }
