@@ -1,9 +1,11 @@
 /* An external merge sort of byte records by a 24-byte key (private to
  * src/import): records are gathered in a memory buffer of fixed size, each
  * full buffer is sorted and written as a run to a temporary file (unlinked
- * at once, so a crash leaves nothing), and the runs are merged back in key
- * order. Memory is the buffer and one read buffer per run, whatever the
- * number of records. Used by one thread at a time. */
+ * at once, so a crash leaves nothing) by a thread of the sorter's own while
+ * records fill a second buffer, and the runs are merged back in key order.
+ * Memory is the two buffers (buffer_bytes together) and one read buffer per
+ * run, whatever the number of records. Its functions are called by one
+ * thread at a time. */
 #ifndef REBATE_IMPORT_SORTER_H
 #define REBATE_IMPORT_SORTER_H
 
@@ -22,7 +24,7 @@ typedef struct rb_sorter rb_sorter;
 
 /* A sorter whose runs go to a temporary file made from temp_template (a
  * path ending in XXXXXX, as for mkstemp), created only once a run must be
- * written; buffer_bytes of records are sorted in memory at a time. */
+ * written; buffer_bytes / 2 of records are sorted in memory at a time. */
 rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sorter **out, rb_error *err);
 
 /* Adds one record (copied). */
