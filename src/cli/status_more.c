@@ -33,34 +33,41 @@ typedef struct event_printer {
     event_group g;           /* the payment events not printed yet (count 0: none) */
 } event_printer;
 
-static void print_line(event_printer *p, int64_t event_id, const char *at, const char *kind, const char *subject,
-                       const char *from_state, const char *to_state, const char *by, const char *login,
-                       const char *why)
+/* One line of the list: ids ("#12" or "#12-#20"), then what happened
+ * ("payment 2024-…-1", or the group's count and first and last). */
+static void put_line(event_printer *p, const char *ids, const char *at, const char *what, const char *from_state,
+                     const char *to_state, const char *by, const char *login, const char *why)
 {
     if (p->n++ == 0)
         printf("事件记录 events（只增不改 append-only）：\n");
-    printf("  #%lld  %s  %s %s  %s → %s  经办 by %s（登录 login %s）", (long long)event_id, at, kind, subject,
+    printf("  %s  %s  %s  %s → %s  经办 by %s（登录 login %s）", ids, at, what,
            from_state ? from_state : "（新建 new）", to_state, by, login);
     if (why != NULL && why[0] != '\0')
         printf("  说明 why：%s", why);
     printf("\n");
 }
 
+static void print_line(event_printer *p, int64_t event_id, const char *at, const char *kind, const char *subject,
+                       const char *from_state, const char *to_state, const char *by, const char *login,
+                       const char *why)
+{
+    char ids[32], what[512];
+    snprintf(ids, sizeof ids, "#%lld", (long long)event_id);
+    snprintf(what, sizeof what, "%s %s", kind, subject);
+    put_line(p, ids, at, what, from_state, to_state, by, login, why);
+}
+
 static void flush_group(event_printer *p)
 {
     event_group *g = &p->g;
+    const char *from = g->from[0] ? g->from : NULL;
     if (g->count == 1) {
-        print_line(p, g->first_id, g->at, "payment", g->first, g->from[0] ? g->from : NULL, g->to, g->by, g->login,
-                   g->why);
+        print_line(p, g->first_id, g->at, "payment", g->first, from, g->to, g->by, g->login, g->why);
     } else if (g->count > 1) {
-        if (p->n++ == 0)
-            printf("事件记录 events（只增不改 append-only）：\n");
-        printf("  #%lld-#%lld  %s  payment ×%lld（%s … %s）  %s → %s  经办 by %s（登录 login %s）",
-               (long long)g->first_id, (long long)g->last_id, g->at, (long long)g->count, g->first, g->last,
-               g->from[0] ? g->from : "（新建 new）", g->to, g->by, g->login);
-        if (g->why[0] != '\0')
-            printf("  说明 why：%s", g->why);
-        printf("\n");
+        char ids[64], what[256];
+        snprintf(ids, sizeof ids, "#%lld-#%lld", (long long)g->first_id, (long long)g->last_id);
+        snprintf(what, sizeof what, "payment ×%lld（%s … %s）", (long long)g->count, g->first, g->last);
+        put_line(p, ids, g->at, what, from, g->to, g->by, g->login, g->why);
     }
     g->count = 0;
 }

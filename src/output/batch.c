@@ -280,6 +280,13 @@ static rb_status record_gone(batch_run *run, ledger_thread *t, ledger_chunk **ch
     return st;
 }
 
+/* The next firm, from the thread reading ahead when there is one. */
+static rb_status next_firm(rb_firm_reader *reader, rb_firm_prefetch *prefetch, const rb_firm_input **firm,
+                           rb_error *err)
+{
+    return prefetch ? rb_firm_prefetch_next(prefetch, firm, err) : rb_firm_reader_next(reader, firm, err);
+}
+
 /* Evaluates every firm and writes its rows; records decisions and payments
  * unless this is a dry run (then on this thread alone, from db). A batch
  * of all firms records a firm's decision only when it differs from the
@@ -333,9 +340,7 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         (st = rb_firm_prefetch_open(reader, &prefetch, err)) != RB_OK)
         goto out;
     const rb_firm_input *firm = NULL;
-    while ((st = prefetch ? rb_firm_prefetch_next(prefetch, &firm, err) : rb_firm_reader_next(reader, &firm, err)) ==
-               RB_OK &&
-           firm != NULL) {
+    while ((st = next_firm(reader, prefetch, &firm, err)) == RB_OK && firm != NULL) {
         rb_decision decision;
         rb_decide(run->params, firm, &decision);
         char reference[64] = "";

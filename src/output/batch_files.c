@@ -523,8 +523,8 @@ rb_status rb_batch_files_finish(rb_batch_files *files, const rb_batch_summary *s
         st = rb_notice_write(files->report, files->dir, summary, err);
     if (threaded)
         pthread_join(thread, NULL);
-    else if (st == RB_OK)
-        exceptions_main(&job);
+    else if (st == RB_OK) /* no thread: here, after the report */
+        job.status = rb_exceptions_book_write(&job.books, &job.error);
     if (st == RB_OK && job.status != RB_OK)
         st = rb_fail(err, job.status, "%s", job.error.message);
     return st;

@@ -118,16 +118,27 @@ static rb_status read_stream(FILE *f, const char *what, row_handler handle, void
     return st;
 }
 
+/* Opens dir/name to read it back; its path in *path (released by the
+ * caller whatever happens). */
+static rb_status open_back(const char *dir, const char *name, rb_strbuf *path, FILE **f, rb_error *err)
+{
+    *f = NULL;
+    if (!rb_strbuf_addf(path, "%s/%s", dir, name))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory reading back '%s'", name);
+    if ((*f = fopen(path->buf, "rb")) == NULL)
+        return rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path->buf, strerror(errno));
+    return RB_OK;
+}
+
 /* read_stream over the file dir/name. */
 static rb_status read_csv(const char *dir, const char *name, row_handler handle, void *ctx, bool *stopped,
                           rb_error *err)
 {
     rb_strbuf path = RB_STRBUF_INIT;
-    if (!rb_strbuf_addf(&path, "%s/%s", dir, name))
-        return rb_fail(err, RB_E_INTERNAL, "out of memory reading back '%s'", name);
-    FILE *f = fopen(path.buf, "rb");
-    rb_status st = f == NULL ? rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path.buf, strerror(errno))
-                             : read_stream(f, path.buf, handle, ctx, stopped, false, err);
+    FILE *f = NULL;
+    rb_status st = open_back(dir, name, &path, &f, err);
+    if (st == RB_OK)
+        st = read_stream(f, path.buf, handle, ctx, stopped, false, err);
     if (f != NULL)
         fclose(f);
     rb_strbuf_release(&path);
@@ -286,9 +297,6 @@ static void sheet_add(sheet *s, lxw_workbook *wb, const char *name, const column
         s->error = LXW_ERROR_MEMORY_MALLOC_FAILED;
 }
 
-/* The title, batch and header rows. The filter covers the header and the
- * data_rows under it; it is set before any row is written (in
- * constant-memory mode libxlsxwriter refuses it later). */
 /* The filter on the header over data_rows rows (it goes into the file when
  * it is closed, so it may be set after the rows). */
 static void sheet_autofilter(sheet *s, size_t data_rows)
@@ -298,6 +306,9 @@ static void sheet_autofilter(sheet *s, size_t data_rows)
                                      (lxw_col_t)(s->ncols - 1)));
 }
 
+/* The title, batch and header rows, and the filter over the header and the
+ * data_rows under it (SIZE_MAX: not known yet, set by the caller once the
+ * rows are written). */
 static void sheet_begin(sheet *s, const formats *fm, const char *title, const char *info, size_t data_rows)
 {
     if (s->ws == NULL)
@@ -660,11 +671,7 @@ static rb_status write_payout(const rb_workbook_batch *batch, rb_error *err)
     if (st == RB_OK) {
         rb_strbuf path = RB_STRBUF_INIT;
         FILE *f = NULL;
-        if (!rb_strbuf_addf(&path, "%s/payout.csv", batch->dir))
-            st = rb_fail(err, RB_E_INTERNAL, "out of memory reading back payout.csv");
-        else if ((f = fopen(path.buf, "rb")) == NULL)
-            st = rb_fail(err, RB_E_CANTWRITE, "cannot read back '%s': %s", path.buf, strerror(errno));
-        else
+        if ((st = open_back(batch->dir, "payout.csv", &path, &f, err)) == RB_OK)
             st = payout_rows(&b, f, path.buf, false, err);
         if (f != NULL)
             fclose(f);

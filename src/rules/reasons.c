@@ -565,8 +565,8 @@ static bool review_rejected_detail(const rb_rule_input *in, rb_strbuf *out)
 {
     const rb_verdict *v = &in->firm->verdict;
     char day[11];
-    return rb_strbuf_addf(out, "%s 于 %s 复核不予返还：%s", or_blank(v->by),
-                          v->at ? rb_china_date_of_utc(v->at, day) : or_blank(v->at), or_blank(v->note));
+    return rb_strbuf_addf(out, "%s 于 %s 复核不予返还：%s", or_blank(v->by), rb_china_date_of_utc(v->at, day),
+                          or_blank(v->note));
 }
 
 static bool review_rejected_fact(const rb_rule_input *in, rb_strbuf *out)
