@@ -47,11 +47,12 @@ WB_HELPER bool wb_have_soffice(const char *what)
 WB_HELPER void wb_convert(const char *xlsx, const char *out, bool as_shown)
 {
     char cmd[16384];
-    snprintf(cmd, sizeof cmd,
+    int n = snprintf(cmd, sizeof cmd,
              "soffice -env:UserInstallation=file://%s/lo-profile --headless --norestore "
              "--convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,%s,false,false,-1' "
              "--outdir '%s' '%s' >'%s/soffice.log' 2>&1",
              out, as_shown ? "true" : "false", out, xlsx, out);
+    ck_assert_msg(n > 0 && (size_t)n < sizeof cmd, "soffice command for %s too long", xlsx);
     int rc = system(cmd);
     ck_assert_msg(rc == 0, "soffice failed converting %s (see %s/soffice.log)", xlsx, out);
 }
