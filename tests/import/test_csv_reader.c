@@ -2,7 +2,9 @@
  * the csv-spectrum cases of RFC 4180, the line where each record starts,
  * strict refusals, BOM, GB18030 and `auto`, undecodable bytes, characters
  * cut by the reading chunks, the record size limit and the SHA-256. */
+#include <csv.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +434,128 @@ START_TEST(missing_file_is_no_input)
 }
 END_TEST
 
+/* The reference for plain_lines_read_as_libcsv_reads_them: libcsv itself,
+ * fed a line at a time, each record with the line that began it. */
+typedef struct reference {
+    rb_strbuf *out;
+    rb_strbuf fields;
+    int64_t record_line;
+} reference;
+
+static void reference_field(void *data, size_t len, void *ctx)
+{
+    reference *ref = ctx;
+    ck_assert(rb_strbuf_addch(&ref->fields, '['));
+    ck_assert(rb_strbuf_add(&ref->fields, data, len));
+    ck_assert(rb_strbuf_addch(&ref->fields, ']'));
+}
+
+static void reference_record(int terminator, void *ctx)
+{
+    (void)terminator;
+    reference *ref = ctx;
+    ck_assert(rb_strbuf_addf(ref->out, "%lld:%s\n", (long long)ref->record_line, ref->fields.buf));
+    rb_strbuf_reset(&ref->fields);
+}
+
+static void reference_read(const char *data, size_t len, rb_strbuf *out)
+{
+    struct csv_parser parser;
+    ck_assert_int_eq(csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI), 0);
+    reference ref = {.out = out, .record_line = 1};
+    rb_strbuf_init(&ref.fields);
+    ck_assert(rb_strbuf_add(&ref.fields, "", 0));
+    /* A record ends only at a line's end, so one that begins on a line
+     * begins with the parser idle at the line's start. */
+    int64_t line = 1;
+    for (size_t i = 0; i < len; line++) {
+        const char *newline = memchr(data + i, '\n', len - i);
+        size_t piece = newline ? (size_t)(newline - (data + i)) + 1 : len - i;
+        if (parser.pstate == 0)
+            ref.record_line = line;
+        ck_assert_uint_eq(csv_parse(&parser, data + i, piece, reference_field, reference_record, &ref), piece);
+        i += piece;
+    }
+    ck_assert_int_eq(csv_fini(&parser, reference_field, reference_record, &ref), 0);
+    csv_free(&parser);
+    rb_strbuf_release(&ref.fields);
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+/* A random RFC 4180 file: plain fields with spaces and tabs around and
+ * inside, empty fields, quoted fields holding commas, doubled quotes and
+ * line ends, blank lines, lines of spaces, \n and \r\n, now and then a
+ * field longer than a reading chunk, and a last line with or without its
+ * line end. */
+static void random_file(uint64_t *state, rb_strbuf *out)
+{
+    static const char *const plain[] = {"a", "b7", " ", "\t", "\xC3\xA9", "\xE4\xB8\xAD", "-1.5", "x y"};
+    static const char *const quoted[] = {"q", ",", "\"\"", "\n", "\r\n", " ", "\xE4\xB8\xAD"};
+    size_t lines = 1 + next_random(state) % 60;
+    for (size_t l = 0; l < lines; l++) {
+        uint64_t kind = next_random(state) % 16;
+        if (kind == 0) {
+            /* a blank line, or spaces and tabs only */
+        } else if (kind == 1) {
+            ck_assert(rb_strbuf_add(out, " \t ", 1 + next_random(state) % 3));
+        } else {
+            size_t fields = 1 + next_random(state) % 8;
+            for (size_t f = 0; f < fields; f++) {
+                if (f > 0)
+                    ck_assert(rb_strbuf_addch(out, ','));
+                uint64_t how = next_random(state) % 10;
+                if (how == 0 && next_random(state) % 64 == 0) {
+                    static char longer_than_a_chunk[70 * 1024];
+                    memset(longer_than_a_chunk, 'L', sizeof longer_than_a_chunk);
+                    ck_assert(rb_strbuf_add(out, longer_than_a_chunk, sizeof longer_than_a_chunk));
+                } else if (how == 1 && kind < 6) {
+                    ck_assert(rb_strbuf_addf(out, "%s\"", next_random(state) % 3 ? "" : "  "));
+                    size_t parts = next_random(state) % 5;
+                    for (size_t i = 0; i < parts; i++)
+                        ck_assert(rb_strbuf_addf(out, "%s", quoted[next_random(state) % 7]));
+                    ck_assert(rb_strbuf_addf(out, "\"%s", next_random(state) % 2 ? " " : ""));
+                } else if (how > 2) {
+                    size_t parts = next_random(state) % 6;
+                    for (size_t i = 0; i < parts; i++)
+                        ck_assert(rb_strbuf_addf(out, "%s", plain[next_random(state) % 8]));
+                }
+            }
+        }
+        if (l + 1 < lines || next_random(state) % 2)
+            ck_assert(rb_strbuf_addf(out, "%s", next_random(state) % 3 ? "\n" : "\r\n"));
+    }
+}
+
+START_TEST(plain_lines_read_as_libcsv_reads_them)
+{
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < 300; i++) {
+        rb_strbuf file, expected;
+        rb_strbuf_init(&file);
+        rb_strbuf_init(&expected);
+        ck_assert(rb_strbuf_add(&file, "", 0));
+        ck_assert(rb_strbuf_add(&expected, "", 0));
+        random_file(&state, &file);
+        reference_read(file.buf, file.len, &expected);
+        read_result r;
+        read_bytes(file.buf, file.len, RB_ENCODING_UTF8, &r);
+        ck_assert_msg(r.status == RB_OK, "file %d: %s", i, r.err.message);
+        ck_assert_msg(strcmp(r.records.buf ? r.records.buf : "", expected.buf) == 0,
+                      "file %d read\n%s\nlibcsv reads\n%s", i, r.records.buf ? r.records.buf : "", expected.buf);
+        rb_strbuf_release(&r.records);
+        rb_strbuf_release(&file);
+        rb_strbuf_release(&expected);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("import/csv_reader");
@@ -461,6 +585,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, callback_failure_stops_reading);
     tcase_add_test(tc, empty_file_has_no_records);
     tcase_add_test(tc, missing_file_is_no_input);
+    tcase_add_test(tc, plain_lines_read_as_libcsv_reads_them);
     suite_add_tcase(s, tc);
     return s;
 }
