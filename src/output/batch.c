@@ -61,6 +61,7 @@ typedef struct batch_run {
     char *final_dir;           /* OUT/<name> (heap) */
     rb_batch_files files;
     bool files_open;
+    struct hash_job *hashing;  /* the digests being computed, until hash_join */
     int64_t reason_counts[RB_R_COUNT];
     rb_workdays *calendar;     /* the compiled-in calendar, when the options give none */
 } batch_run;
@@ -496,48 +497,89 @@ static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
     return RB_OK;
 }
 
-/* The digests of the files other than payout.csv, computed on a thread
- * of their own while payout.csv is read back. */
+/* The digests of the files other than payout.csv and payout.xlsx, computed
+ * on a thread of their own from the moment they are closed, while the
+ * batch's events are recorded, payout.csv is read back and payout.xlsx
+ * zips (payout.csv's digest comes with its reading, payout.xlsx's once it
+ * is whole). */
 typedef struct hash_job {
     const char *dir;
-    char (*digests)[RB_SHA256_HEX];
+    char digests[RB_BATCH_FILES][RB_SHA256_HEX];
+    pthread_t thread;
+    bool threaded;
     rb_status status;
     rb_error error;
 } hash_job;
 
-static void *hash_others(void *arg)
+static bool hashed_apart(int file)
 {
-    hash_job *job = arg;
-    prctl(PR_SET_NAME, "rebate-hash");
-    rb_error_clear(&job->error);
-    job->status = RB_OK;
+    return file == RB_FILE_PAYOUT || file == RB_FILE_PAYOUT_XLSX;
+}
+
+static void hash_others(hash_job *job)
+{
     for (int i = 0; i < RB_BATCH_FILES && job->status == RB_OK; i++)
-        if (i != RB_FILE_PAYOUT)
+        if (!hashed_apart(i))
             job->status = rb_sums_hash(job->dir, rb_batch_files_names[i], job->digests[i], &job->error);
+}
+
+static void *hash_thread(void *arg)
+{
+    prctl(PR_SET_NAME, "rebate-hash");
+    hash_others(arg);
     return NULL;
 }
 
-/* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md). */
-static rb_status check_and_sum(batch_run *run, char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
-                               rb_error *err)
+static rb_status hash_start(batch_run *run, rb_error *err)
 {
-    char digests[RB_BATCH_FILES][RB_SHA256_HEX];
-    hash_job job = {.dir = run->staging, .digests = digests};
-    pthread_t thread;
-    bool threaded = pthread_create(&thread, NULL, hash_others, &job) == 0;
-    rb_status st = verify_payout(run, digests[RB_FILE_PAYOUT], err);
-    if (threaded)
-        pthread_join(thread, NULL);
+    hash_job *job = rb_calloc(1, sizeof *job);
+    if (job == NULL)
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
+    job->dir = run->staging;
+    job->status = RB_OK;
+    rb_error_clear(&job->error);
+    job->threaded = pthread_create(&job->thread, NULL, hash_thread, job) == 0;
+    run->hashing = job;
+    return RB_OK;
+}
+
+/* Waits for the digests (computing them here when no thread could be
+ * started) and frees the job; *job_out gets it instead when not NULL. */
+static rb_status hash_join(batch_run *run, hash_job **job_out, rb_error *err)
+{
+    hash_job *job = run->hashing;
+    run->hashing = NULL;
+    if (job->threaded)
+        pthread_join(job->thread, NULL);
     else
-        hash_others(&job);
-    if (st == RB_OK && job.status != RB_OK)
-        st = rb_fail(err, job.status, "%s", job.error.message);
+        hash_others(job);
+    rb_status st = job->status;
+    if (st != RB_OK)
+        rb_fail(err, st, "%s", job->error.message);
+    if (st == RB_OK && job_out != NULL)
+        *job_out = job;
+    else
+        free(job);
+    return st;
+}
+
+/* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md), once
+ * payout.xlsx is whole and payout.csv has been read back. */
+static rb_status sum_up(batch_run *run, const char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
+                        rb_error *err)
+{
+    hash_job *job = NULL;
+    rb_status st = hash_join(run, &job, err);
+    if (st != RB_OK)
+        return st;
+    memcpy(job->digests[RB_FILE_PAYOUT], payout_sha, RB_SHA256_HEX);
+    st = rb_sums_hash(run->staging, rb_batch_files_names[RB_FILE_PAYOUT_XLSX], job->digests[RB_FILE_PAYOUT_XLSX], err);
     if (st == RB_OK)
-        st = rb_sums_write(run->staging, rb_batch_files_names, (const char(*)[RB_SHA256_HEX])digests, RB_BATCH_FILES, err);
-    if (st == RB_OK) {
-        memcpy(payout_sha, digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
-        memcpy(decisions_sha, digests[RB_FILE_DECISIONS], RB_SHA256_HEX);
-    }
+        st = rb_sums_write(run->staging, rb_batch_files_names, (const char(*)[RB_SHA256_HEX])job->digests,
+                           RB_BATCH_FILES, err);
+    if (st == RB_OK)
+        memcpy(decisions_sha, job->digests[RB_FILE_DECISIONS], RB_SHA256_HEX);
+    free(job);
     return st;
 }
 
@@ -696,10 +738,12 @@ static rb_status publish(batch_run *run, rb_error *err)
         .notice_contact = opts->notice_contact,
     };
     char payout_sha[RB_SHA256_HEX] = "", decisions_sha[RB_SHA256_HEX] = "";
-    if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
+    if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK ||
+        (st = hash_start(run, err)) != RB_OK)
         goto fail;
-    /* While payout.xlsx's thread zips its sheet: the events of the batch
-     * and the digest of its inputs, which read nothing of the files. */
+    /* While payout.xlsx's thread zips its sheet and the other files are
+     * hashed: the events of the batch and the digest of its inputs, which
+     * read nothing of the files, then payout.csv read back. */
     if (!opts->dry_run) {
         /* A batch with no payment is closed at once: nothing to approve. */
         rb_event created = {.kind = RB_EVENT_BATCH,
@@ -717,11 +761,11 @@ static rb_status publish(batch_run *run, rb_error *err)
                                                           inputs_sha, err)) != RB_OK))
             goto fail;
     }
-    if ((st = rb_batch_files_join(&run->files, err)) != RB_OK)
+    if ((st = verify_payout(run, payout_sha, err)) != RB_OK || (st = rb_batch_files_join(&run->files, err)) != RB_OK)
         goto fail;
     run->files_open = false;
     rb_crash_point("files-written");
-    if ((st = check_and_sum(run, payout_sha, decisions_sha, err)) != RB_OK)
+    if ((st = sum_up(run, payout_sha, decisions_sha, err)) != RB_OK)
         goto fail;
     rb_crash_point("sums-written");
     if (!opts->dry_run) {
@@ -764,6 +808,8 @@ static rb_status publish(batch_run *run, rb_error *err)
     return RB_OK;
 
 fail:
+    if (run->hashing != NULL)
+        hash_join(run, NULL, &(rb_error){0});
     if (run->files_open) {
         rb_batch_files_abandon(&run->files);
         run->files_open = false;
