@@ -56,12 +56,23 @@ bool rb_strbuf_addch(rb_strbuf *sb, char c)
     return rb_strbuf_add(sb, &c, 1);
 }
 
+/* Formatted straight into the room the buffer has left, which is nearly
+ * always enough (buffers are reused from row to row); only text that does
+ * not fit is formatted a second time, after growing. On failure the string
+ * is what it was. */
 bool rb_strbuf_addf(rb_strbuf *sb, const char *fmt, ...)
 {
+    size_t room = sb->alloc - sb->len; /* 0 for the shared empty string */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room > 0 ? sb->buf + sb->len : NULL, room, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (size_t)n < room) {
+        sb->len += (size_t)n;
+        return true;
+    }
+    if (room > 0)
+        sb->buf[sb->len] = '\0'; /* undo a cut-off piece */
     if (n < 0 || !rb_strbuf_grow(sb, (size_t)n))
         return false;
     va_start(ap, fmt);
