@@ -56,7 +56,6 @@ typedef struct batch_run {
     bool ledger_open;
     char batch_id[128];
     int64_t batch_no;          /* the batch's number (order of making) */
-    rb_decision_log *previous; /* every firm's decision as of the last batch, for a batch of all firms */
     char *staging;             /* OUT/.staging-<name> (heap) */
     char *final_dir;           /* OUT/<name> (heap) */
     rb_batch_files files;
@@ -93,13 +92,12 @@ static void describe_params(const rb_params *p, char *buf, size_t size)
              p->headcount_basis == RB_HEADCOUNT_AVERAGE ? "average" : "december", p->legal_reference);
 }
 
-/* What the ledger records of one firm: its decision when it changed (or
- * GONE for a firm that left the population) and, for a PAY, the account its
- * payment goes to (text in the chunk's buffer). */
+/* One firm handed to the ledger: its decision, recorded when it changed,
+ * and, for a PAY, the account its payment goes to (text in the chunk's
+ * buffer). */
 typedef struct ledger_entry {
-    rb_decision_row row;
-    bool record;               /* a row of decisions */
-    bool pay;                  /* a payment of row.amount */
+    rb_decision_row row;       /* recorded (when it changed: see ledger_thread.previous) */
+    bool pay;                  /* and a payment of row.amount */
     int32_t next_attempt;
     size_t text[5]; /* account_name, bank_name, bank_code, bank_account, name: offset + 1, 0 for NULL */
 } ledger_entry;
@@ -118,6 +116,14 @@ typedef struct ledger_chunk {
  * long as each other. */
 typedef struct ledger_thread {
     batch_run *run;
+    /* For a batch of all firms: every firm's decision as of the last batch,
+     * read here beside the firms handed on, so that a firm's row is
+     * recorded only when it differs (a PAY always) and a GONE row is
+     * recorded for a firm that left; the deciding thread does not wait for
+     * that reading. NULL: every row handed on is recorded. */
+    rb_decision_log *previous;
+    const rb_decision_row *prev;  /* the next of previous, NULL at its end */
+    int64_t recorded;             /* rows of decisions recorded */
     pthread_mutex_t mu;
     pthread_cond_t changed;
     ledger_chunk *full, *full_tail, *free;
@@ -140,6 +146,40 @@ static void ledger_fail(ledger_thread *t, const rb_error *err)
 static const char *entry_text(const ledger_chunk *c, const ledger_entry *e, int i)
 {
     return e->text[i] ? c->text.buf + e->text[i] - 1 : NULL;
+}
+
+/* The firms of the last batch that come before uscc (all of them when uscc
+ * is NULL) left the population: a GONE row each. */
+static rb_status record_gone(ledger_thread *t, const char *uscc, rb_error *err)
+{
+    batch_run *run = t->run;
+    rb_status st = RB_OK;
+    while (t->prev != NULL && (uscc == NULL || strcmp(t->prev->uscc, uscc) < 0)) {
+        rb_decision_row gone;
+        memset(&gone, 0, sizeof gone);
+        memcpy(gone.uscc, t->prev->uscc, sizeof gone.uscc);
+        gone.outcome = "GONE";
+        if ((st = rb_decision_writer_add(&run->decisions, run->params->policy_year, run->batch_id, run->batch_no,
+                                         &gone, err)) != RB_OK ||
+            (st = rb_decision_log_next(t->previous, &t->prev, err)) != RB_OK)
+            return st;
+        t->recorded++;
+    }
+    return st;
+}
+
+/* *record: whether the firm's row differs from its decision as of the last
+ * batch (or it is paid, which makes a payment); the firms before it that
+ * left are recorded on the way. */
+static rb_status recorded_if_changed(ledger_thread *t, const rb_decision_row *row, bool pay, bool *record,
+                                     rb_error *err)
+{
+    rb_status st = record_gone(t, row->uscc, err);
+    if (st == RB_OK && t->prev != NULL && strcmp(t->prev->uscc, row->uscc) == 0) {
+        *record = pay || !rb_decision_row_equal(t->prev, row);
+        st = rb_decision_log_next(t->previous, &t->prev, err);
+    }
+    return st;
 }
 
 static void *ledger_main(void *arg)
@@ -166,11 +206,15 @@ static void *ledger_main(void *arg)
         for (size_t i = 0; i < c->n && st == RB_OK; i++) {
             const ledger_entry *e = &c->entries[i];
             char reference[64];
-            if (e->record) {
-                rb_decision_row row = e->row;
-                row.name = entry_text(c, e, 4);
+            rb_decision_row row = e->row;
+            row.name = entry_text(c, e, 4);
+            bool record = true;
+            if (t->previous != NULL && (st = recorded_if_changed(t, &row, e->pay, &record, &err)) != RB_OK)
+                break;
+            if (record) {
                 st = rb_decision_writer_add(&run->decisions, run->params->policy_year, run->batch_id, run->batch_no,
                                             &row, &err);
+                t->recorded++;
             }
             if (st == RB_OK && e->pay) {
                 rb_payment_row payment = {
@@ -187,6 +231,8 @@ static void *ledger_main(void *arg)
             }
         }
         bool last = c->last;
+        if (st == RB_OK && last && t->previous != NULL)
+            st = record_gone(t, NULL, &err);
         pthread_mutex_lock(&t->mu);
         c->n = 0;
         c->last = false;
@@ -236,9 +282,9 @@ static bool add_text(ledger_chunk *c, ledger_entry *e, int i, const char *text)
     return rb_strbuf_add(&c->text, text, strlen(text) + 1);
 }
 
-/* Hands one entry to the ledger's thread: the row when record, the payment
- * when firm is given (a PAY). */
-static rb_status queue_entry(ledger_thread *t, ledger_chunk **chunk, const rb_decision_row *row, bool record,
+/* Hands one firm to the ledger's thread: its row, and its payment when
+ * pay_firm is given (a PAY). */
+static rb_status queue_entry(ledger_thread *t, ledger_chunk **chunk, const rb_decision_row *row,
                              const rb_firm_input *pay_firm, rb_error *err)
 {
     if (*chunk == NULL || (*chunk)->n == LEDGER_CHUNK) {
@@ -249,36 +295,15 @@ static rb_status queue_entry(ledger_thread *t, ledger_chunk **chunk, const rb_de
     ledger_entry *e = &c->entries[c->n++];
     e->row = *row;
     e->row.name = NULL;
-    e->record = record;
     e->pay = pay_firm != NULL;
     e->next_attempt = pay_firm ? pay_firm->next_attempt : 0;
     if (!add_text(c, e, 0, pay_firm ? pay_firm->account_name : NULL) ||
         !add_text(c, e, 1, pay_firm ? pay_firm->bank_name : NULL) ||
         !add_text(c, e, 2, pay_firm ? pay_firm->bank_code : NULL) ||
         !add_text(c, e, 3, pay_firm ? pay_firm->bank_account : NULL) ||
-        !add_text(c, e, 4, record ? row->name : NULL))
+        !add_text(c, e, 4, row->name))
         return rb_fail(err, RB_E_INTERNAL, "out of memory recording the decisions");
     return RB_OK;
-}
-
-/* The firms of the last batch that come before uscc (all of them when uscc
- * is NULL) left the population: a GONE row each. */
-static rb_status record_gone(batch_run *run, ledger_thread *t, ledger_chunk **chunk, const rb_decision_row **prev,
-                             const char *uscc, rb_error *err)
-{
-    rb_status st = RB_OK;
-    while (*prev != NULL && (uscc == NULL || strcmp((*prev)->uscc, uscc) < 0)) {
-        rb_decision_row gone;
-        memset(&gone, 0, sizeof gone);
-        memcpy(gone.uscc, (*prev)->uscc, sizeof gone.uscc);
-        gone.outcome = "GONE";
-        if ((st = queue_entry(t, chunk, &gone, true, NULL, err)) != RB_OK)
-            return st;
-        run->result->decisions_recorded++;
-        if ((st = rb_decision_log_next(run->previous, prev, err)) != RB_OK)
-            return st;
-    }
-    return st;
 }
 
 /* The next firm, from the thread reading ahead when there is one. */
@@ -316,24 +341,23 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         }
         if ((st = rb_snapshot_open_reader(run->db, &reading, err)) != RB_OK)
             goto out;
+        /* The decisions as of the last batch: what was committed before
+         * this run, on a connection of their own (the firms' is their
+         * reading thread's), checked to see the same snapshot; read by the
+         * ledger's thread. */
+        if (run->opts->n_usccs == 0 &&
+            ((st = rb_snapshot_open_reader(run->db, &previous_db, err)) != RB_OK ||
+             (st = rb_decision_log_open(previous_db, run->params->policy_year, run->batch_no, false, &t->previous,
+                                        err)) != RB_OK ||
+             (st = rb_decision_log_next(t->previous, &t->prev, err)) != RB_OK))
+            goto out;
         if (pthread_create(&thread, NULL, ledger_main, t) != 0) {
             st = rb_fail(err, RB_E_INTERNAL, "cannot start the thread of the ledger");
             goto out;
         }
         started = true;
         chunk = ledger_hand_on(t, NULL);
-        /* The decisions as of the last batch: what was committed before
-         * this run, on a connection of their own (the firms' is their
-         * reading thread's), checked to see the same snapshot. */
-        if (run->opts->n_usccs == 0 &&
-            ((st = rb_snapshot_open_reader(run->db, &previous_db, err)) != RB_OK ||
-             (st = rb_decision_log_open(previous_db, run->params->policy_year, run->batch_no, false,
-                                        &run->previous, err)) != RB_OK))
-            goto out;
     }
-    const rb_decision_row *prev = NULL;
-    if (run->previous != NULL && (st = rb_decision_log_next(run->previous, &prev, err)) != RB_OK)
-        goto out;
     if ((st = rb_firm_reader_open(reading, run->params, run->opts->usccs, run->opts->n_usccs, &reader, err)) != RB_OK)
         goto out;
     /* Every firm, on its own connection: read on a thread of its own. */
@@ -352,21 +376,8 @@ static rb_status decide_all(batch_run *run, rb_error *err)
         rb_decision_row_of(firm, &decision, &row);
         if (t != NULL) {
             bool pay = decision.outcome == RB_OUTCOME_PAY;
-            bool record = true;
-            if (run->previous != NULL) {
-                if ((st = record_gone(run, t, &chunk, &prev, firm->uscc, err)) != RB_OK)
-                    break;
-                if (prev != NULL && strcmp(prev->uscc, row.uscc) == 0) {
-                    record = pay || !rb_decision_row_equal(prev, &row);
-                    if ((st = rb_decision_log_next(run->previous, &prev, err)) != RB_OK)
-                        break;
-                }
-            }
-            if (record || pay) {
-                if ((st = queue_entry(t, &chunk, &row, record, pay ? firm : NULL, err)) != RB_OK)
-                    break;
-                run->result->decisions_recorded += record;
-            }
+            if ((st = queue_entry(t, &chunk, &row, pay ? firm : NULL, err)) != RB_OK)
+                break;
         }
         if ((st = rb_batch_files_add(&run->files, firm, &decision, &row, reference, err)) != RB_OK)
             break;
@@ -383,13 +394,9 @@ static rb_status decide_all(batch_run *run, rb_error *err)
                 r->largest = decision.measures.amount;
         }
     }
-    if (st == RB_OK && t != NULL && run->previous != NULL)
-        st = record_gone(run, t, &chunk, &prev, NULL, err);
 out:
     rb_firm_prefetch_close(prefetch);
     rb_firm_reader_close(reader);
-    rb_decision_log_close(run->previous);
-    run->previous = NULL;
     if (t != NULL) {
         if (started) {
             if (st == RB_OK && chunk != NULL) {
@@ -410,7 +417,9 @@ out:
             pthread_join(thread, NULL);
             if (st == RB_OK && t->failed)
                 st = rb_fail(err, t->error.status, "%s", t->error.message);
+            run->result->decisions_recorded += t->recorded;
         }
+        rb_decision_log_close(t->previous);
         for (int i = 0; i < LEDGER_CHUNKS; i++)
             rb_strbuf_release(&t->chunks[i].text);
         pthread_cond_destroy(&t->changed);
