@@ -105,6 +105,8 @@ struct rb_firm_reader {
     rb_firm_input firm;
     rb_month *months;
     size_t months_cap;
+    bool keep_packed;         /* rb_firm_reader_keep_packed: months left packed in `packed` */
+    rb_strbuf packed;
     rb_strbuf text[T_COUNT];
     /* the last payment of the current firm, for TRANSFER_RETURNED */
     bool last_pay_returned;
@@ -234,10 +236,14 @@ static rb_status take_months(rb_firm_reader *r, sqlite3_stmt *s, rb_error *err)
     const void *packed = sqlite3_column_blob(s, 2);
     int len = sqlite3_column_bytes(s, 2);
     bool oom = false;
+    if (r->keep_packed && n >= 0) {
+        if (len > 0 && !rb_strbuf_add(&r->packed, packed, (size_t)len))
+            return rb_fail(err, RB_E_INTERNAL, "out of memory reading the contributions of %s", r->firm.uscc);
+        r->firm.n_months = (size_t)n;
+        return RB_OK;
+    }
     if (n < 0 || !rb_months_unpack(packed, (size_t)len, (size_t)n, &r->months, &r->months_cap, &oom))
-        return oom ? rb_fail(err, RB_E_INTERNAL, "out of memory reading the contributions of %s", r->firm.uscc)
-                   : rb_fail(err, RB_E_DATA, "the snapshot's months of %s are damaged; import the extracts again",
-                             r->firm.uscc);
+        return rb_months_unreadable(r->firm.uscc, oom, err);
     r->firm.n_months = (size_t)n;
     return RB_OK;
 }
@@ -304,6 +310,7 @@ static rb_status assemble(rb_firm_reader *r, const char *uscc, rb_error *err)
     f->next_attempt = 1;
     r->last_pay_returned = false;
     r->last_pay_account = r->last_pay_name = NULL;
+    rb_strbuf_reset(&r->packed);
 
     cursor *c = &r->cursors[RB_Q_REGISTRATION];
     if ((st = cursor_seek(r, c, uscc, err)) != RB_OK)
@@ -325,7 +332,7 @@ static rb_status assemble(rb_firm_reader *r, const char *uscc, rb_error *err)
     if (cursor_cmp(c, uscc) == 0 &&
         ((st = take_months(r, c->stmt, err)) != RB_OK || (st = cursor_step(r, c, err)) != RB_OK))
         return st;
-    f->months = r->months;
+    f->months = r->keep_packed ? NULL : r->months;
 
     c = &r->cursors[RB_Q_ERRORS_BY_USCC];
     if ((st = cursor_seek(r, c, uscc, err)) != RB_OK)
@@ -514,6 +521,7 @@ rb_status rb_firm_reader_open(sqlite3 *db, const rb_params *params, const char *
     r->point_mode = n_usccs > 0;
     for (int i = 0; i < T_COUNT; i++)
         rb_strbuf_init(&r->text[i]);
+    rb_strbuf_init(&r->packed);
 
     if (r->point_mode && (st = take_usccs(r, usccs, n_usccs, err)) != RB_OK)
         goto out;
@@ -544,6 +552,23 @@ out:
     return RB_OK;
 }
 
+rb_status rb_months_unreadable(const char *uscc, bool oom, rb_error *err)
+{
+    return oom ? rb_fail(err, RB_E_INTERNAL, "out of memory reading the contributions of %s", uscc)
+               : rb_fail(err, RB_E_DATA, "the snapshot's months of %s are damaged; import the extracts again", uscc);
+}
+
+void rb_firm_reader_keep_packed(rb_firm_reader *r, bool keep)
+{
+    r->keep_packed = keep;
+}
+
+void rb_firm_reader_packed(const rb_firm_reader *r, const void **data, size_t *len)
+{
+    *data = r->packed.buf;
+    *len = r->packed.len;
+}
+
 void rb_firm_reader_close(rb_firm_reader *r)
 {
     if (r == NULL)
@@ -552,6 +577,7 @@ void rb_firm_reader_close(rb_firm_reader *r)
         sqlite3_finalize(r->cursors[q].stmt);
     for (int i = 0; i < T_COUNT; i++)
         rb_strbuf_release(&r->text[i]);
+    rb_strbuf_release(&r->packed);
     free(r->months);
     free(r->usccs);
     free(r);

@@ -135,4 +135,17 @@ enum {
 
 extern const rb_reader_query rb_reader_queries[RB_Q_COUNT];
 
+/* For rb_firm_prefetch, which unpacks the months on the deciding thread
+ * instead of its reading thread (reading is the slower half of a night on
+ * which few firms changed): a reader told to keep them packed leaves each
+ * firm's months NULL (n_months is set) and its packed bytes (the format of
+ * sql/snapshot.sql, for rb_months_unpack) to rb_firm_reader_packed, valid
+ * until the next firm. */
+void rb_firm_reader_keep_packed(rb_firm_reader *r, bool keep);
+void rb_firm_reader_packed(const rb_firm_reader *r, const void **data, size_t *len);
+
+/* The failure of rb_months_unpack on the months of uscc (out of memory when
+ * oom, else a damaged snapshot), as the reader and the prefetch say it. */
+rb_status rb_months_unreadable(const char *uscc, bool oom, rb_error *err);
+
 #endif
