@@ -521,6 +521,78 @@ START_TEST(prefetch_closed_early)
 }
 END_TEST
 
+/* A firm whose packed months do not unpack: the reader and the prefetching
+ * reader (which unpacks on the caller's thread) refuse the snapshot with
+ * the same sentence, naming the firm. */
+START_TEST(damaged_months_are_refused_by_both_readers)
+{
+    for (int ahead_mode = 0; ahead_mode < 2; ahead_mode++) {
+        const char *dir = ts_tmpdir();
+        sqlite3 *db = build_db(dir);
+        /* The snapshot file, which rebate attaches read-only. */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/t.db.snapshot", dir);
+        sqlite3 *snapshot = NULL;
+        ck_assert_int_eq(sqlite3_open_v2(path, &snapshot, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        snap_exec(snapshot, "UPDATE contribution_months SET packed = x'ffff' WHERE uscc = %Q", C(F_FULL));
+        ck_assert_int_eq(sqlite3_changes(snapshot), 1);
+        sqlite3_close(snapshot);
+        rb_params p = params_2021(db);
+        rb_firm_reader *r = NULL;
+        rb_firm_prefetch *ahead = NULL;
+        rb_error err = {0};
+        ck_assert_int_eq(rb_firm_reader_open(db, &p, NULL, 0, &r, &err), RB_OK);
+        if (ahead_mode)
+            ck_assert_int_eq(rb_firm_prefetch_open(r, &ahead, &err), RB_OK);
+        const rb_firm_input *g = NULL;
+        rb_status st;
+        int firms = 0;
+        while ((st = ahead ? rb_firm_prefetch_next(ahead, &g, &err) : rb_firm_reader_next(r, &g, &err)) == RB_OK &&
+               g != NULL)
+            firms++;
+        ck_assert_int_eq(st, RB_E_DATA);
+        char expected[128];
+        snprintf(expected, sizeof expected, "the snapshot's months of %s are damaged; import the extracts again",
+                 C(F_FULL));
+        ck_assert_str_eq(err.message, expected);
+        ck_assert_int_eq(firms, 0); /* F_FULL is the first firm */
+        rb_firm_prefetch_close(ahead);
+        rb_firm_reader_close(r);
+        rb_db_close(db);
+        ts_rmtree(dir);
+    }
+}
+END_TEST
+
+/* After the prefetching reader is closed, the reader it read with unpacks
+ * the months again when used directly. */
+START_TEST(reader_unpacks_again_after_prefetch)
+{
+    const char *dir = ts_tmpdir();
+    sqlite3 *db = build_db_with(dir, 3000);
+    rb_params p = params_2021(db);
+    rb_firm_reader *r = NULL;
+    rb_firm_prefetch *ahead = NULL;
+    rb_error err = {0};
+    ck_assert_int_eq(rb_firm_reader_open(db, &p, NULL, 0, &r, &err), RB_OK);
+    ck_assert_int_eq(rb_firm_prefetch_open(r, &ahead, &err), RB_OK);
+    const rb_firm_input *g = NULL;
+    ck_assert_int_eq(rb_firm_prefetch_next(ahead, &g, &err), RB_OK);
+    rb_firm_prefetch_close(ahead);
+    int with_months = 0;
+    while (rb_firm_reader_next(r, &g, &err) == RB_OK && g != NULL)
+        if (g->n_months > 0) {
+            ck_assert_ptr_nonnull(g->months);
+            ck_assert_int_eq(g->months[0].period, 202006);
+            with_months++;
+        }
+    ck_assert_int_gt(with_months, 0);
+    rb_firm_reader_close(r);
+    rb_db_close(db);
+    ts_rmtree(dir);
+}
+END_TEST
+
 static Suite *reader_suite(void)
 {
     Suite *s = suite_create("rules/firm_reader");
@@ -535,6 +607,8 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, reader_scans_never_sort);
     tcase_add_test(tc, prefetch_equals_reader);
     tcase_add_test(tc, prefetch_closed_early);
+    tcase_add_test(tc, damaged_months_are_refused_by_both_readers);
+    tcase_add_test(tc, reader_unpacks_again_after_prefetch);
     suite_add_tcase(s, tc);
     return s;
 }
