@@ -177,8 +177,10 @@ static rb_status parse_plain_line(reader *r, const char *data, size_t len)
             r->fields = grown;
             r->fields_cap = cap;
         }
-        const char *comma = memchr(p, ',', (size_t)(stop - p));
-        const char *end = comma ? comma : stop;
+        const char *end = p; /* fields are short: a loop beats memchr's call */
+        while (end < stop && *end != ',')
+            end++;
+        const char *comma = end < stop ? end : NULL;
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
         while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
