@@ -153,21 +153,22 @@ static rb_status parse_piece(reader *r, const char *data, size_t len)
     return RB_OK;
 }
 
-/* A whole line without quotes or lone carriage returns, read between two
- * records: its fields are what libcsv would hand over (split at commas,
- * spaces and tabs around each dropped, a line of only spaces and tabs no
- * record), pointing into data instead of copied. libcsv reads byte by
- * byte through callbacks; nearly every line of an extract has no quote,
- * and this reads such a line in a few memchr calls (docs/import.md,
- * "Parsing"). tests/import/test_csv_reader.c compares both on random
- * files. */
-static rb_status parse_plain_line(reader *r, const char *data, size_t len)
+/* A whole line read between two records, when it holds no quote and no
+ * carriage return but its last: its fields are what libcsv would hand over
+ * (split at commas, spaces and tabs around each dropped, a line of only
+ * spaces and tabs no record), pointing into data instead of copied. libcsv
+ * reads byte by byte through callbacks; nearly every line of an extract
+ * has no quote, and this reads it in one pass (docs/import.md, "Parsing").
+ * *plain is false, and nothing done, for a line libcsv must read.
+ * tests/import/test_csv_reader.c compares both on random files. */
+static rb_status parse_plain_line(reader *r, const char *data, size_t len, bool *plain)
 {
     const char *stop = data + len - 1; /* the \n */
     if (stop > data && stop[-1] == '\r')
         stop--;
     size_t n = 0;
     const char *p = data;
+    *plain = false;
     for (;;) {
         if (n == r->fields_cap) {
             size_t cap = r->fields_cap ? r->fields_cap * 2 : 32;
@@ -177,9 +178,10 @@ static rb_status parse_plain_line(reader *r, const char *data, size_t len)
             r->fields = grown;
             r->fields_cap = cap;
         }
-        const char *end = p; /* fields are short: a loop beats memchr's call */
-        while (end < stop && *end != ',')
-            end++;
+        const char *end = p; /* fields are short: a loop beats a memchr call each */
+        for (; end < stop && *end != ','; end++)
+            if (*end == '"' || *end == '\r')
+                return RB_OK;
         const char *comma = end < stop ? end : NULL;
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
@@ -192,6 +194,7 @@ static rb_status parse_plain_line(reader *r, const char *data, size_t len)
             break;
         p = comma + 1;
     }
+    *plain = true;
     rb_status st = RB_OK;
     if (n > 1 || r->fields[0].len > 0)
         st = r->fn(r->ctx, r->line, r->fields, n, r->err);
@@ -224,14 +227,20 @@ static rb_status feed(reader *r, const char *data, size_t len)
         r->after_cr = false;
         const char *newline = memchr(data, '\n', len);
         size_t line_len = newline ? (size_t)(newline - data) + 1 : len;
+        if (newline != NULL && r->parser.pstate == PARSER_IDLE) {
+            bool plain;
+            rb_status st = parse_plain_line(r, data, line_len, &plain);
+            if (st != RB_OK)
+                return st;
+            if (plain) {
+                data += line_len;
+                len -= line_len;
+                continue;
+            }
+        }
         const char *cr = memchr(data, '\r', line_len);
         size_t piece = cr && cr + 1 != newline ? (size_t)(cr - data) + 1 : line_len;
-        rb_status st;
-        if (newline != NULL && piece == line_len && r->parser.pstate == PARSER_IDLE &&
-            memchr(data, '"', line_len) == NULL)
-            st = parse_plain_line(r, data, line_len);
-        else
-            st = parse_piece(r, data, piece);
+        rb_status st = parse_piece(r, data, piece);
         if (st != RB_OK)
             return st;
         if (data[piece - 1] == '\r' && r->parser.pstate == PARSER_IDLE)
