@@ -539,6 +539,7 @@ static void *hash_thread(void *arg)
     return NULL;
 }
 
+/* Starts hashing; without a thread, the digests are computed here. */
 static rb_status hash_start(batch_run *run, rb_error *err)
 {
     hash_job *job = rb_calloc(1, sizeof *job);
@@ -548,28 +549,20 @@ static rb_status hash_start(batch_run *run, rb_error *err)
     job->status = RB_OK;
     rb_error_clear(&job->error);
     job->threaded = pthread_create(&job->thread, NULL, hash_thread, job) == 0;
+    if (!job->threaded)
+        hash_others(job);
     run->hashing = job;
     return RB_OK;
 }
 
-/* Waits for the digests (computing them here when no thread could be
- * started) and frees the job; *job_out gets it instead when not NULL. */
-static rb_status hash_join(batch_run *run, hash_job **job_out, rb_error *err)
+/* The digests, once computed; the caller frees the job. */
+static hash_job *hash_end(batch_run *run)
 {
     hash_job *job = run->hashing;
     run->hashing = NULL;
     if (job->threaded)
         pthread_join(job->thread, NULL);
-    else
-        hash_others(job);
-    rb_status st = job->status;
-    if (st != RB_OK)
-        rb_fail(err, st, "%s", job->error.message);
-    if (st == RB_OK && job_out != NULL)
-        *job_out = job;
-    else
-        free(job);
-    return st;
+    return job;
 }
 
 /* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md), once
@@ -577,12 +570,15 @@ static rb_status hash_join(batch_run *run, hash_job **job_out, rb_error *err)
 static rb_status sum_up(batch_run *run, const char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
                         rb_error *err)
 {
-    hash_job *job = NULL;
-    rb_status st = hash_join(run, &job, err);
-    if (st != RB_OK)
+    hash_job *job = hash_end(run);
+    if (job->status != RB_OK) {
+        rb_status st = rb_fail(err, job->status, "%s", job->error.message);
+        free(job);
         return st;
+    }
     memcpy(job->digests[RB_FILE_PAYOUT], payout_sha, RB_SHA256_HEX);
-    st = rb_sums_hash(run->staging, rb_batch_files_names[RB_FILE_PAYOUT_XLSX], job->digests[RB_FILE_PAYOUT_XLSX], err);
+    rb_status st = rb_sums_hash(run->staging, rb_batch_files_names[RB_FILE_PAYOUT_XLSX],
+                                job->digests[RB_FILE_PAYOUT_XLSX], err);
     if (st == RB_OK)
         st = rb_sums_write(run->staging, rb_batch_files_names, (const char(*)[RB_SHA256_HEX])job->digests,
                            RB_BATCH_FILES, err);
@@ -818,7 +814,7 @@ static rb_status publish(batch_run *run, rb_error *err)
 
 fail:
     if (run->hashing != NULL)
-        hash_join(run, NULL, &(rb_error){0});
+        free(hash_end(run));
     if (run->files_open) {
         rb_batch_files_abandon(&run->files);
         run->files_open = false;
