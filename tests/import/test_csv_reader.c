@@ -3,6 +3,7 @@
  * strict refusals, BOM, GB18030 and `auto`, undecodable bytes, characters
  * cut by the reading chunks, the record size limit and the SHA-256. */
 #include <csv.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -533,25 +534,52 @@ static void random_file(uint64_t *state, rb_strbuf *out)
     }
 }
 
+/* text (UTF-8) in GB18030, through iconv. */
+static void to_gb18030(const rb_strbuf *text, rb_strbuf *out)
+{
+    iconv_t cd = iconv_open("GB18030", "UTF-8");
+    ck_assert(cd != (iconv_t)-1);
+    ck_assert(rb_strbuf_grow(out, text->len * 2 + 16));
+    char *in = text->buf, *to = out->buf;
+    size_t in_left = text->len, out_left = out->alloc - 1;
+    ck_assert(iconv(cd, &in, &in_left, &to, &out_left) != (size_t)-1);
+    out->len = (size_t)(to - out->buf);
+    out->buf[out->len] = '\0';
+    iconv_close(cd);
+}
+
+/* The random files read as libcsv reads them, in UTF-8 and, decoded by
+ * iconv in pieces of their own, in GB18030 (named, and found by `auto`). */
 START_TEST(plain_lines_read_as_libcsv_reads_them)
 {
     uint64_t state = 0x9E3779B97F4A7C15u;
     for (int i = 0; i < 300; i++) {
-        rb_strbuf file, expected;
+        rb_strbuf file, expected, gb;
         rb_strbuf_init(&file);
         rb_strbuf_init(&expected);
+        rb_strbuf_init(&gb);
         ck_assert(rb_strbuf_add(&file, "", 0));
         ck_assert(rb_strbuf_add(&expected, "", 0));
         random_file(&state, &file);
         reference_read(file.buf, file.len, &expected);
-        read_result r;
-        read_bytes(file.buf, file.len, RB_ENCODING_UTF8, &r);
-        ck_assert_msg(r.status == RB_OK, "file %d: %s", i, r.err.message);
-        ck_assert_msg(strcmp(r.records.buf ? r.records.buf : "", expected.buf) == 0,
-                      "file %d read\n%s\nlibcsv reads\n%s", i, r.records.buf ? r.records.buf : "", expected.buf);
-        rb_strbuf_release(&r.records);
+        to_gb18030(&file, &gb);
+        static const struct {
+            rb_encoding encoding;
+            bool gb;
+        } ways[] = {{RB_ENCODING_UTF8, false}, {RB_ENCODING_GB18030, true}, {RB_ENCODING_AUTO, true}};
+        for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+            const rb_strbuf *bytes = ways[w].gb ? &gb : &file;
+            read_result r;
+            read_bytes(bytes->buf, bytes->len, ways[w].encoding, &r);
+            ck_assert_msg(r.status == RB_OK, "file %d, way %zu: %s", i, w, r.err.message);
+            ck_assert_msg(strcmp(r.records.buf ? r.records.buf : "", expected.buf) == 0,
+                          "file %d, way %zu, read\n%s\nlibcsv reads\n%s", i, w, r.records.buf ? r.records.buf : "",
+                          expected.buf);
+            rb_strbuf_release(&r.records);
+        }
         rb_strbuf_release(&file);
         rb_strbuf_release(&expected);
+        rb_strbuf_release(&gb);
     }
 }
 END_TEST
