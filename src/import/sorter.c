@@ -197,8 +197,16 @@ static void intro_sort(entry *e, size_t n, int depth)
     insertion_sort(e, n);
 }
 
+/* Extracts usually come sorted by code (and period): a block already in
+ * order, found in one pass that stops at the first record out of order,
+ * is left as it is. */
 static void sort_entries(entry *e, size_t n)
 {
+    size_t in_order = 1;
+    while (in_order < n && !entry_less(&e[in_order], &e[in_order - 1]))
+        in_order++;
+    if (in_order >= n)
+        return;
     int depth = 0;
     for (size_t m = n; m > 1; m >>= 1)
         depth += 2;

@@ -118,32 +118,40 @@ START_TEST(records_through_many_runs_come_back_in_order)
 }
 END_TEST
 
+/* Input in order (a block in order is not sorted again), reversed, and in
+ * order but for its last record, in memory and through runs. */
 START_TEST(already_sorted_and_reversed_input)
 {
     char dir[4096], template[4200];
     snprintf(dir, sizeof dir, "%s", ts_tmpdir());
     snprintf(template, sizeof template, "%s/sort-XXXXXX", dir);
-    for (int reversed = 0; reversed < 2; reversed++) {
-        rb_sorter *s = NULL;
-        rb_error err;
-        rb_error_clear(&err);
-        ck_assert_int_eq(rb_sorter_open(template, 16 * 1024, &s, &err), RB_OK);
-        size_t n = 50000;
-        for (size_t i = 0; i < n; i++) {
-            rb_sort_key key = {{7, 7, reversed ? n - i : i + 1}};
-            ck_assert_int_eq(rb_sorter_add(s, &key, "", 0, &err), RB_OK);
+    static const size_t buffers[] = {16 * 1024, 8 * 1024 * 1024};
+    for (int mode = 0; mode < 3; mode++) {
+        for (size_t b = 0; b < sizeof buffers / sizeof buffers[0]; b++) {
+            rb_sorter *s = NULL;
+            rb_error err;
+            rb_error_clear(&err);
+            ck_assert_int_eq(rb_sorter_open(template, buffers[b], &s, &err), RB_OK);
+            size_t n = 50000;
+            for (size_t i = 0; i < n; i++) {
+                /* mode 0: 1..n; mode 1: n..1; mode 2: 2..n, then 1 */
+                uint64_t line = mode == 0 ? i + 1 : mode == 1 ? n - i : i + 1 < n ? i + 2 : 1;
+                rb_sort_key key = {{7, 7, line}};
+                ck_assert_int_eq(rb_sorter_add(s, &key, "", 0, &err), RB_OK);
+            }
+            ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
+            for (size_t i = 1; i <= n; i++) {
+                rb_sort_key key;
+                const void *data;
+                size_t len;
+                bool got;
+                ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+                ck_assert(got);
+                ck_assert_msg(key.k[2] == i, "mode %d, buffer %zu: record %zu has line %llu", mode, buffers[b], i,
+                              (unsigned long long)key.k[2]);
+            }
+            rb_sorter_close(s);
         }
-        ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
-        for (size_t i = 1; i <= n; i++) {
-            rb_sort_key key;
-            const void *data;
-            size_t len;
-            bool got;
-            ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
-            ck_assert(got);
-            ck_assert_uint_eq(key.k[2], i);
-        }
-        rb_sorter_close(s);
     }
     ts_rmtree(dir);
 }
