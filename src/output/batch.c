@@ -60,7 +60,7 @@ typedef struct batch_run {
     char *final_dir;           /* OUT/<name> (heap) */
     rb_batch_files files;
     bool files_open;
-    struct hash_job *hashing;  /* the digests being computed, until hash_join */
+    struct hash_job *hashing;  /* the digests being computed, until hash_end */
     int64_t reason_counts[RB_R_COUNT];
     rb_workdays *calendar;     /* the compiled-in calendar, when the options give none */
 } batch_run;

@@ -136,16 +136,9 @@ static char *digits(unsigned long long v, char *end)
 
 void rb_csv_money(rb_csv_writer *w, rb_fen fen)
 {
-    /* As rb_money_format, without the cost of snprintf on every row. */
-    char buf[32], *end = buf + sizeof buf;
-    unsigned long long mag = fen < 0 ? 0ULL - (unsigned long long)fen : (unsigned long long)fen;
-    *--end = (char)('0' + mag % 10);
-    *--end = (char)('0' + mag / 10 % 10);
-    *--end = '.';
-    char *p = digits(mag / 100, end);
-    if (fen < 0)
-        *--p = '-';
-    put_field(w, p, (size_t)(buf + sizeof buf - p), false);
+    char buf[RB_MONEY_BUFSZ];
+    const char *text = rb_money_format(fen, buf);
+    put_field(w, text, strlen(text), false);
 }
 
 void rb_csv_int(rb_csv_writer *w, long long value)

@@ -32,7 +32,7 @@ typedef struct batch {
     bool last;            /* the reader has no firm after these */
     rb_status status;     /* the reader failed after these firms */
     rb_error error;
-    rb_strbuf arena;      /* the firms' strings and months */
+    rb_strbuf arena;      /* the firms' strings and packed months */
 } batch;
 
 struct rb_firm_prefetch {

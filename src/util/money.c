@@ -1,5 +1,6 @@
 /* Parsing and printing of yuan amounts as whole fen (never floating point). */
 #include <stdio.h>
+#include <string.h>
 
 #include "rebate/money.h"
 
@@ -43,9 +44,22 @@ rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out)
 
 char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ])
 {
-    /* Work on the magnitude as unsigned so that INT64_MIN prints too. */
+    /* Digits by hand, from the last: CSV files print an amount on every
+     * row, and snprintf was a good part of writing them. The magnitude is
+     * unsigned so that INT64_MIN prints too. */
     unsigned long long mag = fen < 0 ? 0ULL - (unsigned long long)fen : (unsigned long long)fen;
-    snprintf(buf, RB_MONEY_BUFSZ, "%s%llu.%02llu", fen < 0 ? "-" : "", mag / 100, mag % 100);
+    char text[RB_MONEY_BUFSZ], *end = text + sizeof text, *p = end;
+    *--p = (char)('0' + mag % 10);
+    *--p = (char)('0' + mag / 10 % 10);
+    *--p = '.';
+    unsigned long long yuan = mag / 100;
+    do
+        *--p = (char)('0' + yuan % 10);
+    while ((yuan /= 10) != 0);
+    if (fen < 0)
+        *--p = '-';
+    memcpy(buf, p, (size_t)(end - p));
+    buf[end - p] = '\0';
     return buf;
 }
 
