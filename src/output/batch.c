@@ -730,6 +730,7 @@ static rb_status publish(batch_run *run, rb_error *err)
         .db = run->db,
         .params = run->params,
         .batch_id = run->batch_id,
+        .batch_no = run->batch_no,
         .as_of = opts->as_of,
         .dry_run = opts->dry_run,
         .selected = opts->n_usccs > 0,

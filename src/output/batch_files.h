@@ -34,6 +34,7 @@ typedef struct rb_batch_summary {
     sqlite3 *db;
     const rb_params *params;
     const char *batch_id;
+    int64_t batch_no;            /* its number in the ledger's order (decisions.batch_no) */
     int32_t as_of;
     bool dry_run;
     bool selected;               /* a --uscc rerun */

@@ -541,16 +541,18 @@ static rb_status section_changes(FILE *f, const rb_batch_summary *s, rb_error *e
     }
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT batch_id, as_of, state FROM batches WHERE policy_year = ?1 AND batch_id != ?2"
-                           " AND scope = 'all' AND state != 'voided' ORDER BY rowid DESC LIMIT 1",
+                           "SELECT batch_id, as_of, state, batch_no FROM batches WHERE policy_year = ?1"
+                           " AND batch_id != ?2 AND scope = 'all' AND state != 'voided' ORDER BY rowid DESC LIMIT 1",
                            -1, &q, NULL) != SQLITE_OK)
         return rb_db_fail(s->db, "reading the previous batch", err);
     sqlite3_bind_int(q, 1, s->params->policy_year);
     sqlite3_bind_text(q, 2, s->batch_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     char prev[128] = "";
+    int64_t prev_no = 0;
     if (rc == SQLITE_ROW) {
         snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(q, 0));
+        prev_no = sqlite3_column_int64(q, 3);
         fputs("<p>上一批次：<span class=\"code\">", f);
         rb_html_escape(f, prev);
         fputs("</span>（业务日期 ", f);
@@ -567,28 +569,65 @@ static rb_status section_changes(FILE *f, const rb_batch_summary *s, rb_error *e
                 (int)s->params->policy_year, (long long)s->result->payments);
         return RB_OK;
     }
-    /* The ledger records a firm's decision only when it changed (and every
-     * PAY, and a GONE row for a firm that left: docs/batch.md), so this
-     * batch's rows are the firms to compare, each with its latest row in an
-     * earlier batch of all firms: a scan of the year's rows, not a join of
-     * two whole batches. A firm that left is not listed. */
+    /* The latest batches that kept all their decisions, up to the previous
+     * batch and before this one (0: none): a firm whose latest row is older
+     * was not in it (docs/batch.md, "Decisions kept as changes"). */
+    int64_t kept_prev = 0, kept_now = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT coalesce(max(CASE WHEN batch_no <= ?2 THEN batch_no END), 0), coalesce(max(batch_no), 0)"
+                           " FROM batches WHERE policy_year = ?1 AND scope = 'all' AND decisions_kept = 'all'"
+                           " AND batch_no < ?3",
+                           -1, &q, NULL) != SQLITE_OK)
+        return rb_db_fail(s->db, "reading the previous batch", err);
+    sqlite3_bind_int(q, 1, s->params->policy_year);
+    sqlite3_bind_int64(q, 2, prev_no);
+    sqlite3_bind_int64(q, 3, s->batch_no);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        kept_prev = sqlite3_column_int64(q, 0);
+        kept_now = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return rb_db_fail(s->db, "reading the previous batch", err);
+    /* Each firm's decision as of the previous batch against its decision
+     * now, both read as a rebuilt decisions.csv reads them (the firm's
+     * latest row of the batches of all firms up to the batch, voided ones
+     * included, since later rows are recorded against them; a PAY of an
+     * earlier batch read as SKIP ALREADY_PAID). Only a firm with a row
+     * after the previous batch can have changed, so the scan is of those
+     * rows, not a join of two whole batches; a --uscc batch compares its
+     * own firms. A firm that left is not listed. */
     if (sqlite3_prepare_v2(
             s->db,
-            "SELECT c.uscc, coalesce(r.name, c.name, ''), p.outcome, p.reasons, c.outcome, c.reasons, c.amount_fen"
+            "SELECT * FROM ("
+            " SELECT c.uscc, coalesce(r.name, c.name, '') AS name,"
+            "  CASE WHEN p.outcome = 'PAY' AND p.batch_no < ?3 THEN 'SKIP' ELSE p.outcome END AS p_outcome,"
+            "  CASE WHEN p.outcome = 'PAY' AND p.batch_no < ?3 THEN 'ALREADY_PAID' ELSE p.reasons END AS p_reasons,"
+            "  CASE WHEN c.outcome = 'PAY' AND c.batch_no < ?2 THEN 'SKIP' ELSE c.outcome END AS c_outcome,"
+            "  CASE WHEN c.outcome = 'PAY' AND c.batch_no < ?2 THEN 'ALREADY_PAID' ELSE c.reasons END AS c_reasons,"
+            "  c.amount_fen"
             " FROM decisions c"
-            " LEFT JOIN decisions p ON p.policy_year = c.policy_year AND p.uscc = c.uscc AND p.batch_no = ("
-            "   SELECT max(q.batch_no) FROM decisions q JOIN batches qb ON qb.batch_id = q.batch_id"
-            "   WHERE q.policy_year = c.policy_year AND q.uscc = c.uscc AND q.batch_no < c.batch_no"
-            "   AND qb.scope = 'all')"
+            " LEFT JOIN decisions p ON p.policy_year = c.policy_year AND p.uscc = c.uscc AND p.batch_no >= ?4"
+            "  AND p.batch_no = (SELECT max(q.batch_no) FROM decisions q JOIN batches qb ON qb.batch_id = q.batch_id"
+            "   WHERE q.policy_year = c.policy_year AND q.uscc = c.uscc AND q.batch_no <= ?3 AND qb.scope = 'all')"
             " LEFT JOIN registration r ON r.uscc = c.uscc"
-            " WHERE c.policy_year = ?1 AND c.batch_id = ?2 AND c.outcome != 'GONE'"
-            " AND (p.uscc IS NULL OR p.outcome = 'GONE' OR p.outcome != c.outcome OR p.reasons != c.reasons)"
-            " AND NOT (p.outcome = 'PAY' AND c.outcome = 'SKIP' AND c.reasons = 'ALREADY_PAID')"
-            " ORDER BY c.outcome, c.uscc",
+            " WHERE c.policy_year = ?1 AND c.batch_no > ?3 AND c.batch_no <= ?2 AND c.batch_no >= ?5"
+            "  AND (c.batch_no = ?2 OR (?6 = 0 AND c.batch_no = ("
+            "   SELECT max(q.batch_no) FROM decisions q JOIN batches qb ON qb.batch_id = q.batch_id"
+            "   WHERE q.policy_year = c.policy_year AND q.uscc = c.uscc AND q.batch_no <= ?2 AND qb.scope = 'all')))"
+            "  AND c.outcome != 'GONE')"
+            " WHERE (p_outcome IS NULL OR p_outcome = 'GONE' OR p_outcome != c_outcome OR p_reasons != c_reasons)"
+            " AND NOT (p_outcome = 'PAY' AND c_outcome = 'SKIP' AND c_reasons = 'ALREADY_PAID')"
+            " ORDER BY c_outcome, uscc",
             -1, &q, NULL) != SQLITE_OK)
         return rb_db_fail(s->db, "comparing with the previous batch", err);
     sqlite3_bind_int(q, 1, s->params->policy_year);
-    sqlite3_bind_text(q, 2, s->batch_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, s->batch_no);
+    sqlite3_bind_int64(q, 3, prev_no);
+    sqlite3_bind_int64(q, 4, kept_prev);
+    sqlite3_bind_int64(q, 5, kept_now);
+    sqlite3_bind_int(q, 6, s->selected);
     /* transitions[previous][current]: previous 0-3 an outcome, 4 absent. */
     int64_t transitions[5][4] = {{0}};
     int64_t changed = 0, new_pay = 0;

@@ -5,7 +5,11 @@
  * scratch gives (a dry run on the same snapshot and ledger), and at the end
  * every batch's decisions.csv (the oldest included, a voided one and a
  * --uscc one) is rebuilt from the ledger byte for byte, matching the SHA-256
- * recorded with it. */
+ * recorded with it. Each batch's report.html counts the changes since the
+ * previous batch it names (the latest of all firms not voided) exactly as
+ * the two batches' decisions.csv differ, voided batches and a --uscc batch
+ * between them included. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +88,117 @@ static void rebuild_and_compare(const char *batch)
     free(b);
 }
 
+/* One row of decisions.csv as the report compares it. */
+typedef struct firm_row {
+    char uscc[19], outcome[8], reasons[128];
+    long long amount_fen;
+} firm_row;
+
+/* The next field of a CSV line at *p (quotes undone), into buf. */
+static void next_field(const char **p, char *buf, size_t size)
+{
+    size_t n = 0;
+    const char *s = *p;
+    bool quoted = *s == '"';
+    if (quoted)
+        s++;
+    for (; *s != '\0'; s++) {
+        if (quoted && *s == '"' && s[1] == '"')
+            s++;
+        else if (quoted && *s == '"') {
+            quoted = false;
+            continue;
+        } else if (!quoted && (*s == ',' || *s == '\r' || *s == '\n'))
+            break;
+        if (n + 1 < size)
+            buf[n++] = *s;
+    }
+    buf[n] = '\0';
+    *p = *s == ',' ? s + 1 : s;
+}
+
+static void copy_field(char *to, size_t size, const char *field)
+{
+    size_t len = strlen(field);
+    ck_assert_uint_lt(len, size);
+    memcpy(to, field, len + 1);
+}
+
+/* The rows of a batch's decisions.csv, in its (uscc) order. */
+static firm_row *read_rows(const char *batch, size_t *count)
+{
+    char *text = read_text(out, batch, "decisions.csv");
+    size_t n = 0, alloc = 4096;
+    firm_row *rows = malloc(alloc * sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    const char *line = strchr(text, '\n');
+    while (line != NULL && line[1] != '\0') {
+        const char *p = line + 1;
+        char f[12][256];
+        for (int i = 0; i < 12; i++)
+            next_field(&p, f[i], sizeof f[i]);
+        if (n == alloc) {
+            alloc *= 2;
+            rows = realloc(rows, alloc * sizeof *rows);
+            ck_assert_ptr_nonnull(rows);
+        }
+        firm_row *r = &rows[n++];
+        copy_field(r->uscc, sizeof r->uscc, f[0]);
+        copy_field(r->outcome, sizeof r->outcome, f[2]);
+        copy_field(r->reasons, sizeof r->reasons, f[3]);
+        long long yuan = 0, cents = 0;
+        ck_assert_int_eq(sscanf(f[10], "%lld.%lld", &yuan, &cents), 2);
+        r->amount_fen = yuan * 100 + cents;
+        ck_assert(n == 1 || strcmp(rows[n - 2].uscc, r->uscc) < 0);
+        line = strchr(p, '\n');
+    }
+    free(text);
+    *count = n;
+    return rows;
+}
+
+/* report.html of batch names previous and counts, since it, the new
+ * payments and the changed firms that the two decisions.csv give: a firm
+ * not in the previous one, or with another outcome or reasons (a firm paid
+ * before and skipped as ALREADY_PAID now aside). */
+static void check_report_changes(const char *batch, const char *previous)
+{
+    size_t n_prev = 0, n_now = 0;
+    firm_row *before = read_rows(previous, &n_prev), *now = read_rows(batch, &n_now);
+    long long changed = 0, new_pay = 0, new_pay_fen = 0;
+    size_t j = 0;
+    for (size_t i = 0; i < n_now; i++) {
+        const firm_row *c = &now[i];
+        while (j < n_prev && strcmp(before[j].uscc, c->uscc) < 0)
+            j++;
+        const firm_row *p = j < n_prev && strcmp(before[j].uscc, c->uscc) == 0 ? &before[j] : NULL;
+        bool differs = p == NULL || strcmp(p->outcome, c->outcome) != 0 || strcmp(p->reasons, c->reasons) != 0;
+        if (p != NULL && strcmp(p->outcome, "PAY") == 0 && strcmp(c->outcome, "SKIP") == 0 &&
+            strcmp(c->reasons, "ALREADY_PAID") == 0)
+            differs = false;
+        if (!differs)
+            continue;
+        changed++;
+        if (strcmp(c->outcome, "PAY") == 0) {
+            new_pay++;
+            new_pay_fen += c->amount_fen;
+        }
+    }
+    free(before);
+    free(now);
+    char *report = read_text(out, batch, "report.html");
+    char expected[512];
+    snprintf(expected, sizeof expected, "上一批次：<span class=\"code\">%s</span>", previous);
+    ck_assert_msg(strstr(report, expected) != NULL, "%s: the report does not name %s", batch, previous);
+    snprintf(expected, sizeof expected, "新增拨付 <b>%lld</b> 笔，共 %lld.%02lld 元", new_pay, new_pay_fen / 100,
+             new_pay_fen % 100);
+    ck_assert_msg(strstr(report, expected) != NULL, "%s: expected \"%s\"", batch, expected);
+    snprintf(expected, sizeof expected, "结果或原因有变化的单位共 <b>%lld</b> 家", changed);
+    ck_assert_msg(strstr(report, expected) != NULL, "%s: expected \"%s\"", batch, expected);
+    ck_assert_int_gt(changed, 0);
+    free(report);
+}
+
 START_TEST(changes_only_and_every_batch_rebuilt)
 {
     work = ts_tmpdir();
@@ -93,6 +208,7 @@ START_TEST(changes_only_and_every_batch_rebuilt)
     char ids[NIGHTS + 2][64];
     int n_ids = 0;
     long long firms = 0;
+    char standing[64] = "", before[64] = ""; /* the latest batch of all firms not voided, now and before */
     ts_init_db(db);
     for (int night = 1; night <= NIGHTS; night++) {
         generate(night);
@@ -111,6 +227,10 @@ START_TEST(changes_only_and_every_batch_rebuilt)
         ck_assert_msg(strcmp(full, kept) == 0, "night %d: decisions.csv differs from deciding every firm", night);
         free(full);
         free(kept);
+        if (standing[0] != '\0')
+            check_report_changes(batch, standing);
+        snprintf(before, sizeof before, "%s", standing);
+        snprintf(standing, sizeof standing, "%s", batch);
 
         sqlite3 *conn = ts_open_db(db);
         char sql[512];
@@ -122,7 +242,7 @@ START_TEST(changes_only_and_every_batch_rebuilt)
         ck_assert_int_eq(ts_query_int(conn, sql), recorded);
         if (night == 1)
             ck_assert_int_eq(recorded, firms);
-        else if (night != 3) /* (night 3 pays again the firms of the voided batch) */
+        else if (night != 3 && night != 4) /* (they pay again the firms of a voided batch) */
             ck_assert_msg(recorded * 10 < firms, "night %d recorded %lld decisions for %lld firms", night, recorded,
                           firms);
         sqlite3_close(conn);
@@ -136,6 +256,17 @@ START_TEST(changes_only_and_every_batch_rebuilt)
                                    "test", (char *)NULL);
             ck_assert_msg(rc == 0, "void exited %d: %s", rc, void_err);
             free(void_err);
+        }
+        if (night == 3) {
+            /* Void this night's batch too (it pays the first night's firms
+             * again): the next night's report compares with night 2's,
+             * over it. */
+            char *void_err = NULL;
+            int rc = ts_run_rebate(NULL, &void_err, "void", "--db", db, "--batch", batch, "--by", "tester", "--reason",
+                                   "test", (char *)NULL);
+            ck_assert_msg(rc == 0, "void exited %d: %s", rc, void_err);
+            free(void_err);
+            snprintf(standing, sizeof standing, "%s", before);
         }
         if (night == 4) {
             /* A --uscc batch between two batches of all firms. */

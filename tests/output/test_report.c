@@ -320,6 +320,37 @@ START_TEST(changes_since_previous_batch)
 }
 END_TEST
 
+/* The previous batch named is the latest not voided, and the changes are
+ * counted against it: the firm paid by the voided batch is, in the batch
+ * after, still a new payment and a REJECT -> PAY since the named one,
+ * although the ledger's row for it compares with the voided batch. */
+START_TEST(changes_skip_a_voided_batch)
+{
+    make_db();
+    run_ok("2026-11-27", "5");
+    sqlite3 *db = ts_open_db(db_path);
+    write_snapshot(db, 15000);
+    sqlite3_close(db);
+    run_ok("2026-11-28", "5");
+    char *void_err = NULL;
+    int rc = ts_run_rebate(NULL, &void_err, "void", "--db", db_path, "--batch", "2022-20261128-001", "--by", "tester",
+                           "--reason", "test", (char *)NULL);
+    ck_assert_msg(rc == 0, "void exited %d: %s", rc, void_err ? void_err : "");
+    free(void_err);
+    run_ok("2026-11-29", "5");
+    char *report = batch_file("2022-20261129-001", "report.html");
+    ck_assert_ptr_nonnull(strstr(report, "上一批次：<span class=\"code\">2022-20261127-001</span>"));
+    ck_assert_ptr_nonnull(strstr(report, "新增拨付 <b>1</b> 笔，共 3240.00 元"));
+    ck_assert_ptr_nonnull(strstr(report, "结果或原因有变化的单位共 <b>1</b> 家"));
+    char row[256];
+    snprintf(row, sizeof row, "<td class=\"code\">%s</td><td>鞍山市千山区丙餐饮有限公司</td><td><span class=\"code\">REJECT</span>",
+             codes[4]);
+    ck_assert_msg(strstr(report, row) != NULL, "the firm paid by the voided batch is not listed");
+    free(report);
+    drop_db();
+}
+END_TEST
+
 /* A payment whose firm has no registration row is placed by positions 3-8
  * of its code; an unknown code prints as such. */
 START_TEST(district_from_uscc_without_registration)
@@ -488,6 +519,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, notice_csv_rows_and_order);
     tcase_add_test(tc, pages_escape_names_and_parse);
     tcase_add_test(tc, changes_since_previous_batch);
+    tcase_add_test(tc, changes_skip_a_voided_batch);
     tcase_add_test(tc, district_from_uscc_without_registration);
     tcase_add_test(tc, approve_waits_for_the_notice_and_overdue_in_status);
     tcase_add_test(tc, run_with_config_takes_its_notice_days);
