@@ -288,6 +288,36 @@ START_TEST(pages_escape_names_and_parse)
 }
 END_TEST
 
+/* Firm 4's arrears paid, then a run on as_of. */
+static void pay_arrears_and_run(const char *as_of)
+{
+    sqlite3 *db = ts_open_db(db_path);
+    write_snapshot(db, 15000);
+    sqlite3_close(db);
+    run_ok(as_of, "5");
+}
+
+/* batch's report names the first batch (2022-20261127-001) as the
+ * previous one and lists one change since it: firm 4, REJECT for its
+ * arrears then, a new payment of 3240.00 now. */
+static void assert_firm4_paid_since_first(const char *batch)
+{
+    char *report = batch_file(batch, "report.html");
+    ck_assert_ptr_nonnull(strstr(report, "上一批次：<span class=\"code\">2022-20261127-001</span>"));
+    ck_assert_ptr_nonnull(strstr(report, "新增拨付 <b>1</b> 笔，共 3240.00 元"));
+    ck_assert_ptr_nonnull(strstr(report, "结果或原因有变化的单位共 <b>1</b> 家"));
+    char row[256];
+    snprintf(row, sizeof row, "<td class=\"code\">%s</td><td>鞍山市千山区丙餐饮有限公司</td><td><span class=\"code\">REJECT</span>",
+             codes[4]);
+    const char *at = strstr(report, row);
+    ck_assert_msg(at != NULL, "%s: the changed firm's row is missing", batch);
+    const char *row_end = strstr(at, "</tr>");
+    const char *arrears = strstr(at, "<span class=\"code\">ARREARS</span> 欠缴");
+    const char *now_paid = strstr(at, "</td><td><span class=\"code\">PAY</span> 拨付");
+    ck_assert(row_end != NULL && arrears != NULL && now_paid != NULL && arrears < now_paid && now_paid < row_end);
+    free(report);
+}
+
 /* The second batch of the year lists what changed since the first: the
  * firm whose arrears were paid is a new payment, REJECT -> PAY; the firms
  * paid before and now skipped as already paid do not count as changes. */
@@ -298,24 +328,8 @@ START_TEST(changes_since_previous_batch)
     char *first = batch_file("2022-20261127-001", "report.html");
     ck_assert_ptr_nonnull(strstr(first, "这是 2022 政策年度的第一个批次"));
     free(first);
-    sqlite3 *db = ts_open_db(db_path);
-    write_snapshot(db, 15000);
-    sqlite3_close(db);
-    run_ok("2026-11-28", "5");
-    char *report = batch_file("2022-20261128-001", "report.html");
-    ck_assert_ptr_nonnull(strstr(report, "上一批次：<span class=\"code\">2022-20261127-001</span>"));
-    ck_assert_ptr_nonnull(strstr(report, "新增拨付 <b>1</b> 笔，共 3240.00 元"));
-    ck_assert_ptr_nonnull(strstr(report, "结果或原因有变化的单位共 <b>1</b> 家"));
-    char row[256];
-    snprintf(row, sizeof row, "<td class=\"code\">%s</td><td>鞍山市千山区丙餐饮有限公司</td><td><span class=\"code\">REJECT</span>",
-             codes[4]);
-    const char *at = strstr(report, row);
-    ck_assert_msg(at != NULL, "the changed firm's row is missing");
-    const char *row_end = strstr(at, "</tr>");
-    const char *arrears = strstr(at, "<span class=\"code\">ARREARS</span> 欠缴");
-    const char *now_paid = strstr(at, "</td><td><span class=\"code\">PAY</span> 拨付");
-    ck_assert(row_end != NULL && arrears != NULL && now_paid != NULL && arrears < now_paid && now_paid < row_end);
-    free(report);
+    pay_arrears_and_run("2026-11-28");
+    assert_firm4_paid_since_first("2022-20261128-001");
     drop_db();
 }
 END_TEST
@@ -328,25 +342,14 @@ START_TEST(changes_skip_a_voided_batch)
 {
     make_db();
     run_ok("2026-11-27", "5");
-    sqlite3 *db = ts_open_db(db_path);
-    write_snapshot(db, 15000);
-    sqlite3_close(db);
-    run_ok("2026-11-28", "5");
+    pay_arrears_and_run("2026-11-28");
     char *void_err = NULL;
     int rc = ts_run_rebate(NULL, &void_err, "void", "--db", db_path, "--batch", "2022-20261128-001", "--by", "tester",
                            "--reason", "test", (char *)NULL);
     ck_assert_msg(rc == 0, "void exited %d: %s", rc, void_err ? void_err : "");
     free(void_err);
     run_ok("2026-11-29", "5");
-    char *report = batch_file("2022-20261129-001", "report.html");
-    ck_assert_ptr_nonnull(strstr(report, "上一批次：<span class=\"code\">2022-20261127-001</span>"));
-    ck_assert_ptr_nonnull(strstr(report, "新增拨付 <b>1</b> 笔，共 3240.00 元"));
-    ck_assert_ptr_nonnull(strstr(report, "结果或原因有变化的单位共 <b>1</b> 家"));
-    char row[256];
-    snprintf(row, sizeof row, "<td class=\"code\">%s</td><td>鞍山市千山区丙餐饮有限公司</td><td><span class=\"code\">REJECT</span>",
-             codes[4]);
-    ck_assert_msg(strstr(report, row) != NULL, "the firm paid by the voided batch is not listed");
-    free(report);
+    assert_firm4_paid_since_first("2022-20261129-001");
     drop_db();
 }
 END_TEST
