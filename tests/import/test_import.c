@@ -285,6 +285,28 @@ START_TEST(empty_file_is_refused)
 }
 END_TEST
 
+/* docs/import.md: the files are read registration.csv, insured_units.csv,
+ * contributions.csv, and the first refused one is the one reported. */
+START_TEST(refused_files_are_reported_in_reading_order)
+{
+    first_import();
+    const char *units = UNIT_HEADER CODE2 ",,鞍山\"乙有限公司,2016-01-01,正常,,,,,\n";
+    const char *contributions = CONTRIB_HEADER CODE2 ",202101,5,1,\"1,1,1,0\n";
+    ck_assert_int_eq(import_these(REG_HEADER CODE2 ",鞍山\"乙有限公司,存续,2015-03-01,,210302,,\n", units,
+                                  contributions),
+                     RB_E_DATA);
+    ck_assert_str_eq(err.message, "cannot read 'registration.csv' line 2: a quote inside an unquoted field or text "
+                                  "after a closing quote (RFC 4180: a field with quotes is quoted whole and its "
+                                  "quotes doubled)");
+    expect_previous_snapshot_intact();
+    ck_assert_int_eq(import_these(good_registration, units, contributions), RB_E_DATA);
+    ck_assert_str_eq(err.message, "cannot read 'insured_units.csv' line 2: a quote inside an unquoted field or text "
+                                  "after a closing quote (RFC 4180: a field with quotes is quoted whole and its "
+                                  "quotes doubled)");
+    expect_previous_snapshot_intact();
+}
+END_TEST
+
 START_TEST(third_file_refused_leaves_everything)
 {
     first_import();
@@ -945,6 +967,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, missing_column_refuses_the_file);
     tcase_add_test(tc, column_named_twice_refuses_the_file);
     tcase_add_test(tc, empty_file_is_refused);
+    tcase_add_test(tc, refused_files_are_reported_in_reading_order);
     tcase_add_test(tc, third_file_refused_leaves_everything);
     tcase_add_test(tc, undecodable_file_names_the_line);
     tcase_add_test(tc, write_failure_rolls_back);
