@@ -6,6 +6,8 @@
  * "The workbooks". Rows are written in order in libxlsxwriter's
  * constant-memory mode; column widths, filter and print set-up, which go
  * into the file only when it is closed, are set after the rows. */
+#define _GNU_SOURCE /* RTLD_NEXT: the zip's compression level, below */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -285,6 +287,57 @@ static void put_money(sheet *s, size_t col, const char *text, lxw_format *f)
 {
     grow_money(s, col, text);
     note(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col, strtod(text, NULL), f));
+}
+
+/* ---- the zip's compression level ----
+ *
+ * libxlsxwriter zips every part of a workbook through minizip at zlib's
+ * default level (6) and has no option for another. At 545,080 payments
+ * payout.xlsx's sheet is 435 MB of XML, and deflating it at level 6 was
+ * the largest single cost of a first night (about 6 s of CPU of 40); at
+ * level 1 it is about 2 s, and the file is about a third larger (53 → 70
+ * MB; docs/performance.md). So the one minizip function libxlsxwriter
+ * calls to start a part is defined here too: the dynamic linker binds
+ * libxlsxwriter's call to the program's definition, which calls
+ * minizip's own with level 1 (Z_BEST_SPEED) and every other argument as
+ * given. tests/output/test_workbook.c reads the level back from every
+ * part of a workbook (minizip marks level 1 in each entry's flags), so a
+ * libxlsxwriter that no longer comes through here is seen at once. The
+ * prototype is minizip 1.1's (zip.h): zipFile is a pointer, uInt and
+ * uLong are unsigned int and unsigned long. */
+#define WORKBOOK_ZIP_LEVEL 1
+#define MINIZIP_INTERNALERROR (-104)
+
+typedef int (*minizip_open_fn)(void *file, const char *filename, const void *zipfi, const void *extrafield_local,
+                               unsigned int size_extrafield_local, const void *extrafield_global,
+                               unsigned int size_extrafield_global, const char *comment, int method, int level,
+                               int raw, int window_bits, int mem_level, int strategy, const char *password,
+                               unsigned long crc_for_crypting, unsigned long version_made_by,
+                               unsigned long flag_base, int zip64);
+
+int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi, const void *extrafield_local,
+                            unsigned int size_extrafield_local, const void *extrafield_global,
+                            unsigned int size_extrafield_global, const char *comment, int method, int level,
+                            int raw, int window_bits, int mem_level, int strategy, const char *password,
+                            unsigned long crc_for_crypting, unsigned long version_made_by, unsigned long flag_base,
+                            int zip64);
+
+int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi, const void *extrafield_local,
+                            unsigned int size_extrafield_local, const void *extrafield_global,
+                            unsigned int size_extrafield_global, const char *comment, int method, int level,
+                            int raw, int window_bits, int mem_level, int strategy, const char *password,
+                            unsigned long crc_for_crypting, unsigned long version_made_by, unsigned long flag_base,
+                            int zip64)
+{
+    minizip_open_fn open_part;
+    *(void **)&open_part = dlsym(RTLD_NEXT, "zipOpenNewFileInZip4_64");
+    if (open_part == NULL)
+        return MINIZIP_INTERNALERROR; /* libxlsxwriter then fails the workbook, and says so */
+    if (level != 0) /* 0 would be "stored": left as asked */
+        level = WORKBOOK_ZIP_LEVEL;
+    return open_part(file, filename, zipfi, extrafield_local, size_extrafield_local, extrafield_global,
+                     size_extrafield_global, comment, method, level, raw, window_bits, mem_level, strategy,
+                     password, crc_for_crypting, version_made_by, flag_base, zip64);
 }
 
 static void sheet_add(sheet *s, lxw_workbook *wb, const char *name, const column *cols, size_t ncols)

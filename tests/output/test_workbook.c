@@ -223,6 +223,63 @@ START_TEST(the_same_batch_gives_the_same_bytes)
 }
 END_TEST
 
+static unsigned little16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static unsigned long little32(const unsigned char *p)
+{
+    return (unsigned long)little16(p) | (unsigned long)little16(p + 2) << 16;
+}
+
+/* Every entry of the zip at path, from its central directory: each must be
+ * deflated (method 8) with the flag bits minizip sets for level 1 (bits 1
+ * and 2, "super fast"); returns how many entries there are. */
+static int entries_at_level_one(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static unsigned char zip[1 << 20];
+    size_t len = fread(zip, 1, sizeof zip, f);
+    ck_assert_int_eq(feof(f), 1); /* the whole file was read */
+    fclose(f);
+    /* The end-of-central-directory record: the last 22 bytes (no comment). */
+    ck_assert_uint_ge(len, 22);
+    const unsigned char *end = zip + len - 22;
+    ck_assert_uint_eq(little32(end), 0x06054b50UL);
+    unsigned entries = little16(end + 10);
+    unsigned long at = little32(end + 16);
+    for (unsigned i = 0; i < entries; i++) {
+        ck_assert_uint_le(at + 46, len);
+        const unsigned char *h = zip + at;
+        ck_assert_uint_eq(little32(h), 0x02014b50UL);
+        unsigned flags = little16(h + 8), method = little16(h + 10);
+        unsigned name_len = little16(h + 28);
+        ck_assert_msg(method == 8 && (flags & 6) == 6, "%s: entry %.*s has method %u, flags %#x (not level 1)", path,
+                      (int)name_len, (const char *)h + 46, method, flags);
+        at += 46 + name_len + little16(h + 30) + little16(h + 32);
+    }
+    return (int)entries;
+}
+
+/* src/output/workbook.c: every part of both workbooks is zipped at level 1,
+ * not at libxlsxwriter's level 6. */
+START_TEST(workbooks_are_zipped_at_level_one)
+{
+    const char *dir = ts_tmpdir();
+    rb_fen total = 0;
+    make_edge_folder(dir, &total);
+    rb_error err;
+    rb_error_clear(&err);
+    rb_workbook_batch batch = edge_batch(dir, total);
+    ck_assert_int_eq(rb_workbooks_write(&batch, &err), RB_OK);
+    ck_assert_int_ge(entries_at_level_one(path_in(dir, "payout.xlsx")), 8);
+    ck_assert_int_ge(entries_at_level_one(path_in(dir, "exceptions.xlsx")), 8);
+    ts_rmtree(dir);
+}
+END_TEST
+
 START_TEST(totals_that_disagree_are_refused)
 {
     const char *dir = ts_tmpdir();
@@ -343,6 +400,7 @@ static Suite *workbook_suite(void)
     TCase *tc = tcase_create("workbook");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, display_width_counts_chinese_as_two);
+    tcase_add_test(tc, workbooks_are_zipped_at_level_one);
     tcase_add_test(tc, totals_that_disagree_are_refused);
     tcase_add_test(tc, the_same_batch_gives_the_same_bytes);
     tcase_add_test(tc, edge_values_read_back_as_the_csv);
