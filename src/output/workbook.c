@@ -333,7 +333,7 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
     *(void **)&open_part = dlsym(RTLD_NEXT, "zipOpenNewFileInZip4_64");
     if (open_part == NULL)
         return MINIZIP_INTERNALERROR; /* libxlsxwriter then fails the workbook, and says so */
-    if (level != 0) /* 0 would be "stored": left as asked */
+    if (level != 0) /* level 0, no compression at all, is left as asked */
         level = WORKBOOK_ZIP_LEVEL;
     return open_part(file, filename, zipfi, extrafield_local, size_extrafield_local, extrafield_global,
                      size_extrafield_global, comment, method, level, raw, window_bits, mem_level, strategy,
