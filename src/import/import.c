@@ -186,8 +186,11 @@ static void *sorter_main(void *arg)
             sorter = NULL;
             continue;
         }
-        if (sorter == NULL && (st = rb_sorter_open(p->temp_template.buf, p->sort_memory, &sorter, &err)) != RB_OK)
-            break;
+        if (sorter == NULL) {
+            if ((st = rb_sorter_open(p->temp_template.buf, p->sort_memory, &sorter, &err)) != RB_OK)
+                break;
+            rb_sorter_group(sorter, RB_ROW_KEY_CODE_MASK); /* a firm's rows come together */
+        }
         if (it->kind == ITEM_ROWS) {
             const unsigned char *at = (const unsigned char *)it->data.buf, *end = at + it->data.len;
             while (st == RB_OK && at < end) {

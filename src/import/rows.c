@@ -89,7 +89,7 @@ rb_sort_key rb_row_key(const rb_extract *x, const rb_row *row)
     uint64_t period = x->n_key == 2 && row->values[1].type == RB_VALUE_INT ? (uint64_t)period_index(row->values[1].integer)
                                                                          : 0;
     key.k[0] = high;
-    key.k[1] = low << 22 | (period & 0x3fffff);
+    key.k[1] = low << 22 | (period & ~RB_ROW_KEY_CODE_MASK);
     key.k[2] = (uint64_t)row->line;
     return key;
 }

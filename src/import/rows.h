@@ -26,8 +26,11 @@ typedef struct rb_row {
     size_t raw_len[RB_EXTRACT_MAX_COLUMNS];
 } rb_row;
 
-/* The sort key of a row: its code, its period (contributions), its line. */
+/* The sort key of a row: its code, its period (contributions), its line.
+ * The code is k[0] and the bits of k[1] in RB_ROW_KEY_CODE_MASK: the rows
+ * of one firm are the group of rb_sorter_group. */
 rb_sort_key rb_row_key(const rb_extract *x, const rb_row *row);
+#define RB_ROW_KEY_CODE_MASK (~(uint64_t)0x3fffff)
 
 /* Appends the record of row (its key not included) to out. */
 bool rb_row_encode(const rb_extract *x, const rb_row *row, rb_strbuf *out);

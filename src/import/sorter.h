@@ -27,6 +27,13 @@ typedef struct rb_sorter rb_sorter;
  * written; buffer_bytes / 2 of records are sorted in memory at a time. */
 rb_status rb_sorter_open(const char *temp_template, size_t buffer_bytes, rb_sorter **out, rb_error *err);
 
+/* Says that records usually come in groups: runs of records whose keys
+ * agree on k[0] and on k[1] & group_mask, each run in key order, the runs
+ * in no order and each group in one run (an extract keeps a firm's rows
+ * together). A block of such records is then put in order run by run,
+ * without sorting it; a block that is not is sorted as any other. */
+void rb_sorter_group(rb_sorter *s, uint64_t group_mask);
+
 /* Adds one record (copied). */
 rb_status rb_sorter_add(rb_sorter *s, const rb_sort_key *key, const void *data, size_t len, rb_error *err);
 
@@ -37,9 +44,11 @@ rb_status rb_sorter_finish(rb_sorter *s, rb_error *err);
  * stay valid until the next call. */
 rb_status rb_sorter_next(rb_sorter *s, rb_sort_key *key, const void **data, size_t *len, bool *got, rb_error *err);
 
-/* Records added, and runs written to the temporary file (for the record). */
+/* Records added, runs written to the temporary file, and how many of those
+ * runs had to be sorted entry by entry (for the record and the tests). */
 uint64_t rb_sorter_count(const rb_sorter *s);
 int rb_sorter_runs(const rb_sorter *s);
+int rb_sorter_sorted_runs(const rb_sorter *s);
 
 /* Frees everything (NULL is fine); the temporary file goes with it. */
 void rb_sorter_close(rb_sorter *s);

@@ -209,6 +209,86 @@ START_TEST(record_larger_than_the_buffer)
 }
 END_TEST
 
+/* Groups of records as an extract keeps a firm's rows (rb_sorter_group):
+ * firms in random order, each firm's rows in order. mode 0: every firm's
+ * rows together, so no run is sorted entry by entry; mode 1: every 50th
+ * firm's rows in two interleaved halves (even months, another firm, odd
+ * months), so the runs holding them are sorted; mode 2: one record a firm,
+ * runs sorted. Always returned in order and whole. */
+START_TEST(grouped_records_come_back_in_order)
+{
+    char dir[4096], template[4200];
+    snprintf(dir, sizeof dir, "%s", ts_tmpdir());
+    snprintf(template, sizeof template, "%s/sort-XXXXXX", dir);
+    enum { FIRMS = 4000, MONTHS = 24 };
+    static uint64_t order[FIRMS];
+    for (int mode = 0; mode < 3; mode++) {
+        uint64_t state = 1234567u + (uint64_t)mode;
+        for (uint64_t f = 0; f < FIRMS; f++)
+            order[f] = f;
+        for (size_t f = FIRMS - 1; f > 0; f--) { /* Fisher-Yates */
+            size_t j = (size_t)(next_random(&state) % (f + 1));
+            uint64_t t = order[f];
+            order[f] = order[j];
+            order[j] = t;
+        }
+        rb_sorter *s = NULL;
+        rb_error err;
+        rb_error_clear(&err);
+        ck_assert_int_eq(rb_sorter_open(template, 256 * 1024, &s, &err), RB_OK);
+        rb_sorter_group(s, ~(uint64_t)0xff);
+        uint64_t line = 1, n = 0;
+        int months = mode == 2 ? 1 : MONTHS;
+        unsigned char bytes[64];
+        for (size_t f = 0; f < FIRMS; f++) {
+            /* mode 1: a firm's first half, the next firm, then its second half */
+            bool split = mode == 1 && order[f] % 50 == 0 && f + 1 < FIRMS;
+            size_t firms[3] = {f, f + 1, f}, parts = split ? 3 : 1;
+            for (size_t p = 0; p < parts; p++) {
+                /* the halves interleave: the even months, then the odd ones */
+                int from = split && p == 2 ? 1 : 0, step = split && p != 1 ? 2 : 1;
+                uint64_t firm = order[firms[p]];
+                for (int m = from; m < months; m += step) {
+                    /* the firm in k[0] and k[1]'s high bits, the month in its low byte */
+                    rb_sort_key key = {{firm / 7, (firm % 7) << 8 | (uint64_t)m, line++}};
+                    size_t len = fill_record(&key, bytes, sizeof bytes);
+                    ck_assert_int_eq(rb_sorter_add(s, &key, bytes, len, &err), RB_OK);
+                    n++;
+                }
+            }
+            f += split;
+        }
+        ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
+        ck_assert_int_gt(rb_sorter_runs(s), mode == 2 ? 1 : 10);
+        if (mode == 0)
+            ck_assert_int_eq(rb_sorter_sorted_runs(s), 0);
+        else
+            ck_assert_int_gt(rb_sorter_sorted_runs(s), 0);
+        rb_sort_key previous = {{0, 0, 0}};
+        uint64_t count = 0;
+        for (;;) {
+            rb_sort_key key;
+            const void *data;
+            size_t len;
+            bool got;
+            ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+            if (!got)
+                break;
+            ck_assert_msg(count == 0 || key_cmp(&previous, &key) < 0, "mode %d: record %llu out of order", mode,
+                          (unsigned long long)count);
+            size_t want = fill_record(&key, bytes, sizeof bytes);
+            ck_assert_uint_eq(len, want);
+            ck_assert(memcmp(data, bytes, len) == 0);
+            previous = key;
+            count++;
+        }
+        ck_assert_uint_eq(count, n);
+        rb_sorter_close(s);
+    }
+    ts_rmtree(dir);
+}
+END_TEST
+
 START_TEST(empty_input)
 {
     rb_sorter *s = NULL;
@@ -255,6 +335,7 @@ static Suite *sorter_suite(void)
     tcase_add_test(tc, records_through_many_runs_come_back_in_order);
     tcase_add_test(tc, already_sorted_and_reversed_input);
     tcase_add_test(tc, record_larger_than_the_buffer);
+    tcase_add_test(tc, grouped_records_come_back_in_order);
     tcase_add_test(tc, empty_input);
     tcase_add_test(tc, unwritable_temporary_folder_is_cantwrite);
     suite_add_tcase(s, tc);
