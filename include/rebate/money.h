@@ -27,6 +27,11 @@ rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out);
 #define RB_MONEY_BUFSZ 32
 char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ]);
 
+/* Writes the decimal digits of v backwards, the last just before end, and
+ * returns where the first is (no sign, no NUL): the one digit loop of the
+ * amounts, the CSV files' integers and the inputs' digest. */
+char *rb_decimal_digits(unsigned long long v, char *end);
+
 /* Writes num/den as a percent with two decimals, rounded half up
  * (1/3 -> "33.33", 3/8 -> "37.50"), into buf; den must be > 0, num >= 0. */
 char *rb_percent_format(int64_t num, int64_t den, char buf[RB_MONEY_BUFSZ]);

@@ -89,7 +89,7 @@ struct rb_sorter {
     int last;                /* the source of the record returned last, -1 */
     bool grouped;            /* rb_sorter_group: records come in groups */
     uint64_t group_mask;
-    int sorted_runs;       /* runs that had to be sorted (the others were put in order by stretches) */
+    int sorted_runs;         /* runs sorted entry by entry (the others were put in order by stretches) */
 };
 
 static int key_cmp(const rb_sort_key *a, const rb_sort_key *b)
@@ -239,45 +239,39 @@ static bool starts_stretch(const entry *e, size_t i, uint64_t group_mask)
            (e[i].key.k[1] & group_mask) != (e[i - 1].key.k[1] & group_mask);
 }
 
-/* The block's stretches (ascending, each within one group), in key order,
- * when there are at most n / 4 of them and none overlaps the next (*out
- * then holds *count of them; the caller frees it); else false, and the
- * entries must be sorted themselves. */
-static bool stretches_in_order(const entry *e, size_t n, uint64_t group_mask, stretch **out, size_t *count)
+/* The block's stretches (ascending, each within one group) in key order,
+ * when there are at most n / 4 of them and none overlaps the next (the
+ * caller frees them); else NULL, and the entries must be sorted
+ * themselves. */
+static stretch *stretches_in_order(const entry *e, size_t n, uint64_t group_mask)
 {
-    *out = NULL;
-    *count = 0;
     size_t g = 0;
     for (size_t i = 0; i < n; i++)
         g += starts_stretch(e, i, group_mask);
     if (n == 0 || g > n / 4)
-        return false;
+        return NULL;
     stretch *st = rb_malloc(g * sizeof *st);
     if (st == NULL)
-        return false; /* sorted the other way, in place */
+        return NULL; /* sorted the other way, in place */
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (starts_stretch(e, i, group_mask)) {
+            if (k > 0)
+                st[k - 1].count = i - st[k - 1].start;
             st[k].first = e[i].key;
             st[k].start = i;
-            st[k].count = 0;
             k++;
-        } else {
-            st[k - 1].count++;
         }
-    for (size_t j = 0; j < g; j++)
-        st[j].count++; /* the first entry of each */
+    st[g - 1].count = n - st[g - 1].start;
     qsort(st, g, sizeof *st, stretch_cmp);
     for (size_t j = 1; j < g; j++) {
         const entry *last = &e[st[j - 1].start + st[j - 1].count - 1];
         if (key_cmp(&last->key, &st[j].first) >= 0) {
             free(st);
-            return false;
+            return NULL;
         }
     }
-    *out = st;
-    *count = g;
-    return true;
+    return st;
 }
 
 /* ------------------------------------------------------------ the runs */
@@ -401,9 +395,8 @@ static rb_status write_run(rb_sorter *s, unsigned char *arena, size_t n_entries,
         s->run_end = ends;
         s->runs_cap = cap;
     }
-    stretch *stretches = NULL;
-    size_t n_stretches = 0;
-    if (!s->grouped || !stretches_in_order(entries, n_entries, s->group_mask, &stretches, &n_stretches)) {
+    stretch *stretches = s->grouped ? stretches_in_order(entries, n_entries, s->group_mask) : NULL;
+    if (stretches == NULL) {
         sort_entries(entries, n_entries);
         s->sorted_runs++;
     }

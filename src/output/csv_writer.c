@@ -125,15 +125,6 @@ void rb_csv_text(rb_csv_writer *w, const char *text)
     put_field(w, text, text ? strlen(text) : 0, needs_formula_guard(text));
 }
 
-/* The decimal digits of v, written backwards from end; returns the first. */
-static char *digits(unsigned long long v, char *end)
-{
-    do
-        *--end = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    return end;
-}
-
 void rb_csv_money(rb_csv_writer *w, rb_fen fen)
 {
     char buf[RB_MONEY_BUFSZ];
@@ -145,7 +136,7 @@ void rb_csv_int(rb_csv_writer *w, long long value)
 {
     char buf[32];
     unsigned long long mag = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    char *p = digits(mag, buf + sizeof buf);
+    char *p = rb_decimal_digits(mag, buf + sizeof buf);
     if (value < 0)
         *--p = '-';
     put_field(w, p, (size_t)(buf + sizeof buf - p), false);

@@ -308,13 +308,6 @@ static void put_money(sheet *s, size_t col, const char *text, lxw_format *f)
 #define WORKBOOK_ZIP_LEVEL 1
 #define MINIZIP_INTERNALERROR (-104)
 
-typedef int (*minizip_open_fn)(void *file, const char *filename, const void *zipfi, const void *extrafield_local,
-                               unsigned int size_extrafield_local, const void *extrafield_global,
-                               unsigned int size_extrafield_global, const char *comment, int method, int level,
-                               int raw, int window_bits, int mem_level, int strategy, const char *password,
-                               unsigned long crc_for_crypting, unsigned long version_made_by,
-                               unsigned long flag_base, int zip64);
-
 int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi, const void *extrafield_local,
                             unsigned int size_extrafield_local, const void *extrafield_global,
                             unsigned int size_extrafield_global, const char *comment, int method, int level,
@@ -329,7 +322,7 @@ int zipOpenNewFileInZip4_64(void *file, const char *filename, const void *zipfi,
                             unsigned long crc_for_crypting, unsigned long version_made_by, unsigned long flag_base,
                             int zip64)
 {
-    minizip_open_fn open_part;
+    __typeof__(&zipOpenNewFileInZip4_64) open_part; /* minizip's own, further down the search order */
     *(void **)&open_part = dlsym(RTLD_NEXT, "zipOpenNewFileInZip4_64");
     if (open_part == NULL)
         return MINIZIP_INTERNALERROR; /* libxlsxwriter then fails the workbook, and says so */

@@ -8,6 +8,7 @@
 #include "rebate/date.h"
 #include "rebate/db.h"
 #include "rebate/decision_log.h"
+#include "rebate/money.h"
 #include "rebate/sha256.h"
 #include "rebate/strbuf.h"
 
@@ -109,14 +110,10 @@ static void digest_add(digest_buffer *d, const void *data, size_t len)
 /* Appends "<n>:" (n >= 0) as snprintf's "%d:" would. */
 static void digest_add_count(digest_buffer *d, int n)
 {
-    char digits[16];
-    size_t at = sizeof digits;
-    digits[--at] = ':';
-    unsigned v = n < 0 ? 0u : (unsigned)n;
-    do
-        digits[--at] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    digest_add(d, digits + at, sizeof digits - at);
+    char text[24], *end = text + sizeof text;
+    end[-1] = ':';
+    char *first = rb_decimal_digits(n < 0 ? 0u : (unsigned)n, end - 1);
+    digest_add(d, first, (size_t)(end - first));
 }
 
 /* Adds every row of a query over the year's rows to the digest, each value

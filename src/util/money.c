@@ -42,6 +42,14 @@ rb_money_result rb_money_parse(const char *text, size_t len, rb_fen *out)
     return RB_MONEY_OK;
 }
 
+char *rb_decimal_digits(unsigned long long v, char *end)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return end;
+}
+
 char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ])
 {
     /* Digits by hand, from the last: CSV files print an amount on every
@@ -52,10 +60,7 @@ char *rb_money_format(rb_fen fen, char buf[RB_MONEY_BUFSZ])
     *--p = (char)('0' + mag % 10);
     *--p = (char)('0' + mag / 10 % 10);
     *--p = '.';
-    unsigned long long yuan = mag / 100;
-    do
-        *--p = (char)('0' + yuan % 10);
-    while ((yuan /= 10) != 0);
+    p = rb_decimal_digits(mag / 100, p);
     if (fen < 0)
         *--p = '-';
     memcpy(buf, p, (size_t)(end - p));

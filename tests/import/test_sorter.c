@@ -50,6 +50,38 @@ static int files_in(const char *dir)
     return n;
 }
 
+/* Reads every record back: each must follow the one before in key order
+ * and hold the bytes of its key (fill_record). Returns how many there
+ * were; *sum (when not NULL) is the sum of k[1] + length over them. */
+static uint64_t read_back_in_order(rb_sorter *s, uint64_t *sum)
+{
+    rb_error err;
+    rb_error_clear(&err);
+    rb_sort_key previous = {{0, 0, 0}};
+    unsigned char bytes[64];
+    uint64_t count = 0, total = 0;
+    for (;;) {
+        rb_sort_key key;
+        const void *data;
+        size_t len;
+        bool got;
+        ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
+        if (!got)
+            break;
+        ck_assert_msg(count == 0 || key_cmp(&previous, &key) < 0, "record %llu out of order",
+                      (unsigned long long)count);
+        size_t want = fill_record(&key, bytes, sizeof bytes);
+        ck_assert_uint_eq(len, want);
+        ck_assert(memcmp(data, bytes, len) == 0);
+        total += key.k[1] + len;
+        previous = key;
+        count++;
+    }
+    if (sum != NULL)
+        *sum = total;
+    return count;
+}
+
 /* Adds n records with random keys (few distinct first words, as codes of
  * one city share their first characters; the third word unique, as a line
  * is) and checks they come back sorted and whole. Returns the runs used. */
@@ -74,26 +106,8 @@ static int sort_random(size_t n, size_t buffer)
     ck_assert_int_eq(rb_sorter_finish(s, &err), RB_OK);
     /* The temporary file has no name, even while the runs are read. */
     ck_assert_int_eq(files_in(dir), 0);
-    rb_sort_key previous = {{0, 0, 0}};
     uint64_t sum_out = 0;
-    size_t count = 0;
-    for (;;) {
-        rb_sort_key key;
-        const void *data;
-        size_t len;
-        bool got;
-        ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
-        if (!got)
-            break;
-        ck_assert_msg(count == 0 || key_cmp(&previous, &key) < 0, "record %zu out of order", count);
-        size_t want = fill_record(&key, bytes, sizeof bytes);
-        ck_assert_uint_eq(len, want);
-        ck_assert(memcmp(data, bytes, len) == 0);
-        sum_out += key.k[1] + len;
-        previous = key;
-        count++;
-    }
-    ck_assert_uint_eq(count, n);
+    ck_assert_uint_eq(read_back_in_order(s, &sum_out), n);
     ck_assert_uint_eq(sum_out, sum_in);
     ck_assert_uint_eq(rb_sorter_count(s), n);
     int runs = rb_sorter_runs(s);
@@ -264,25 +278,7 @@ START_TEST(grouped_records_come_back_in_order)
             ck_assert_int_eq(rb_sorter_sorted_runs(s), 0);
         else
             ck_assert_int_gt(rb_sorter_sorted_runs(s), 0);
-        rb_sort_key previous = {{0, 0, 0}};
-        uint64_t count = 0;
-        for (;;) {
-            rb_sort_key key;
-            const void *data;
-            size_t len;
-            bool got;
-            ck_assert_int_eq(rb_sorter_next(s, &key, &data, &len, &got, &err), RB_OK);
-            if (!got)
-                break;
-            ck_assert_msg(count == 0 || key_cmp(&previous, &key) < 0, "mode %d: record %llu out of order", mode,
-                          (unsigned long long)count);
-            size_t want = fill_record(&key, bytes, sizeof bytes);
-            ck_assert_uint_eq(len, want);
-            ck_assert(memcmp(data, bytes, len) == 0);
-            previous = key;
-            count++;
-        }
-        ck_assert_uint_eq(count, n);
+        ck_assert_msg(read_back_in_order(s, NULL) == n, "mode %d: records lost", mode);
         rb_sorter_close(s);
     }
     ts_rmtree(dir);
