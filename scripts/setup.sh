@@ -6,7 +6,7 @@ set -eu
 # LibreOffice, the CJK fonts and poppler are for the workbooks' read-back
 # and print checks (tests skip them when LibreOffice is absent).
 packages="build-essential cmake pkg-config libsqlite3-dev sqlite3 libcsv-dev check libssl-dev
-libinih-dev libxml2-dev libxml2-utils clang libclang-rt-dev time valgrind libxlsxwriter-dev
+libinih-dev libxxhash-dev libxml2-dev libxml2-utils clang libclang-rt-dev time valgrind libxlsxwriter-dev
 libreoffice-calc-nogui fonts-noto-cjk poppler-utils chromium scdoc man-db dpkg-dev sudo"
 missing=""
 for p in $packages; do

@@ -117,3 +117,18 @@ CREATE TABLE duplicate_rows (
     first_line INTEGER NOT NULL,          -- the loaded row it repeats
     PRIMARY KEY (file, line)
 ) WITHOUT ROWID;
+
+-- The fingerprints of each extract's lines, with which the next import
+-- finds the lines whose bytes changed and reads only those, widened to the
+-- whole firms on them (docs/import.md, "A night that changed a few
+-- lines"): the file's physical lines; for every run of 64 lines in file
+-- order, the XXH3-128 hash of its bytes (16 bytes a run, back to back,
+-- canonical byte order); and a bit a run (low bit first) saying that no
+-- record was open where it begins. A snapshot without this table (made
+-- before it existed) is simply imported whole the next time.
+CREATE TABLE snapshot_lines (
+    file   TEXT PRIMARY KEY,
+    lines  INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    starts BLOB NOT NULL
+) WITHOUT ROWID;

@@ -43,10 +43,12 @@ typedef struct rb_import_file_report {
     int64_t rows_rejected;       /* broke a rule: in row_errors */
     int64_t rows_duplicate;      /* equal to an earlier loaded row: in duplicate_rows */
     int64_t rows_conflicting;    /* same key, different values: in row_errors as DATA_CONFLICT */
+    int64_t records_checked;     /* records read and checked by this import: rows_read, unless patched */
 } rb_import_file_report;
 
 typedef struct rb_import_report {
     int64_t import_id;                                  /* imports.import_id */
+    bool patched;   /* a copy of the last snapshot was patched: only the firms on changed lines read again */
     rb_import_file_report files[RB_IMPORT_FILE_COUNT];  /* indexed by RB_IMPORT_* */
 } rb_import_report;
 

@@ -64,6 +64,11 @@ typedef struct rb_snapshot_builder rb_snapshot_builder;
  * cache of cache_kib KiB. Everything is written in one transaction. */
 rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err);
 
+/* As rb_snapshot_create, but the new file is a copy of <db>.snapshot,
+ * with its rows and indexes, to be patched (the import of a night that
+ * changed a few lines). */
+rb_status rb_snapshot_copy(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err);
+
 /* The connection that writes the new file (plain SQL into its tables). */
 sqlite3 *rb_snapshot_builder_db(rb_snapshot_builder *b);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "import/csv_reader.h"
+#include "import/line_prints.h"
 #include "rebate/alloc.h"
 #include "rebate/strbuf.h"
 #include "rebate/text.h"
@@ -51,6 +52,15 @@ typedef struct reader {
     bool stream_started;       /* past the first decoded bytes (BOM check done) */
     bool had_bom;
     bool after_cr;             /* a \r just ended a record: a \n must follow */
+
+    /* Whether a record may begin on the first line of each run of lines of
+     * the prints (the bytes' thread hashes the runs; these are this
+     * thread's), a bit a run; NULL when not wanted. */
+    bool track_starts;
+    unsigned char *starts;
+    size_t starts_bytes;
+    bool starts_borrowed;      /* the caller's array: neither grown nor freed */
+    bool starts_failed;
 
     rb_strbuf record_text;     /* the current record's fields, back to back */
     field_span *spans;         /* the current record's fields */
@@ -204,6 +214,31 @@ static rb_status parse_plain_line(reader *r, const char *data, size_t len, bool 
     return st;
 }
 
+/* A run of lines of the prints begins on this line: whether a record may
+ * begin on it, which a reading of the run alone needs. */
+static void mark_run_start(reader *r)
+{
+    size_t run = (size_t)((r->line - 1) / RB_PRINT_LINES);
+    if (run / 8 >= r->starts_bytes && r->starts_borrowed) {
+        r->starts_failed = true;
+        return;
+    }
+    if (run / 8 >= r->starts_bytes) {
+        size_t bytes = r->starts_bytes ? r->starts_bytes * 2 : 1024;
+        while (run / 8 >= bytes)
+            bytes *= 2;
+        unsigned char *grown = rb_realloc(r->starts, bytes);
+        if (grown == NULL) {
+            r->starts_failed = true;
+            return;
+        }
+        memset(grown + r->starts_bytes, 0, bytes - r->starts_bytes);
+        r->starts = grown;
+        r->starts_bytes = bytes;
+    }
+    rb_line_prints_set_start(r->starts, run, r->parser.pstate == PARSER_IDLE && !r->after_cr);
+}
+
 /* Feeds decoded UTF-8 to the parser, one physical line at a time. A line
  * ends with \n or \r\n (docs/formats.md); libcsv also ends a record at a lone
  * \r, which would put every record of a CR-only file on line 1, so a \r
@@ -219,6 +254,8 @@ static rb_status feed(reader *r, const char *data, size_t len)
         }
     }
     while (len > 0) {
+        if (r->track_starts && r->fed == r->line_start && ((r->line - 1) % RB_PRINT_LINES) == 0)
+            mark_run_start(r);
         if (r->after_cr && data[0] != '\n')
             return rb_fail(r->err, RB_E_DATA,
                            "cannot read '%s' line %lld: a carriage return without a line feed ends a record "
@@ -300,6 +337,7 @@ typedef struct byte_source {
     bool hash;                /* hash what is read (not during the `auto` check) */
     rb_sha256 *sha;           /* of every byte read since the last restart */
     bool sha_failed;
+    rb_line_prints *prints;   /* NULL, or the hashes of the runs of lines, as sha */
 } byte_source;
 
 static void *source_main(void *arg)
@@ -319,6 +357,8 @@ static void *source_main(void *arg)
                 rb_sha256_free(src->sha);
             src->sha = src->hash ? rb_sha256_new() : NULL;
             src->sha_failed = src->hash && src->sha == NULL;
+            if (src->prints != NULL)
+                rb_line_prints_reset(src->prints);
             src->restarts_done = src->restarts_asked;
             pthread_cond_broadcast(&src->changed);
             continue;
@@ -338,6 +378,8 @@ static void *source_main(void *arg)
         /* Only this thread touches the hash, outside the lock. */
         if (n > 0 && src->sha != NULL && !rb_sha256_update(src->sha, src->buf[slot], (size_t)n))
             src->sha_failed = true;
+        if (n > 0 && src->prints != NULL && src->hash)
+            rb_line_prints_add(src->prints, src->buf[slot], (size_t)n);
         pthread_mutex_lock(&src->mu);
         if (src->restarts_asked != src->restarts_done)
             continue; /* read for a reading that was abandoned */
@@ -357,9 +399,10 @@ static void *source_main(void *arg)
 }
 
 /* Starts reading fd from its first byte, hashing when hash is set. */
-static bool source_open(byte_source *src, int fd, const char *path, bool hash)
+static bool source_open(byte_source *src, int fd, const char *path, bool hash, rb_line_prints *prints)
 {
     memset(src, 0, sizeof *src);
+    src->prints = prints;
     src->fd = fd;
     src->path = path;
     src->hash = hash;
@@ -707,6 +750,8 @@ static rb_status reader_restart(reader *r, const char *path)
     r->in_record = r->stream_started = r->had_bom = r->after_cr = false;
     r->record_line = 0;
     r->record_start = 0;
+    if (r->starts != NULL && !r->starts_borrowed)
+        memset(r->starts, 0, r->starts_bytes);
     rb_strbuf_reset(&r->record_text);
     r->n_spans = 0;
     return RB_OK;
@@ -715,14 +760,17 @@ static rb_status reader_restart(reader *r, const char *path)
 rb_status rb_csv_read(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
                       void *ctx, rb_csv_info *info, rb_error *err)
 {
-    return rb_csv_read_once(path, name, encoding, fn, NULL, ctx, info, err);
+    return rb_csv_read_once(path, name, encoding, fn, NULL, ctx, info, NULL, err);
 }
 
 rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
-                           rb_csv_restart_fn restart, void *ctx, rb_csv_info *info, rb_error *err)
+                           rb_csv_restart_fn restart, void *ctx, rb_csv_info *info, rb_line_prints *prints,
+                           rb_error *err)
 {
     rb_status st = RB_OK;
-    reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .line = 1};
+    reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .line = 1, .track_starts = prints != NULL};
+    if (prints != NULL)
+        rb_line_prints_reset(prints); /* before the bytes' thread starts */
     rb_strbuf_init(&r.record_text);
     bool parser_ready = false, source_ready = false;
     byte_source src;
@@ -769,7 +817,7 @@ rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encod
     }
     /* The byte source reads with pread from the first byte, whatever the
      * stream's position. */
-    if (!(source_ready = source_open(&src, fileno(f), path, true))) {
+    if (!(source_ready = source_open(&src, fileno(f), path, true, prints))) {
         source_close(&src, NULL);
         st = rb_fail(err, RB_E_INTERNAL, "cannot start reading '%s'", path);
         goto out;
@@ -812,6 +860,14 @@ rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encod
         st = rb_fail(err, RB_E_INTERNAL, "cannot finish the SHA-256 of '%s'", path);
         goto out;
     }
+    if (prints != NULL && (r.starts_failed || !rb_line_prints_finish(prints))) {
+        st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+        goto out;
+    }
+    if (prints != NULL) /* the bytes' thread has stopped: the prints are this thread's */
+        for (size_t run = 0; run < prints->runs; run++)
+            rb_line_prints_set_start(prints->starts, run,
+                                     run / 8 < r.starts_bytes && rb_line_prints_start(r.starts, run));
     snprintf(info->encoding, sizeof info->encoding, "%s",
              !utf8 ? "gb18030" : r.had_bom ? "utf-8-bom" : "utf-8");
 out:
@@ -822,6 +878,140 @@ out:
         csv_free(&r.parser);
     if (f != NULL)
         fclose(f);
+    rb_strbuf_release(&r.record_text);
+    free(r.spans);
+    free(r.fields);
+    free(r.starts);
+    return st;
+}
+
+/* ------------------------------------------------------------ ranges */
+
+/* GB18030 bytes as UTF-8 into out; false when they are not GB18030 (or
+ * memory ran out: *oom). */
+static bool gb18030_to_utf8(iconv_t cd, const unsigned char *raw, size_t len, rb_strbuf *out, bool *oom)
+{
+    rb_strbuf_reset(out);
+    iconv(cd, NULL, NULL, NULL, NULL);
+    char *in = (char *)raw;
+    size_t in_left = len;
+    while (in_left > 0) {
+        if (!rb_strbuf_grow(out, in_left * 2 + 16)) {
+            *oom = true;
+            return false;
+        }
+        char *o = out->buf + out->len;
+        size_t o_left = out->alloc - out->len - 1;
+        size_t rc = iconv(cd, &in, &in_left, &o, &o_left);
+        int saved_errno = errno;
+        out->len = (size_t)(o - out->buf);
+        if (rc == (size_t)-1 && saved_errno != E2BIG)
+            return false;
+    }
+    return true;
+}
+
+rb_status rb_csv_read_ranges(const char *path, const char *name, bool utf8, const rb_csv_range *ranges, size_t n,
+                             rb_csv_record_fn fn, void *ctx, unsigned char *starts, size_t starts_bytes,
+                             rb_error *err)
+{
+    reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .line = 1};
+    if (starts != NULL) {
+        r.track_starts = r.starts_borrowed = true;
+        r.starts = starts;
+        r.starts_bytes = starts_bytes;
+    }
+    rb_strbuf_init(&r.record_text);
+    rb_strbuf raw = RB_STRBUF_INIT, text = RB_STRBUF_INIT;
+    rb_status st = RB_OK;
+    bool parser_ready = false;
+    iconv_t cd = (iconv_t)-1;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (!utf8 && (cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
+        st = rb_fail(err, RB_E_INTERNAL, "cannot convert GB18030 to UTF-8 (iconv: %s)", strerror(errno));
+        goto out;
+    }
+    if (csv_init(&r.parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        st = rb_fail(err, RB_E_INTERNAL, "cannot set up the CSV parser for '%s'", path);
+        goto out;
+    }
+    parser_ready = true;
+    for (size_t i = 0; i < n && st == RB_OK; i++) {
+        const rb_csv_range *g = &ranges[i];
+        if ((st = reader_restart(&r, path)) != RB_OK)
+            break;
+        r.line = g->first_line;
+        r.stream_started = g->offset > 0; /* a BOM only at the first byte */
+        rb_strbuf_reset(&raw);
+        if (g->length > (uint64_t)SIZE_MAX / 2 || !rb_strbuf_grow(&raw, (size_t)g->length)) {
+            st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+            break;
+        }
+        size_t got = 0;
+        while (got < g->length) {
+            ssize_t k = pread(fd, raw.buf + got, (size_t)g->length - got, (off_t)(g->offset + got));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0) {
+                st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, k < 0 ? strerror(errno) : "it got shorter");
+                break;
+            }
+            got += (size_t)k;
+        }
+        if (st != RB_OK)
+            break;
+        raw.len = got;
+        const unsigned char *bytes = (const unsigned char *)raw.buf;
+        size_t bad = 0;
+        bool oom = false;
+        if (memchr(bytes, '\0', got) != NULL)
+            st = rb_fail(err, RB_E_DATA, "cannot decode '%s' from line %lld: it holds a NUL byte", name,
+                         (long long)g->first_line);
+        else if (utf8 && !utf8_valid(bytes, got, &bad))
+            st = rb_fail(err, RB_E_DATA, "cannot decode '%s' line %lld: it is not valid UTF-8", name,
+                         (long long)(g->first_line + count_newlines(bytes, bad)));
+        else if (utf8)
+            st = feed(&r, raw.buf, got);
+        else if (!gb18030_to_utf8(cd, bytes, got, &text, &oom))
+            st = oom ? rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path)
+                     : rb_fail(err, RB_E_DATA, "cannot decode '%s' from line %lld: it is not valid GB18030", name,
+                               (long long)g->first_line);
+        else
+            st = feed(&r, text.buf, text.len);
+        if (st != RB_OK)
+            break;
+        if (g->offset + g->length >= (uint64_t)sb.st_size) {
+            /* The file's end: its last record may lack a line end. */
+            int64_t open_line = r.in_record ? r.record_line : r.line;
+            if (csv_fini(&r.parser, on_field, on_record, &r) != 0)
+                st = r.status != RB_OK ? r.status
+                                       : rb_fail(err, RB_E_DATA,
+                                                 "cannot read '%s' line %lld: the quoted field of the record "
+                                                 "starting there is never closed",
+                                                 name, (long long)open_line);
+        } else if (r.parser.pstate != PARSER_IDLE || r.in_record || r.after_cr) {
+            st = rb_fail(err, RB_E_DATA, "cannot read '%s' line %lld alone: a record goes on past it", name,
+                         (long long)(r.line - 1));
+        }
+        if (st == RB_OK)
+            st = r.status;
+    }
+    if (st == RB_OK && r.starts_failed)
+        st = rb_fail(err, RB_E_INTERNAL, "the lines of '%s' read again lie beyond the file's runs (a bug)", name);
+out:
+    if (parser_ready)
+        csv_free(&r.parser);
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    if (fd >= 0)
+        close(fd);
+    rb_strbuf_release(&raw);
+    rb_strbuf_release(&text);
     rb_strbuf_release(&r.record_text);
     free(r.spans);
     free(r.fields);

@@ -6,9 +6,11 @@
 #ifndef REBATE_IMPORT_CSV_READER_H
 #define REBATE_IMPORT_CSV_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "import/line_prints.h"
 #include "rebate/error.h"
 #include "rebate/import.h"
 #include "rebate/sha256.h"
@@ -56,6 +58,25 @@ typedef rb_status (*rb_csv_restart_fn)(void *ctx, rb_error *err);
  * The outcome is the same as rb_csv_read's, which checks the whole file
  * before its first record. */
 rb_status rb_csv_read_once(const char *path, const char *name, rb_encoding encoding, rb_csv_record_fn fn,
-                           rb_csv_restart_fn restart, void *ctx, rb_csv_info *info, rb_error *err);
+                           rb_csv_restart_fn restart, void *ctx, rb_csv_info *info, rb_line_prints *prints,
+                           rb_error *err);
+
+/* A stretch of whole lines of a file, beginning between two records. */
+typedef struct rb_csv_range {
+    uint64_t offset;    /* its first byte */
+    uint64_t length;    /* bytes */
+    int64_t first_line; /* the line it begins with */
+} rb_csv_range;
+
+/* Reads only the records of the ranges (in file order, not overlapping),
+ * each as the whole file's reading would meet them, decoded as UTF-8 (utf8)
+ * or GB18030: what the last import read of a file whose other lines are
+ * unchanged. RB_E_DATA also when a range ends inside a record (except at
+ * the file's end), or holds bytes that are not of the encoding: the caller
+ * then reads the whole file. starts (starts_bytes long, may be NULL) gets
+ * the bit of each run of RB_PRINT_LINES lines that begins in a range. */
+rb_status rb_csv_read_ranges(const char *path, const char *name, bool utf8, const rb_csv_range *ranges, size_t n,
+                             rb_csv_record_fn fn, void *ctx, unsigned char *starts, size_t starts_bytes,
+                             rb_error *err);
 
 #endif

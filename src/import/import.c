@@ -24,7 +24,9 @@
 #include "import/csv_reader.h"
 #include "import/extracts.h"
 #include "import/import_internal.h"
+#include "import/line_prints.h"
 #include "import/load.h"
+#include "import/patch.h"
 #include "import/rows.h"
 #include "import/sorter.h"
 #include "rebate/alloc.h"
@@ -44,6 +46,9 @@
 #define ROW_CHUNKS 6
 #define ERROR_CHUNKS 128
 #define SNAPSHOT_CACHE_KIB (16 * 1024)
+/* Above this share of an extract's runs of lines changed (per mille),
+ * reading every line is about as quick as patching (docs/performance.md). */
+#define PATCH_MAX_CHANGED 250
 #define RECORD_HEADER (sizeof(rb_sort_key) + sizeof(uint32_t))
 
 bool rb_encoding_parse(const char *text, rb_encoding *out)
@@ -109,6 +114,8 @@ typedef struct pipeline {
     size_t sort_memory;             /* the sorter's block of memory */
     rb_loader *loader;
     rb_import_file_report loaded[RB_IMPORT_FILE_COUNT]; /* the loader's counts */
+    rb_line_prints prints[RB_IMPORT_FILE_COUNT];        /* of the files read whole */
+    const rb_patch *patch;          /* NULL, or what to read of each file */
     item rows[ROW_CHUNKS], errors[ERROR_CHUNKS];
     item ends[RB_IMPORT_FILE_COUNT], done;
     item resets[2][RB_IMPORT_FILE_COUNT]; /* to the sorter, to the loader */
@@ -465,6 +472,15 @@ static rb_status restart_file(void *ctx, rb_error *err)
     return RB_OK;
 }
 
+/* A record of a file being patched: only those wanted are read again. */
+static rb_status on_wanted_record(void *ctx, int64_t line, const rb_csv_field *fields, size_t count, rb_error *err)
+{
+    file_import *fi = ctx;
+    if (fi->have_header && !rb_patch_wants(&fi->p->patch->files[fi->which], line))
+        return RB_OK;
+    return on_record(ctx, line, fields, count, err);
+}
+
 static rb_status import_file(pipeline *p, const char *dir, int which, rb_encoding encoding,
                              rb_import_file_report *report, rb_error *err)
 {
@@ -480,11 +496,26 @@ static rb_status import_file(pipeline *p, const char *dir, int which, rb_encodin
 
     rb_status st = RB_OK;
     rb_csv_info info;
+    const rb_patch_file *patched = p->patch != NULL ? &p->patch->files[which] : NULL;
     if (!rb_strbuf_addf(&path, "%s/%s", dir, fi.x->file)) {
         st = out_of_memory(&fi, err);
         goto out;
     }
-    if ((st = rb_csv_read_once(path.buf, fi.x->file, encoding, on_record, restart_file, &fi, &info, err)) != RB_OK)
+    if (patched != NULL) {
+        memcpy(info.encoding, patched->encoding, sizeof info.encoding);
+        memcpy(info.sha256, patched->sha256, sizeof info.sha256);
+        if (patched->n_ranges == 0) { /* not a byte changed */
+            memcpy(report->encoding, info.encoding, sizeof report->encoding);
+            memcpy(report->sha256, info.sha256, sizeof report->sha256);
+            goto out;
+        }
+        st = rb_csv_read_ranges(path.buf, fi.x->file, patched->utf8, patched->ranges, patched->n_ranges,
+                                on_wanted_record, &fi, patched->prints.starts, (patched->prints.cap + 7) / 8, err);
+    } else {
+        st = rb_csv_read_once(path.buf, fi.x->file, encoding, on_record, restart_file, &fi, &info,
+                              &p->prints[which], err);
+    }
+    if (st != RB_OK)
         goto out;
     if (!fi.have_header) {
         st = rb_fail(err, RB_E_DATA, "cannot import '%s': it has no header (the file is empty or blank)", fi.x->file);
@@ -665,6 +696,16 @@ static rb_status load_files(pipeline *p, const char *dir, rb_encoding encoding, 
         f->rows_loaded = p->loaded[i].rows_loaded;
         f->rows_duplicate = p->loaded[i].rows_duplicate;
         f->rows_conflicting = p->loaded[i].rows_conflicting;
+        f->records_checked = f->rows_read;
+        if (p->patch != NULL) {
+            /* The rows kept from the last import, less those read again. */
+            const rb_patch_file *pf = &p->patch->files[i];
+            f->rows_read += pf->last.rows_read - pf->removed.rows_read;
+            f->rows_loaded += pf->last.rows_loaded - pf->removed.rows_loaded;
+            f->rows_rejected += pf->last.rows_rejected - pf->removed.rows_rejected;
+            f->rows_duplicate += pf->last.rows_duplicate - pf->removed.rows_duplicate;
+            f->rows_conflicting += pf->last.rows_conflicting - pf->removed.rows_conflicting;
+        }
         if (f->rows_read != f->rows_loaded + f->rows_rejected + f->rows_duplicate + f->rows_conflicting)
             return rb_fail(err, RB_E_INTERNAL, "the rows of '%s' do not add up (a bug)", f->file);
     }
@@ -697,6 +738,8 @@ static rb_status pipeline_init(pipeline *p, sqlite3 *db, rb_error *err)
     }
     rb_strbuf_init(&p->done.data);
     rb_strbuf_init(&p->temp_template);
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
+        rb_line_prints_init(&p->prints[i]);
     return rb_snapshot_path(db, ".sort-XXXXXX", &p->temp_template, err);
 }
 
@@ -707,8 +750,10 @@ static void pipeline_free(pipeline *p)
     for (int i = 0; i < ERROR_CHUNKS; i++)
         rb_strbuf_release(&p->errors[i].data);
     /* A sorter handed on but never loaded (a failure in between). */
-    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
         rb_sorter_close(p->ends[i].sorter);
+        rb_line_prints_free(&p->prints[i]);
+    }
     rb_strbuf_release(&p->temp_template);
     pthread_cond_destroy(&p->changed);
     pthread_mutex_destroy(&p->mu);
@@ -719,21 +764,28 @@ rb_status rb_import(sqlite3 *db, const char *dir, rb_encoding encoding, rb_impor
     return rb_import_sized(db, dir, encoding, SORT_MEMORY, out, err);
 }
 
-rb_status rb_import_sized(sqlite3 *db, const char *dir, rb_encoding encoding, size_t sort_memory,
-                          rb_import_report *out, rb_error *err)
+/* One import; with try_patch, by patching the current snapshot when the
+ * extracts allow it. *patch_failed: a patch was tried and a file did not
+ * read as the fingerprints promised (nothing changed: read every line). */
+static rb_status import_once(sqlite3 *db, const char *dir, rb_encoding encoding, size_t sort_memory, bool try_patch,
+                             bool *patch_failed, rb_import_report *out, rb_error *err)
 {
     rb_import_report report;
     memset(&report, 0, sizeof report);
-    rb_status st = rb_import_check(dir, err);
-    if (st != RB_OK)
-        return st;
+    *patch_failed = false;
     char started_at[32], finished_at[32];
     utc_now(started_at);
     pipeline *p = rb_malloc(sizeof *p);
-    if (p == NULL)
+    rb_patch *patch = try_patch ? rb_calloc(1, sizeof *patch) : NULL;
+    rb_status st;
+    if (p == NULL || (try_patch && patch == NULL)) {
+        free(p);
+        free(patch);
         return rb_fail(err, RB_E_INTERNAL, "out of memory starting the import");
+    }
     if ((st = pipeline_init(p, db, err)) != RB_OK) {
         free(p);
+        free(patch);
         return st;
     }
     p->sort_memory = sort_memory;
@@ -744,18 +796,36 @@ rb_status rb_import_sized(sqlite3 *db, const char *dir, rb_encoding encoding, si
      * import or run works meanwhile. A connection re-attaches the snapshot
      * outside a transaction, so it is detached first. */
     rb_snapshot_detach(db);
-    if ((st = rb_db_begin(db, err)) != RB_OK ||
-        (st = next_import_id(db, &report.import_id, err)) != RB_OK ||
-        (st = rb_snapshot_create(db, SNAPSHOT_CACHE_KIB, &builder, err)) != RB_OK ||
-        (st = rb_loader_open(builder, &p->loader, err)) != RB_OK)
+    if ((st = rb_db_begin(db, err)) != RB_OK || (st = next_import_id(db, &report.import_id, err)) != RB_OK)
         goto out;
-    if ((st = load_files(p, dir, encoding, &report, err)) != RB_OK)
+    if (try_patch &&
+        (st = rb_patch_prepare(db, dir, encoding, SNAPSHOT_CACHE_KIB, PATCH_MAX_CHANGED, patch, &builder, err)) !=
+            RB_OK)
         goto out;
+    if (builder != NULL) {
+        p->patch = patch;
+        report.patched = true;
+    } else if ((st = rb_snapshot_create(db, SNAPSHOT_CACHE_KIB, &builder, err)) != RB_OK) {
+        goto out;
+    }
+    if ((st = rb_loader_open(builder, &p->loader, err)) != RB_OK)
+        goto out;
+    if ((st = load_files(p, dir, encoding, &report, err)) != RB_OK) {
+        *patch_failed = p->patch != NULL && st == RB_E_DATA;
+        goto out;
+    }
     rb_loader_close(p->loader);
     p->loader = NULL;
     utc_now(finished_at);
-    if ((st = record_import(rb_snapshot_builder_db(builder), false, dir, encoding, started_at, finished_at, &report,
-                            err)) != RB_OK)
+    sqlite3 *snapshot = rb_snapshot_builder_db(builder);
+    rb_line_prints prints[RB_IMPORT_FILE_COUNT];
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
+        prints[i] = p->patch != NULL ? patch->files[i].prints : p->prints[i];
+    if ((p->patch != NULL &&
+         (st = rb_db_exec(snapshot, "DELETE FROM snapshot_import_files; DELETE FROM snapshot_import;",
+                          "replacing the last import's record in the new snapshot", err)) != RB_OK) ||
+        (st = rb_patch_record_prints(snapshot, prints, err)) != RB_OK ||
+        (st = record_import(snapshot, false, dir, encoding, started_at, finished_at, &report, err)) != RB_OK)
         goto out;
     st = rb_snapshot_publish(builder, &published, err);
     builder = NULL;
@@ -777,6 +847,9 @@ out:
     rb_db_rollback(db);
     pipeline_free(p);
     free(p);
+    if (patch != NULL)
+        rb_patch_free(patch);
+    free(patch);
     rb_error attach_err;
     rb_error_clear(&attach_err);
     rb_status attached = rb_snapshot_attach(db, &attach_err);
@@ -786,5 +859,22 @@ out:
         st = rb_fail(err, attached, "%s", attach_err.message);
     if (st == RB_OK && out != NULL)
         *out = report;
+    return st;
+}
+
+rb_status rb_import_sized(sqlite3 *db, const char *dir, rb_encoding encoding, size_t sort_memory,
+                          rb_import_report *out, rb_error *err)
+{
+    rb_status st = rb_import_check(dir, err);
+    if (st != RB_OK)
+        return st;
+    bool patch_failed = false;
+    st = import_once(db, dir, encoding, sort_memory, true, &patch_failed, out, err);
+    if (patch_failed) {
+        /* Cannot happen when the fingerprints are right; the whole reading
+         * says what is wrong, or finds nothing. */
+        rb_error_clear(err);
+        st = import_once(db, dir, encoding, sort_memory, false, &patch_failed, out, err);
+    }
     return st;
 }

@@ -1,6 +1,7 @@
 /* The snapshot file beside the database: attaching it, building a new one
  * and renaming it into place, repairing the import history after a crash,
  * the packing of a firm's months and the view `contributions` over them. */
+#define _GNU_SOURCE /* copy_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -547,6 +548,7 @@ struct rb_snapshot_builder {
     rb_strbuf packed;
     rb_strbuf path_new;   /* "" once it is the snapshot */
     rb_strbuf path_final;
+    bool copied;          /* a copy of the snapshot: its indexes are there */
 };
 
 sqlite3 *rb_snapshot_builder_db(rb_snapshot_builder *b)
@@ -559,7 +561,62 @@ static rb_status write_failed(const char *path, rb_error *err)
     return rb_fail(err, RB_E_CANTWRITE, "cannot write the snapshot '%s': %s", path, strerror(errno));
 }
 
-rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err)
+static bool write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Copies the snapshot's bytes into the new file fd (the kernel copies). */
+static rb_status copy_snapshot(const char *from, int fd, const char *to, rb_error *err)
+{
+    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return rb_fail(err, RB_E_CANTWRITE, "cannot read the snapshot '%s': %s", from, strerror(errno));
+    rb_status st = RB_OK;
+    bool by_kernel = true;
+    char *buf = NULL;
+    for (;;) {
+        ssize_t n;
+        if (by_kernel) {
+            n = copy_file_range(in, NULL, fd, NULL, (size_t)1 << 30, 0);
+            if (n < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP) &&
+                lseek(fd, 0, SEEK_CUR) == 0) {
+                by_kernel = false; /* a file system without it: read and write */
+                continue;
+            }
+        } else {
+            if (buf == NULL && (buf = rb_malloc(1 << 20)) == NULL) {
+                st = rb_fail(err, RB_E_INTERNAL, "out of memory copying the snapshot");
+                break;
+            }
+            n = read(in, buf, 1 << 20);
+            if (n > 0 && !write_all(fd, buf, (size_t)n))
+                n = -1;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = write_failed(to, err);
+            break;
+        }
+        if (n == 0)
+            break;
+    }
+    free(buf);
+    close(in);
+    return st;
+}
+
+static rb_status builder_open(sqlite3 *main_db, int cache_kib, bool copy, rb_snapshot_builder **out, rb_error *err)
 {
     *out = NULL;
     rb_snapshot_builder *b = rb_calloc(1, sizeof *b);
@@ -583,6 +640,11 @@ rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builde
         st = write_failed(b->path_new.buf, err);
         goto fail;
     }
+    b->copied = copy;
+    if (copy && (st = copy_snapshot(b->path_final.buf, fd, b->path_new.buf, err)) != RB_OK) {
+        close(fd);
+        goto fail;
+    }
     close(fd);
     if (sqlite3_open_v2(b->path_new.buf, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
@@ -603,7 +665,7 @@ rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builde
              cache_kib > 0 ? cache_kib : 2048, RB_SNAPSHOT_FORMAT);
     if ((st = rb_db_exec(b->db, pragmas, "setting up the new snapshot", err)) != RB_OK ||
         (st = rb_db_exec(b->db, "BEGIN", "starting the new snapshot", err)) != RB_OK ||
-        (st = rb_db_exec_file(b->db, "snapshot.sql", err)) != RB_OK)
+        (!copy && (st = rb_db_exec_file(b->db, "snapshot.sql", err)) != RB_OK))
         goto fail;
     if (sqlite3_prepare_v3(b->db, "INSERT INTO contribution_months (uscc, months, packed) VALUES (?1, ?2, ?3)", -1,
                            SQLITE_PREPARE_PERSISTENT, &b->insert_months, NULL) != SQLITE_OK) {
@@ -615,6 +677,16 @@ rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builde
 fail:
     rb_snapshot_abandon(b);
     return st;
+}
+
+rb_status rb_snapshot_create(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err)
+{
+    return builder_open(main_db, cache_kib, false, out, err);
+}
+
+rb_status rb_snapshot_copy(sqlite3 *main_db, int cache_kib, rb_snapshot_builder **out, rb_error *err)
+{
+    return builder_open(main_db, cache_kib, true, out, err);
 }
 
 rb_status rb_snapshot_add_months(rb_snapshot_builder *b, const char *uscc, const rb_month *months, size_t n,
@@ -670,7 +742,7 @@ rb_status rb_snapshot_publish(rb_snapshot_builder *b, bool *published, rb_error 
 {
     rb_status st;
     *published = false;
-    if ((st = rb_db_exec_file(b->db, "snapshot_indexes.sql", err)) != RB_OK ||
+    if ((!b->copied && (st = rb_db_exec_file(b->db, "snapshot_indexes.sql", err)) != RB_OK) ||
         (st = rb_db_exec(b->db, "COMMIT", "finishing the new snapshot", err)) != RB_OK)
         goto fail;
     sqlite3_finalize(b->insert_months);

@@ -1,0 +1,217 @@
+/* The fingerprints of src/import/line_prints.h, with xxHash's XXH3. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "import/line_prints.h"
+#include "rebate/alloc.h"
+
+#define SCAN_BLOCK ((size_t)1024 * 1024)
+
+void rb_line_prints_init(rb_line_prints *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void rb_line_prints_free(rb_line_prints *p)
+{
+    free(p->hashes);
+    free(p->offsets);
+    free(p->starts);
+    if (p->state != NULL)
+        XXH3_freeState(p->state);
+    memset(p, 0, sizeof *p);
+}
+
+void rb_line_prints_reset(rb_line_prints *p)
+{
+    p->lines = 0;
+    p->runs = 0;
+    p->size = 0;
+    p->in_run = 0;
+    p->open = false;
+    p->failed = false;
+    if (p->starts != NULL)
+        memset(p->starts, 0, (p->cap + 7) / 8);
+}
+
+bool rb_line_prints_reserve(rb_line_prints *p, size_t runs)
+{
+    if (runs <= p->cap)
+        return true;
+    size_t cap = p->cap ? p->cap : 1024;
+    while (cap < runs)
+        cap *= 2;
+    unsigned char *hashes = rb_realloc(p->hashes, cap * RB_PRINT_HASH);
+    if (hashes == NULL)
+        return false;
+    p->hashes = hashes;
+    uint64_t *offsets = rb_realloc(p->offsets, (cap + 1) * sizeof *offsets);
+    if (offsets == NULL)
+        return false;
+    p->offsets = offsets;
+    unsigned char *starts = rb_realloc(p->starts, (cap + 7) / 8);
+    if (starts == NULL)
+        return false;
+    memset(starts + (p->cap + 7) / 8, 0, (cap + 7) / 8 - (p->cap + 7) / 8);
+    p->starts = starts;
+    p->cap = cap;
+    return true;
+}
+
+/* The run being hashed ends here. */
+static void close_run(rb_line_prints *p)
+{
+    XXH128_hash_t h = XXH3_128bits_digest(p->state);
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, h);
+    memcpy(p->hashes + (p->runs - 1) * RB_PRINT_HASH, c.digest, RB_PRINT_HASH);
+    p->open = false;
+}
+
+void rb_line_prints_add(rb_line_prints *p, const unsigned char *data, size_t len)
+{
+    if (p->failed || len == 0)
+        return;
+    p->last_byte = data[len - 1];
+    const unsigned char *end = data + len;
+    while (data < end) {
+        if (!p->open) {
+            if (p->state == NULL && (p->state = XXH3_createState()) == NULL) {
+                p->failed = true;
+                return;
+            }
+            if (!rb_line_prints_reserve(p, p->runs + 1)) {
+                p->failed = true;
+                return;
+            }
+            p->offsets[p->runs++] = p->size;
+            XXH3_128bits_reset(p->state);
+            p->open = true;
+            p->in_run = 0;
+        }
+        /* Up to the run's last \n, or the end of the bytes; one update. */
+        const unsigned char *at = data;
+        while (p->in_run < RB_PRINT_LINES) {
+            const unsigned char *nl = memchr(at, '\n', (size_t)(end - at));
+            if (nl == NULL) {
+                at = end;
+                break;
+            }
+            at = nl + 1;
+            p->in_run++;
+        }
+        XXH3_128bits_update(p->state, data, (size_t)(at - data));
+        p->size += (uint64_t)(at - data);
+        data = at;
+        if (p->in_run == RB_PRINT_LINES) {
+            close_run(p);
+            p->lines += RB_PRINT_LINES;
+        }
+    }
+}
+
+bool rb_line_prints_finish(rb_line_prints *p)
+{
+    if (p->failed)
+        return false;
+    if (p->open) {
+        close_run(p);
+        p->lines += p->in_run;
+        if (p->last_byte != '\n')
+            p->lines++; /* bytes after the last \n: one more line */
+    }
+    if (!rb_line_prints_reserve(p, p->runs + 1))
+        return false;
+    p->offsets[p->runs] = p->size;
+    return true;
+}
+
+/* The SHA-256 of a file, computed by a thread of its own beside the prints. */
+typedef struct sha_job {
+    int fd;
+    char hex[RB_SHA256_HEX];
+    int error_number; /* a read failed */
+    bool failed;      /* or the hash did */
+} sha_job;
+
+static void *sha_main(void *arg)
+{
+    sha_job *job = arg;
+    prctl(PR_SET_NAME, "rebate-sha256");
+    unsigned char *buf = rb_malloc(SCAN_BLOCK);
+    rb_sha256 *sha = rb_sha256_new();
+    job->failed = buf == NULL || sha == NULL;
+    for (off_t at = 0; !job->failed;) {
+        ssize_t n = pread(job->fd, buf, SCAN_BLOCK, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            job->error_number = errno;
+            job->failed = true;
+        } else if (n == 0) {
+            break;
+        } else if (!rb_sha256_update(sha, buf, (size_t)n)) {
+            job->failed = true;
+        }
+        at += n > 0 ? n : 0;
+    }
+    if (!job->failed) {
+        job->failed = !rb_sha256_finish(sha, job->hex);
+        sha = NULL;
+    }
+    if (sha != NULL)
+        rb_sha256_free(sha);
+    free(buf);
+    return NULL;
+}
+
+rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[RB_SHA256_HEX], rb_error *err)
+{
+    rb_line_prints_reset(p);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+    sha_job job = {.fd = fd};
+    pthread_t hasher;
+    bool hashing = pthread_create(&hasher, NULL, sha_main, &job) == 0;
+    unsigned char *buf = rb_malloc(SCAN_BLOCK);
+    rb_status st = RB_OK;
+    if (!hashing || buf == NULL) {
+        st = rb_fail(err, RB_E_INTERNAL, "cannot start reading '%s'", path);
+        goto out;
+    }
+    for (off_t at = 0;;) {
+        ssize_t n = pread(fd, buf, SCAN_BLOCK, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        rb_line_prints_add(p, buf, (size_t)n);
+        at += n;
+    }
+    if (!rb_line_prints_finish(p))
+        st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
+out:
+    if (hashing) {
+        pthread_join(hasher, NULL);
+        if (st == RB_OK && job.error_number != 0)
+            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(job.error_number));
+        else if (st == RB_OK && job.failed)
+            st = rb_fail(err, RB_E_INTERNAL, "cannot compute the SHA-256 of '%s'", path);
+        else if (st == RB_OK)
+            memcpy(sha256, job.hex, RB_SHA256_HEX);
+    }
+    free(buf);
+    close(fd);
+    return st;
+}
