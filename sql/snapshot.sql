@@ -123,12 +123,16 @@ CREATE TABLE duplicate_rows (
 -- whole firms on them (docs/import.md, "A night that changed a few
 -- lines"): the file's physical lines; for every run of 64 lines in file
 -- order, the XXH3-128 hash of its bytes (16 bytes a run, back to back,
--- canonical byte order); and a bit a run (low bit first) saying that no
--- record was open where it begins. A snapshot without this table (made
--- before it existed) is simply imported whole the next time.
+-- canonical byte order); a bit a run (low bit first) saying that no record
+-- was open where it begins; and the header record, its line and its
+-- fields as read (each followed by a NUL byte), which must not change. A
+-- snapshot without this table (made before it existed) is simply imported
+-- whole the next time.
 CREATE TABLE snapshot_lines (
-    file   TEXT PRIMARY KEY,
-    lines  INTEGER NOT NULL,
-    hashes BLOB NOT NULL,
-    starts BLOB NOT NULL
+    file        TEXT PRIMARY KEY,
+    lines       INTEGER NOT NULL,
+    hashes      BLOB NOT NULL,
+    starts      BLOB NOT NULL,
+    header_line INTEGER NOT NULL,
+    header      BLOB NOT NULL
 ) WITHOUT ROWID;

@@ -46,8 +46,9 @@
 #define ROW_CHUNKS 6
 #define ERROR_CHUNKS 128
 #define SNAPSHOT_CACHE_KIB (16 * 1024)
-/* Above this share of an extract's runs of lines changed (per mille),
- * reading every line is about as quick as patching (docs/performance.md). */
+/* Above this share of the extracts' bytes in changed runs of lines (per
+ * mille), reading every line is about as quick as patching
+ * (docs/performance.md). */
 #define PATCH_MAX_CHANGED 250
 #define RECORD_HEADER (sizeof(rb_sort_key) + sizeof(uint32_t))
 
@@ -390,6 +391,13 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
     if (!fi->have_header) {
         fi->have_header = true;
         fi->header_fields = count;
+        if (fi->p->patch == NULL) { /* kept with the fingerprints (a patch checked it is the same) */
+            rb_line_prints *prints = &fi->p->prints[fi->which];
+            rb_line_prints_header_line(prints, line);
+            for (size_t i = 0; i < count; i++)
+                if (!rb_line_prints_header_field(prints, fields[i].text, fields[i].len))
+                    return out_of_memory(fi, err);
+        }
         return rb_header_match(fi->x, fields, count, line, fi->position, err);
     }
 

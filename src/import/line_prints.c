@@ -16,16 +16,29 @@
 void rb_line_prints_init(rb_line_prints *p)
 {
     memset(p, 0, sizeof *p);
+    rb_strbuf_init(&p->header);
+}
+
+void rb_line_prints_header_line(rb_line_prints *p, int64_t line)
+{
+    p->header_line = line;
+    rb_strbuf_reset(&p->header);
+}
+
+bool rb_line_prints_header_field(rb_line_prints *p, const char *text, size_t len)
+{
+    return rb_strbuf_add(&p->header, text, len) && rb_strbuf_add(&p->header, "", 1);
 }
 
 void rb_line_prints_free(rb_line_prints *p)
 {
+    rb_strbuf_release(&p->header);
     free(p->hashes);
     free(p->offsets);
     free(p->starts);
     if (p->state != NULL)
         XXH3_freeState(p->state);
-    memset(p, 0, sizeof *p);
+    rb_line_prints_init(p);
 }
 
 void rb_line_prints_reset(rb_line_prints *p)

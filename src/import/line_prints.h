@@ -15,6 +15,7 @@
 
 #include "rebate/error.h"
 #include "rebate/sha256.h"
+#include "rebate/strbuf.h"
 
 #define RB_PRINT_LINES 64
 #define RB_PRINT_HASH 16 /* bytes of one run's hash */
@@ -26,6 +27,10 @@ typedef struct rb_line_prints {
     uint64_t *offsets;      /* runs + 1: where each run begins; the last, the file's size */
     unsigned char *starts;  /* a bit a run, low bit first: a record began on its first line */
     size_t cap;             /* runs the arrays hold */
+    /* The header record, set by whoever parses it (not by the functions
+     * below): its line, and its fields each followed by a NUL byte. */
+    int64_t header_line;
+    rb_strbuf header;
     /* While bytes are added. */
     void *state;            /* XXH3_state_t of the run being hashed */
     uint64_t size;          /* bytes added */
@@ -47,6 +52,11 @@ void rb_line_prints_add(rb_line_prints *p, const unsigned char *data, size_t len
 
 /* After the last byte; false when memory ran out on the way. */
 bool rb_line_prints_finish(rb_line_prints *p);
+
+/* Keeps the header record's line (with no field yet), then each field;
+ * false when memory ran out. */
+void rb_line_prints_header_line(rb_line_prints *p, int64_t line);
+bool rb_line_prints_header_field(rb_line_prints *p, const char *text, size_t len);
 
 /* Makes room for run `run`'s bits (starts grows with the runs); false when
  * memory ran out. Used by the reader, which sets them. */

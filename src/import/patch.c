@@ -103,8 +103,9 @@ static bool line_in(const rb_patch_file *f, int64_t line)
 /* What the current snapshot says of the extracts. */
 typedef struct last_file {
     int64_t lines;
-    unsigned char *hashes, *starts;
-    size_t hashes_len, starts_len;
+    unsigned char *hashes, *starts, *header;
+    size_t hashes_len, starts_len, header_len;
+    int64_t header_line;
 } last_file;
 
 typedef struct last_import {
@@ -117,6 +118,7 @@ static void last_import_free(last_import *last)
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++) {
         free(last->files[i].hashes);
         free(last->files[i].starts);
+        free(last->files[i].header);
     }
 }
 
@@ -192,7 +194,7 @@ static rb_status read_last_import(sqlite3 *copy, rb_encoding encoding, rb_patch 
         return RB_OK;
 
     /* A snapshot of before the fingerprints has no such table. */
-    if (sqlite3_prepare_v2(copy, "SELECT file, lines, hashes, starts FROM snapshot_lines", -1, &q, NULL) !=
+    if (sqlite3_prepare_v2(copy, "SELECT file, lines, hashes, starts, header_line, header FROM snapshot_lines", -1, &q, NULL) !=
         SQLITE_OK)
         return RB_OK;
     found = 0;
@@ -204,7 +206,9 @@ static rb_status read_last_import(sqlite3 *copy, rb_encoding encoding, rb_patch 
         lf->lines = sqlite3_column_int64(q, 1);
         lf->hashes = blob_copy(q, 2, &lf->hashes_len);
         lf->starts = blob_copy(q, 3, &lf->starts_len);
-        if (lf->hashes == NULL || lf->starts == NULL) {
+        lf->header_line = sqlite3_column_int64(q, 4);
+        lf->header = blob_copy(q, 5, &lf->header_len);
+        if (lf->hashes == NULL || lf->starts == NULL || lf->header == NULL) {
             st = rb_fail(err, RB_E_INTERNAL, "out of memory reading the last import's record");
             break;
         }
@@ -274,6 +278,9 @@ typedef struct code_reader {
     size_t header_fields;
     long position[RB_EXTRACT_MAX_COLUMNS];
     code_set *codes;
+    const rb_line_prints *last; /* the header it must have */
+    rb_strbuf header;
+    bool header_changed;
     bool oom;
 } code_reader;
 
@@ -292,6 +299,14 @@ static rb_status on_code_record(void *ctx, int64_t line, const rb_csv_field *fie
     if (!c->have_header) {
         c->have_header = true;
         c->header_fields = count;
+        rb_strbuf_reset(&c->header);
+        for (size_t i = 0; i < count; i++)
+            if (!rb_strbuf_add(&c->header, fields[i].text, fields[i].len) || !rb_strbuf_add(&c->header, "", 1)) {
+                c->oom = true;
+                return rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", c->x->file);
+            }
+        c->header_changed = line != c->last->header_line || c->header.len != c->last->header.len ||
+                            memcmp(c->header.buf, c->last->header.buf, c->header.len) != 0;
         return rb_header_match(c->x, fields, count, line, c->position, err);
     }
     long pos = c->position[0];
@@ -605,16 +620,18 @@ static rb_status take_rows(sqlite3 *db, int which, rb_patch_file *f, const char 
             f->wanted[r] = t.hot[r] = ~(uint64_t)0; /* bits past the last line are never asked for */
 
     /* The codes the new file has there. */
-    code_reader c = {.x = t.x, .codes = &t.codes};
+    code_reader c = {.x = t.x, .codes = &t.codes, .last = &f->prints};
+    rb_strbuf_init(&c.header);
     rb_error read_err;
     rb_error_clear(&read_err);
     rb_status read = rb_csv_read_ranges(path, t.x->file, f->utf8, f->ranges, f->n_ranges, on_code_record, &c, NULL,
                                         0, &read_err);
+    rb_strbuf_release(&c.header);
     if (c.oom || read == RB_E_INTERNAL || read == RB_E_NOINPUT) {
         st = rb_fail(err, read, "%s", read_err.message);
         goto out;
     }
-    if (read != RB_OK || !c.have_header) {
+    if (read != RB_OK || !c.have_header || c.header_changed) {
         *usable = false; /* the full import says what is wrong, or finds the header */
         goto out;
     }
@@ -694,8 +711,8 @@ static rb_status read_snapshot(const char *path, rb_encoding encoding, rb_patch 
 
 /* Reads the new file i for its fingerprints and marks (take) its runs of
  * lines that changed. *usable false when the file cannot be patched. */
-static rb_status compare_file(const char *dir, int i, rb_encoding encoding, int max_changed, const last_file *lf,
-                              rb_patch_file *f, unsigned char **take, bool *usable, rb_error *err)
+static rb_status compare_file(const char *dir, int i, rb_encoding encoding, const last_file *lf, rb_patch_file *f,
+                              unsigned char **take, uint64_t *changed_bytes, bool *usable, rb_error *err)
 {
     rb_strbuf path = RB_STRBUF_INIT;
     rb_line_prints_init(&f->prints);
@@ -707,14 +724,17 @@ static rb_status compare_file(const char *dir, int i, rb_encoding encoding, int 
         return st;
     size_t runs = f->prints.runs;
     f->utf8 = encoding == RB_ENCODING_UTF8 || (encoding == RB_ENCODING_AUTO && strncmp(f->encoding, "utf-8", 5) == 0);
-    /* The same lines, decoded the same way, the header's run the same. */
+    /* The same lines, decoded the same way (the header: once it is read). */
     if (f->prints.lines != lf->lines || lf->hashes_len != runs * RB_PRINT_HASH || lf->starts_len < (runs + 7) / 8 ||
-        (encoding == RB_ENCODING_AUTO && !f->utf8) || runs == 0 ||
-        memcmp(f->prints.hashes, lf->hashes, RB_PRINT_HASH) != 0) {
+        (encoding == RB_ENCODING_AUTO && !f->utf8) || runs == 0 || lf->header_line < 1 ||
+        lf->header_line > RB_PRINT_LINES) { /* the header in the first run, which is always read */
         *usable = false;
         return RB_OK;
     }
     memcpy(f->prints.starts, lf->starts, (runs + 7) / 8);
+    rb_line_prints_header_line(&f->prints, lf->header_line);
+    if (!rb_strbuf_add(&f->prints.header, lf->header, lf->header_len))
+        return rb_fail(err, RB_E_INTERNAL, "out of memory");
     *take = rb_calloc(runs, 1);
     f->wanted = rb_calloc(runs, sizeof *f->wanted);
     if (*take == NULL || f->wanted == NULL)
@@ -723,9 +743,8 @@ static rb_status compare_file(const char *dir, int i, rb_encoding encoding, int 
         if (memcmp(f->prints.hashes + r * RB_PRINT_HASH, lf->hashes + r * RB_PRINT_HASH, RB_PRINT_HASH) != 0) {
             (*take)[r] = 1;
             f->runs_changed++;
+            *changed_bytes += f->prints.offsets[r + 1] - f->prints.offsets[r];
         }
-    if (f->runs_changed * 1000 > runs * (size_t)max_changed)
-        *usable = false;
     return RB_OK;
 }
 
@@ -769,8 +788,15 @@ rb_status rb_patch_prepare(sqlite3 *db, const char *dir, rb_encoding encoding, i
     rb_error_clear(&job.error);
     pthread_t copier;
     bool copying = usable && pthread_create(&copier, NULL, copy_main, &job) == 0;
-    for (int i = 0; i < RB_IMPORT_FILE_COUNT && usable && st == RB_OK; i++)
-        st = compare_file(dir, i, encoding, max_changed, &last.files[i], &patch->files[i], &take[i], &usable, err);
+    uint64_t changed_bytes = 0, bytes = 0;
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT && usable && st == RB_OK; i++) {
+        st = compare_file(dir, i, encoding, &last.files[i], &patch->files[i], &take[i], &changed_bytes, &usable, err);
+        bytes += patch->files[i].prints.size;
+    }
+    /* The changed runs' share of all the bytes: beyond max_changed, most
+     * lines would be read anyway. */
+    if (changed_bytes * 1000 > bytes * (uint64_t)max_changed)
+        usable = false;
     if (copying) {
         pthread_join(copier, NULL);
         *builder = job.builder;
@@ -811,7 +837,9 @@ rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints prints[
     if (rb_db_exec(snapshot, "DELETE FROM snapshot_lines", "recording the extracts' fingerprints", err) != RB_OK)
         return err->status;
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(snapshot, "INSERT INTO snapshot_lines (file, lines, hashes, starts) VALUES (?1, ?2, ?3, ?4)",
+    if (sqlite3_prepare_v2(snapshot,
+                           "INSERT INTO snapshot_lines (file, lines, hashes, starts, header_line, header)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                            -1, &q, NULL) != SQLITE_OK)
         return rb_db_fail(snapshot, "recording the extracts' fingerprints", err);
     rb_status st = RB_OK;
@@ -823,6 +851,8 @@ rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints prints[
                             SQLITE_STATIC);
         sqlite3_bind_blob64(q, 4, p->runs ? (const void *)p->starts : "", (sqlite3_uint64)(p->runs + 7) / 8,
                             SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, p->header_line);
+        sqlite3_bind_blob64(q, 6, p->header.len ? (const void *)p->header.buf : "", p->header.len, SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = rb_db_fail(snapshot, "recording the extracts' fingerprints", err);
         sqlite3_reset(q);

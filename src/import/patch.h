@@ -46,8 +46,8 @@ typedef struct rb_patch {
  * snapshot with fingerprints, another encoding asked for, a line count or a
  * header changed, too much changed, a changed line that does not read as
  * records of its own...): the import then reads every line. max_changed is
- * the share of runs of lines, in per mille, above which reading everything
- * is the cheaper way. */
+ * the share of the extracts' bytes in changed runs of lines, in per mille,
+ * above which reading everything is the cheaper way. */
 rb_status rb_patch_prepare(sqlite3 *db, const char *dir, rb_encoding encoding, int cache_kib, int max_changed,
                            rb_patch *patch, rb_snapshot_builder **builder, rb_error *err);
 
