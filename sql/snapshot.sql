@@ -121,7 +121,7 @@ CREATE TABLE duplicate_rows (
 -- The fingerprints of each extract's lines, with which the next import
 -- finds the lines whose bytes changed and reads only those, widened to the
 -- whole firms on them (docs/import.md, "A night that changed a few
--- lines"): the file's physical lines; for every run of 64 lines in file
+-- lines"): the file's physical lines; for every run of 32 lines in file
 -- order, the XXH3-128 hash of its bytes (16 bytes a run, back to back,
 -- canonical byte order); a bit a run (low bit first) saying that no record
 -- was open where it begins; and the header record, its line and its

@@ -17,7 +17,7 @@
 #include "rebate/sha256.h"
 #include "rebate/strbuf.h"
 
-#define RB_PRINT_LINES 64
+#define RB_PRINT_LINES 32
 #define RB_PRINT_HASH 16 /* bytes of one run's hash */
 
 typedef struct rb_line_prints {

@@ -92,6 +92,30 @@ static void set_bit(uint64_t *bits, int64_t line)
     bits[b / 64] |= (uint64_t)1 << (b % 64);
 }
 
+/* The words of a bitmap of lines. */
+static size_t words_of(int64_t lines)
+{
+    return (size_t)(lines / 64) + 1;
+}
+
+/* Sets the bits of the lines of run r (1..lines only). */
+static void set_run(uint64_t *bits, size_t r, int64_t lines)
+{
+    int64_t first = (int64_t)r * RB_PRINT_LINES + 1, last = first + RB_PRINT_LINES - 1;
+    for (int64_t line = first; line <= last && line <= lines; line++)
+        set_bit(bits, line);
+}
+
+/* Whether a bit of the lines of run r is set. */
+static bool any_in_run(const uint64_t *bits, size_t r, int64_t lines)
+{
+    int64_t first = (int64_t)r * RB_PRINT_LINES + 1, last = first + RB_PRINT_LINES - 1;
+    for (int64_t line = first; line <= last && line <= lines; line++)
+        if (bit_of(bits, line))
+            return true;
+    return false;
+}
+
 /* A line of the file, as the last snapshot can name one (1..lines). */
 static bool line_in(const rb_patch_file *f, int64_t line)
 {
@@ -596,11 +620,11 @@ static rb_status run_deletes(taking *t, rb_error *err)
 static rb_status take_rows(sqlite3 *db, int which, rb_patch_file *f, const char *path, unsigned char *take,
                            bool *usable, rb_error *err)
 {
-    size_t runs = f->prints.runs, words = (runs ? runs : 1);
+    size_t runs = f->prints.runs, words = words_of(f->prints.lines);
     taking t = {.db = db, .which = which, .x = &rb_extracts[which], .f = f};
     rb_status st = RB_OK;
     t.hot = rb_calloc(words, sizeof *t.hot);
-    t.hot_runs = rb_calloc(words, 1);
+    t.hot_runs = rb_calloc(runs, 1);
     t.loaded_of = rb_calloc(words, sizeof *t.loaded_of);
     if (t.hot == NULL || t.hot_runs == NULL || t.loaded_of == NULL) {
         st = oom(&t, err);
@@ -616,8 +640,10 @@ static rb_status take_rows(sqlite3 *db, int which, rb_patch_file *f, const char 
     }
     take[0] = header_taken;
     for (size_t r = 0; r < runs; r++)
-        if (take[r])
-            f->wanted[r] = t.hot[r] = ~(uint64_t)0; /* bits past the last line are never asked for */
+        if (take[r]) {
+            set_run(f->wanted, r, f->prints.lines);
+            set_run(t.hot, r, f->prints.lines);
+        }
 
     /* The codes the new file has there. */
     code_reader c = {.x = t.x, .codes = &t.codes, .last = &f->prints};
@@ -639,7 +665,7 @@ static rb_status take_rows(sqlite3 *db, int which, rb_patch_file *f, const char 
     if ((st = scan_errors_and_duplicates(&t, err)) != RB_OK)
         goto out;
     for (size_t r = 0; r < runs; r++)
-        t.hot_runs[r] = t.hot[r] != 0;
+        t.hot_runs[r] = any_in_run(t.hot, r, f->prints.lines);
     if ((st = scan_loaded(&t, err)) != RB_OK)
         goto out;
     if (!take_unchanged(&t)) {
@@ -653,7 +679,7 @@ static rb_status take_rows(sqlite3 *db, int which, rb_patch_file *f, const char 
 
     /* What is read: every run holding a line wanted, whole records. */
     for (size_t r = 0; r < runs; r++)
-        take[r] = f->wanted[r] != 0 || r == 0;
+        take[r] = r == 0 || any_in_run(f->wanted, r, f->prints.lines);
     widen_to_records(take, runs, f->prints.starts);
     if (!ranges_of(f, take, runs))
         st = oom(&t, err);
@@ -736,7 +762,7 @@ static rb_status compare_file(const char *dir, int i, rb_encoding encoding, cons
     if (!rb_strbuf_add(&f->prints.header, lf->header, lf->header_len))
         return rb_fail(err, RB_E_INTERNAL, "out of memory");
     *take = rb_calloc(runs, 1);
-    f->wanted = rb_calloc(runs, sizeof *f->wanted);
+    f->wanted = rb_calloc(words_of(f->prints.lines), sizeof *f->wanted);
     if (*take == NULL || f->wanted == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory");
     for (size_t r = 0; r < runs; r++)

@@ -1,5 +1,5 @@
 /* Tests of the fingerprints of an extract's lines (src/import/line_prints.c)
- * and of what the import reads with them: the runs of 64 lines, their
+ * and of what the import reads with them: the runs of RB_PRINT_LINES lines, their
  * hashes whatever the reading chunks, the lines counted with or without a
  * last line end, where a record was open (rb_csv_read_once), and the
  * reading of ranges of lines alone (rb_csv_read_ranges). */
@@ -55,12 +55,13 @@ static void prints_of(const char *data, size_t len, size_t piece, rb_line_prints
 
 START_TEST(lines_and_runs_are_counted)
 {
+    enum { L = RB_PRINT_LINES };
     static const struct {
         int lines;
         bool cut;
         size_t runs;
-    } cases[] = {{0, false, 0}, {1, false, 1}, {1, true, 1}, {64, false, 1}, {64, true, 1},
-                 {65, false, 2}, {65, true, 2}, {128, false, 2}, {200, true, 4}};
+    } cases[] = {{0, false, 0}, {1, false, 1}, {1, true, 1}, {L, false, 1}, {L, true, 1},
+                 {L + 1, false, 2}, {L + 1, true, 2}, {2 * L, false, 2}, {3 * L + 8, true, 4}};
     rb_strbuf text = RB_STRBUF_INIT;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         numbered_lines(&text, cases[c].lines, cases[c].cut);
@@ -72,7 +73,7 @@ START_TEST(lines_and_runs_are_counted)
         /* Each run begins where its first line does. */
         for (size_t r = 0; r < p.runs; r++) {
             char first[32];
-            snprintf(first, sizeof first, "%zu,", r * 64 + 1);
+            snprintf(first, sizeof first, "%zu,", r * RB_PRINT_LINES + 1);
             ck_assert_msg(strncmp(text.buf + p.offsets[r], first, strlen(first)) == 0, "run %zu begins elsewhere", r);
         }
         rb_line_prints_free(&p);
@@ -89,7 +90,7 @@ START_TEST(hashes_do_not_depend_on_the_reading_chunks)
     prints_of(text.buf, text.len, text.len, &whole);
     prints_of(text.buf, text.len, 1, &bytewise);
     prints_of(text.buf, text.len, 37, &odd);
-    ck_assert_uint_eq(whole.runs, 5);
+    ck_assert_uint_eq(whole.runs, (300 + RB_PRINT_LINES - 1) / RB_PRINT_LINES);
     ck_assert_mem_eq(whole.hashes, bytewise.hashes, whole.runs * RB_PRINT_HASH);
     ck_assert_mem_eq(whole.hashes, odd.hashes, whole.runs * RB_PRINT_HASH);
     ck_assert_int_eq(bytewise.lines, 300);
@@ -107,12 +108,12 @@ START_TEST(a_changed_byte_changes_only_its_run)
     rb_line_prints before, after;
     prints_of(text.buf, text.len, 4096, &before);
     char *line_100 = strstr(text.buf, "\n100,value 100\n") + 1;
-    line_100[5] = 'V';                     /* line 100 is in run 1 */
+    line_100[5] = 'V';
     prints_of(text.buf, text.len, 4096, &after);
-    ck_assert_uint_eq(before.runs, 4);
-    for (size_t r = 0; r < 4; r++) {
+    ck_assert_uint_eq(before.runs, 256 / RB_PRINT_LINES);
+    for (size_t r = 0; r < before.runs; r++) {
         bool same = memcmp(before.hashes + r * RB_PRINT_HASH, after.hashes + r * RB_PRINT_HASH, RB_PRINT_HASH) == 0;
-        ck_assert_msg(same == (r != 1), "run %zu", r);
+        ck_assert_msg(same == (r != 99 / RB_PRINT_LINES), "run %zu", r);
     }
     rb_line_prints_free(&before);
     rb_line_prints_free(&after);
@@ -157,15 +158,18 @@ static rb_status collect(void *ctx, int64_t line, const rb_csv_field *fields, si
     return RB_OK;
 }
 
-/* 200 lines whose line 70 begins a record that ends on line 71, and whose
- * line 128 begins one that ends on line 129 (across runs 1 and 2). */
+/* 5 runs of lines and 8 lines more; a record over two lines inside run 1
+ * (lines L + 6 and L + 7), and one from the last line of run 1 to the first
+ * of run 2 (lines 2L and 2L + 1). */
+enum { L = RB_PRINT_LINES, OPEN_LINES = 5 * L + 8 };
+
 static void file_with_open_records(rb_strbuf *out)
 {
     rb_strbuf_reset(out);
-    for (int i = 1; i <= 200; i++) {
-        if (i == 70 || i == 128)
+    for (int i = 1; i <= OPEN_LINES; i++) {
+        if (i == L + 6 || i == 2 * L)
             ck_assert(rb_strbuf_addf(out, "%d,\"two\n", i));
-        else if (i == 71 || i == 129)
+        else if (i == L + 7 || i == 2 * L + 1)
             ck_assert(rb_strbuf_adds(out, "lines\"\n"));
         else
             ck_assert(rb_strbuf_addf(out, "%d,v\n", i));
@@ -184,12 +188,10 @@ START_TEST(reading_marks_the_runs_that_begin_inside_a_record)
     rb_error_clear(&err);
     ck_assert_int_eq(rb_csv_read_once(path, "t.csv", RB_ENCODING_AUTO, collect, NULL, &records, &info, &p, &err),
                      RB_OK);
-    ck_assert_uint_eq(p.runs, 4);
-    ck_assert_int_eq(p.lines, 200);
-    ck_assert(rb_line_prints_start(p.starts, 0));
-    ck_assert(rb_line_prints_start(p.starts, 1));
-    ck_assert(!rb_line_prints_start(p.starts, 2)); /* line 129 ends the record of line 128 */
-    ck_assert(rb_line_prints_start(p.starts, 3));
+    ck_assert_uint_eq(p.runs, 6);
+    ck_assert_int_eq(p.lines, OPEN_LINES);
+    for (size_t r = 0; r < p.runs; r++) /* run 2 begins with the end of the record of line 2L */
+        ck_assert_msg(rb_line_prints_start(p.starts, r) == (r != 2), "run %zu", r);
     /* The same hashes as the bytes alone give. */
     rb_line_prints bytes;
     prints_of(text.buf, text.len, 512, &bytes);
@@ -215,22 +217,26 @@ START_TEST(ranges_read_as_the_whole_file_reads_them)
     /* Run 1 ends inside the record of line 128, so runs 1-2 are read
      * together; run 3 alone. */
     rb_csv_range ranges[2] = {
-        {p.offsets[1], p.offsets[3] - p.offsets[1], 65},
-        {p.offsets[3], p.offsets[4] - p.offsets[3], 193},
+        {p.offsets[1], p.offsets[3] - p.offsets[1], L + 1},
+        {p.offsets[3], p.offsets[4] - p.offsets[3], 3 * L + 1},
     };
     unsigned char starts[1] = {0};
     ck_assert_int_eq(rb_csv_read_ranges(path, "t.csv", true, ranges, 2, collect, &part, starts, sizeof starts, &err),
                      RB_OK);
-    const char *from = strstr(whole.buf, "\n65:") + 1;
-    const char *to = strstr(whole.buf, "\n193:") + 1;
+    /* Lines L + 1 to 4L of the whole reading. */
+    char at[32];
+    snprintf(at, sizeof at, "\n%d:", L + 1);
+    const char *from = strstr(whole.buf, at) + 1;
+    snprintf(at, sizeof at, "\n%d:", 4 * L + 1);
+    const char *to = strstr(whole.buf, at) + 1;
     rb_strbuf expected = RB_STRBUF_INIT;
-    ck_assert(rb_strbuf_add(&expected, from, (size_t)(to - from)) && rb_strbuf_adds(&expected, to));
+    ck_assert(rb_strbuf_add(&expected, from, (size_t)(to - from)));
     ck_assert_str_eq(part.buf, expected.buf);
     ck_assert_int_eq(starts[0], 0x02 | 0x00 | 0x08); /* runs 1 and 3 begin between records, run 2 inside one */
 
-    /* Run 1 alone ends inside the record of line 128: refused. */
+    /* Run 1 alone ends inside the record of line 2L: refused. */
     rb_strbuf_reset(&part);
-    rb_csv_range alone = {p.offsets[1], p.offsets[2] - p.offsets[1], 65};
+    rb_csv_range alone = {p.offsets[1], p.offsets[2] - p.offsets[1], L + 1};
     ck_assert_int_eq(rb_csv_read_ranges(path, "t.csv", true, &alone, 1, collect, &part, NULL, 0, &err), RB_E_DATA);
     ck_assert_ptr_nonnull(strstr(err.message, "goes on past it"));
     rb_line_prints_free(&p);
