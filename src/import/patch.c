@@ -573,46 +573,44 @@ static bool take_unchanged(taking *t)
     return true;
 }
 
-static rb_status run_deletes(taking *t, rb_error *err)
+/* What a delete statement is given for each row: ?1 the code, ?1 the
+ * error_id, or ?2 the line (?1 the file). */
+typedef enum drop_by { BY_CODE, BY_ID, BY_LINE } drop_by;
+
+static rb_status drop_rows(taking *t, const char *sql, const old_rows *rows, drop_by by, rb_error *err)
 {
     sqlite3_stmt *q = NULL;
-    rb_status st = RB_OK;
-    const char *sql = t->which == RB_IMPORT_CONTRIBUTIONS ? "DELETE FROM contribution_months WHERE uscc = ?1"
-                      : t->which == RB_IMPORT_REGISTRATION ? "DELETE FROM registration WHERE uscc = ?1"
-                                                           : "DELETE FROM insured_units WHERE uscc = ?1";
     if (sqlite3_prepare_v2(t->db, sql, -1, &q, NULL) != SQLITE_OK)
         return rb_db_fail(t->db, "taking rows out of the snapshot's copy", err);
-    for (size_t i = 0; i < t->drop_firms.n && st == RB_OK; i++) {
-        sqlite3_bind_text(q, 1, t->drop_firms.rows[i].code, RB_USCC_LEN, SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            st = rb_db_fail(t->db, "taking rows out of the snapshot's copy", err);
-        sqlite3_reset(q);
-    }
-    sqlite3_finalize(q);
-    if (st != RB_OK)
-        return st;
-    if (sqlite3_prepare_v2(t->db, "DELETE FROM row_errors WHERE error_id = ?1", -1, &q, NULL) != SQLITE_OK)
-        return rb_db_fail(t->db, "taking rows out of the snapshot's copy", err);
-    for (size_t i = 0; i < t->drop_errors.n && st == RB_OK; i++) {
-        sqlite3_bind_int64(q, 1, t->drop_errors.rows[i].id);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            st = rb_db_fail(t->db, "taking rows out of the snapshot's copy", err);
-        sqlite3_reset(q);
-    }
-    sqlite3_finalize(q);
-    if (st != RB_OK)
-        return st;
-    if (sqlite3_prepare_v2(t->db, "DELETE FROM duplicate_rows WHERE file = ?1 AND line = ?2", -1, &q, NULL) !=
-        SQLITE_OK)
-        return rb_db_fail(t->db, "taking rows out of the snapshot's copy", err);
     sqlite3_bind_text(q, 1, t->x->file, -1, SQLITE_STATIC);
-    for (size_t i = 0; i < t->drop_duplicates.n && st == RB_OK; i++) {
-        sqlite3_bind_int64(q, 2, t->drop_duplicates.rows[i].line);
+    rb_status st = RB_OK;
+    for (size_t i = 0; i < rows->n && st == RB_OK; i++) {
+        const old_row *r = &rows->rows[i];
+        if (by == BY_CODE)
+            sqlite3_bind_text(q, 1, r->code, RB_USCC_LEN, SQLITE_STATIC);
+        else if (by == BY_ID)
+            sqlite3_bind_int64(q, 1, r->id);
+        else
+            sqlite3_bind_int64(q, 2, r->line);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = rb_db_fail(t->db, "taking rows out of the snapshot's copy", err);
         sqlite3_reset(q);
     }
     sqlite3_finalize(q);
+    return st;
+}
+
+static rb_status run_deletes(taking *t, rb_error *err)
+{
+    const char *firms = t->which == RB_IMPORT_CONTRIBUTIONS ? "DELETE FROM contribution_months WHERE uscc = ?1"
+                        : t->which == RB_IMPORT_REGISTRATION ? "DELETE FROM registration WHERE uscc = ?1"
+                                                             : "DELETE FROM insured_units WHERE uscc = ?1";
+    rb_status st = drop_rows(t, firms, &t->drop_firms, BY_CODE, err);
+    if (st == RB_OK)
+        st = drop_rows(t, "DELETE FROM row_errors WHERE error_id = ?1", &t->drop_errors, BY_ID, err);
+    if (st == RB_OK)
+        st = drop_rows(t, "DELETE FROM duplicate_rows WHERE file = ?1 AND line = ?2", &t->drop_duplicates, BY_LINE,
+                       err);
     return st;
 }
 
