@@ -432,3 +432,36 @@ bool rb_uscc_field_prefix(const char *text, size_t len, rb_strbuf *out)
     }
     return true;
 }
+
+/* The names of include/rebate/import.h that say what an extract is and
+ * how it is decoded (here, not in import.c, so that the reading of a
+ * night's changed lines shares them without depending on the import). */
+bool rb_encoding_parse(const char *text, rb_encoding *out)
+{
+    if (strcasecmp(text, "auto") == 0)
+        *out = RB_ENCODING_AUTO;
+    else if (strcasecmp(text, "utf-8") == 0 || strcasecmp(text, "utf8") == 0)
+        *out = RB_ENCODING_UTF8;
+    else if (strcasecmp(text, "gb18030") == 0 || strcasecmp(text, "gbk") == 0)
+        *out = RB_ENCODING_GB18030;
+    else
+        return false;
+    return true;
+}
+
+const char *rb_encoding_name(rb_encoding encoding)
+{
+    switch (encoding) {
+    case RB_ENCODING_UTF8:
+        return "utf-8";
+    case RB_ENCODING_GB18030:
+        return "gb18030";
+    default:
+        return "auto";
+    }
+}
+
+const char *rb_import_file_name(int file)
+{
+    return file >= 0 && file < RB_IMPORT_FILE_COUNT ? rb_extracts[file].file : NULL;
+}

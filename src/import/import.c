@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,36 +50,6 @@
  * (docs/performance.md). */
 #define PATCH_MAX_CHANGED 250
 #define RECORD_HEADER (sizeof(rb_sort_key) + sizeof(uint32_t))
-
-bool rb_encoding_parse(const char *text, rb_encoding *out)
-{
-    if (strcasecmp(text, "auto") == 0)
-        *out = RB_ENCODING_AUTO;
-    else if (strcasecmp(text, "utf-8") == 0 || strcasecmp(text, "utf8") == 0)
-        *out = RB_ENCODING_UTF8;
-    else if (strcasecmp(text, "gb18030") == 0 || strcasecmp(text, "gbk") == 0)
-        *out = RB_ENCODING_GB18030;
-    else
-        return false;
-    return true;
-}
-
-const char *rb_encoding_name(rb_encoding encoding)
-{
-    switch (encoding) {
-    case RB_ENCODING_UTF8:
-        return "utf-8";
-    case RB_ENCODING_GB18030:
-        return "gb18030";
-    default:
-        return "auto";
-    }
-}
-
-const char *rb_import_file_name(int file)
-{
-    return file >= 0 && file < RB_IMPORT_FILE_COUNT ? rb_extracts[file].file : NULL;
-}
 
 /* ------------------------------------------------------------- pipeline */
 
