@@ -1,5 +1,6 @@
 /* The columns of the three extracts (docs/formats.md), the check of each field,
- * the header matching and the reviewers' sentences for rejected rows. */
+ * the header matching and the reviewers' sentences for rejected rows; the
+ * extracts' file names and the encodings' names. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
