@@ -69,6 +69,12 @@ vg 0 words 1234.56
 vg 0 words 2000000000000.00
 vg 0 init --db "$work/again.db"
 vg 0 import --db "$work/again.db" "$(pwd)/data/sample"
+# A night that changed one line in place: the import patches a copy of the
+# snapshot (docs/import.md, "A night that changed a few lines").
+mkdir "$work/changed"
+cp data/sample/registration.csv data/sample/insured_units.csv "$work/changed/"
+sed '10s/,3,42,42,/,4,42,41,/' data/sample/contributions.csv >"$work/changed/contributions.csv"
+vg 0 import --db "$work/again.db" "$work/changed"
 vg 0 params --db "$work/again.db" list
 vg 0 params --db "$work/again.db" show 2025
 vg 0 params --db "$work/again.db" add "$(pwd)/data/params/example-2026.ini" --by valgrind

@@ -497,36 +497,9 @@ static bool source_close(byte_source *src, char hex[RB_SHA256_HEX])
     return ok;
 }
 
-/* rb_utf8_valid with a fast path for ASCII, which is nearly all of an
- * extract: eight bytes at a time until a byte >= 0x80, then the run of such
- * bytes through rb_utf8_valid (a UTF-8 sequence never holds an ASCII byte,
- * so runs are checked apart exactly). */
 static bool utf8_valid(const unsigned char *text, size_t len, size_t *bad)
 {
-    size_t i = 0;
-    while (i < len) {
-        while (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, text + i, sizeof w);
-            if (w & 0x8080808080808080u)
-                break;
-            i += 8;
-        }
-        while (i < len && text[i] < 0x80)
-            i++;
-        if (i == len)
-            break;
-        size_t end = i;
-        while (end < len && text[end] >= 0x80)
-            end++;
-        size_t at = 0;
-        if (!rb_utf8_valid((const char *)text + i, end - i, &at)) {
-            *bad = i + at;
-            return false;
-        }
-        i = end;
-    }
-    return true;
+    return rb_utf8_valid((const char *)text, len, bad);
 }
 
 static rb_status read_failed(reader *r, const char *path)

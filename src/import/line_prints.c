@@ -13,6 +13,7 @@
 
 #include "import/line_prints.h"
 #include "rebate/alloc.h"
+#include "rebate/text.h"
 
 #define SCAN_BLOCK ((size_t)1024 * 1024)
 
@@ -212,8 +213,18 @@ static void *sha_main(void *arg)
     return NULL;
 }
 
-rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[RB_SHA256_HEX], rb_error *err)
+/* The offset after the last \n of len bytes, or 0 when there is none. */
+static size_t after_last_newline(const unsigned char *buf, size_t len)
 {
+    while (len > 0 && buf[len - 1] != '\n')
+        len--;
+    return len;
+}
+
+rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[RB_SHA256_HEX], bool *utf8,
+                              rb_error *err)
+{
+    bool valid = true, unsure = false;
     rb_line_prints_reset(p);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -237,9 +248,25 @@ rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[R
         }
         if (n == 0)
             break;
-        rb_line_prints_add(p, buf, (size_t)n);
-        at += n;
+        size_t use = (size_t)n;
+        if (utf8 != NULL && valid && !unsure) {
+            /* Checked up to a line end, where no character is cut; the
+             * rest is read again with the next block. A block without a
+             * line end (a line over 1 MiB) is not judged: "UTF-8", which
+             * makes the caller read the file whole. */
+            size_t cut = after_last_newline(buf, use);
+            if (cut == 0 && use == SCAN_BLOCK)
+                unsure = true;
+            else if (use == SCAN_BLOCK)
+                use = cut;
+            if (!unsure && !rb_utf8_valid((const char *)buf, use, NULL))
+                valid = false;
+        }
+        rb_line_prints_add(p, buf, use);
+        at += (off_t)use;
     }
+    if (utf8 != NULL)
+        *utf8 = valid || unsure;
     if (!rb_line_prints_finish(p))
         st = rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", path);
 out:

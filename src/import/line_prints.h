@@ -76,7 +76,10 @@ static inline void rb_line_prints_set_start(unsigned char *starts, size_t run, b
 }
 
 /* Reads the file at path once for its SHA-256 and its prints (the starts
- * all clear: they come from parsing). RB_E_NOINPUT when it cannot be read. */
-rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[RB_SHA256_HEX], rb_error *err);
+ * all clear: they come from parsing); with utf8 non-NULL, also whether the
+ * whole file is UTF-8 (true when it cannot tell: a line over 1 MiB).
+ * RB_E_NOINPUT when it cannot be read. */
+rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[RB_SHA256_HEX], bool *utf8,
+                              rb_error *err);
 
 #endif

@@ -742,7 +742,10 @@ static rb_status compare_file(const char *dir, int i, rb_encoding encoding, cons
     rb_line_prints_init(&f->prints);
     if (!rb_strbuf_addf(&path, "%s/%s", dir, rb_import_file_name(i)))
         return rb_fail(err, RB_E_INTERNAL, "out of memory");
-    rb_status st = rb_line_prints_scan(path.buf, &f->prints, f->sha256, err);
+    /* With auto, a file found GB18030 stays so only while some byte of it
+     * is not UTF-8. */
+    bool was_gb18030 = encoding == RB_ENCODING_AUTO && strcmp(f->encoding, "gb18030") == 0, all_utf8 = false;
+    rb_status st = rb_line_prints_scan(path.buf, &f->prints, f->sha256, was_gb18030 ? &all_utf8 : NULL, err);
     rb_strbuf_release(&path);
     if (st != RB_OK)
         return st;
@@ -750,7 +753,7 @@ static rb_status compare_file(const char *dir, int i, rb_encoding encoding, cons
     f->utf8 = encoding == RB_ENCODING_UTF8 || (encoding == RB_ENCODING_AUTO && strncmp(f->encoding, "utf-8", 5) == 0);
     /* The same lines, decoded the same way (the header: once it is read). */
     if (f->prints.lines != lf->lines || lf->hashes_len != runs * RB_PRINT_HASH || lf->starts_len < (runs + 7) / 8 ||
-        (encoding == RB_ENCODING_AUTO && !f->utf8) || runs == 0 || lf->header_line < 1 ||
+        (encoding == RB_ENCODING_AUTO && !f->utf8 && (!was_gb18030 || all_utf8)) || runs == 0 || lf->header_line < 1 ||
         lf->header_line > RB_PRINT_LINES) { /* the header in the first run, which is always read */
         *usable = false;
         return RB_OK;

@@ -71,6 +71,12 @@ bool rb_utf8_valid(const char *text, size_t len, size_t *bad_offset)
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
+        /* ASCII, nearly all of an extract, eight bytes at a time. */
+        uint64_t w;
+        if (i + 8 <= len && (memcpy(&w, s + i, sizeof w), (w & 0x8080808080808080u) == 0)) {
+            i += 8;
+            continue;
+        }
         if (s[i] < 0x80) {
             i++;
             continue;

@@ -131,14 +131,43 @@ START_TEST(scan_gives_the_sha256_and_the_prints)
     char sha[RB_SHA256_HEX], expected[RB_SHA256_HEX];
     rb_error err;
     rb_error_clear(&err);
-    ck_assert_int_eq(rb_line_prints_scan(path, &scanned, sha, &err), RB_OK);
+    ck_assert_int_eq(rb_line_prints_scan(path, &scanned, sha, NULL, &err), RB_OK);
     ck_assert_int_eq(rb_sha256_file(path, expected, &err), RB_OK);
     ck_assert_str_eq(sha, expected);
     prints_of(text.buf, text.len, 999, &added);
     ck_assert_int_eq(scanned.lines, 1000);
     ck_assert_uint_eq(scanned.runs, added.runs);
     ck_assert_mem_eq(scanned.hashes, added.hashes, added.runs * RB_PRINT_HASH);
-    ck_assert_int_eq(rb_line_prints_scan("/nonexistent/t.csv", &scanned, sha, &err), RB_E_NOINPUT);
+    ck_assert_int_eq(rb_line_prints_scan("/nonexistent/t.csv", &scanned, sha, NULL, &err), RB_E_NOINPUT);
+    rb_line_prints_free(&scanned);
+    rb_line_prints_free(&added);
+    rb_strbuf_release(&text);
+}
+END_TEST
+
+START_TEST(scan_tells_whether_the_file_is_utf8)
+{
+    /* Over 1 MiB of 9-byte lines: the scan's blocks end inside characters. */
+    rb_strbuf text = RB_STRBUF_INIT;
+    while (text.len < 1300 * 1024)
+        ck_assert(rb_strbuf_adds(&text, "中文,1\n"));
+    const char *path = write_csv(text.buf, text.len);
+    rb_line_prints scanned, added;
+    rb_line_prints_init(&scanned);
+    char sha[RB_SHA256_HEX];
+    bool utf8 = false;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_int_eq(rb_line_prints_scan(path, &scanned, sha, &utf8, &err), RB_OK);
+    ck_assert(utf8);
+    prints_of(text.buf, text.len, 65536, &added);
+    ck_assert_int_eq(scanned.lines, added.lines);
+    ck_assert_mem_eq(scanned.hashes, added.hashes, added.runs * RB_PRINT_HASH);
+    /* One line of GB18030 (中文 is D6 D0 CE C4) near the end. */
+    ck_assert(rb_strbuf_adds(&text, "\xD6\xD0\xCE\xC4,2\n中文,3\n"));
+    path = write_csv(text.buf, text.len);
+    ck_assert_int_eq(rb_line_prints_scan(path, &scanned, sha, &utf8, &err), RB_OK);
+    ck_assert(!utf8);
     rb_line_prints_free(&scanned);
     rb_line_prints_free(&added);
     rb_strbuf_release(&text);
@@ -277,6 +306,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, hashes_do_not_depend_on_the_reading_chunks);
     tcase_add_test(tc, a_changed_byte_changes_only_its_run);
     tcase_add_test(tc, scan_gives_the_sha256_and_the_prints);
+    tcase_add_test(tc, scan_tells_whether_the_file_is_utf8);
     tcase_add_test(tc, reading_marks_the_runs_that_begin_inside_a_record);
     tcase_add_test(tc, ranges_read_as_the_whole_file_reads_them);
     tcase_add_test(tc, ranges_refuse_bytes_of_another_encoding);
