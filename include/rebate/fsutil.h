@@ -35,4 +35,10 @@ rb_status rb_fs_rename_noreplace(const char *from, const char *to, rb_error *err
  * symlink or file in its place is refused with RB_E_CANTWRITE. */
 rb_status rb_fs_remove_tree(const char *dir, rb_error *err);
 
+/* Copies the bytes of the file from (not through a symlink) into to_fd,
+ * an empty file opened for writing (named to in messages): by the kernel
+ * (copy_file_range), or read and written where the file system cannot.
+ * RB_E_CANTWRITE when either fails. */
+rb_status rb_fs_copy_into(const char *from, int to_fd, const char *to, rb_error *err);
+
 #endif

@@ -19,7 +19,9 @@ bool rb_sha256_finish(rb_sha256 *h, char hex[RB_SHA256_HEX]);
 /* Frees h without a digest (on error paths). */
 void rb_sha256_free(rb_sha256 *h);
 
-/* The digest of a whole file. */
+/* The digest of a whole file; of an open one from its first byte (read with
+ * pread, so another reader of fd is not disturbed; path for messages). */
 rb_status rb_sha256_file(const char *path, char hex[RB_SHA256_HEX], rb_error *err);
+rb_status rb_sha256_fd(int fd, const char *path, char hex[RB_SHA256_HEX], rb_error *err);
 
 #endif

@@ -497,11 +497,6 @@ static bool source_close(byte_source *src, char hex[RB_SHA256_HEX])
     return ok;
 }
 
-static bool utf8_valid(const unsigned char *text, size_t len, size_t *bad)
-{
-    return rb_utf8_valid((const char *)text, len, bad);
-}
-
 static rb_status read_failed(reader *r, const char *path)
 {
     return rb_fail(r->err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
@@ -530,7 +525,7 @@ static rb_status file_is_utf8(FILE *f, const char *path, reader *r, bool *is_utf
         size_t n = carry + got;
         size_t tail = utf8_incomplete_tail(buf, n);
         size_t bad = 0;
-        if (!utf8_valid(buf, n - tail, &bad)) {
+        if (!rb_utf8_valid((const char *)buf, n - tail, &bad)) {
             *is_utf8 = false;
             *bad_line = line + count_newlines(buf, bad);
             break;
@@ -581,7 +576,7 @@ static rb_status decode_utf8(reader *r, byte_source *src, const char *path, unsi
         size_t n = carry + got;
         size_t tail = utf8_incomplete_tail(raw, n);
         size_t bad = 0;
-        bool valid = utf8_valid(raw, n - tail, &bad);
+        bool valid = rb_utf8_valid((const char *)raw, n - tail, &bad);
         if (failed != RB_OK) {
             /* Reading through after a failure: only validity matters. */
             if (!valid) {
@@ -945,7 +940,7 @@ rb_status rb_csv_read_ranges(const char *path, const char *name, bool utf8, cons
         if (memchr(bytes, '\0', got) != NULL)
             st = rb_fail(err, RB_E_DATA, "cannot decode '%s' from line %lld: it holds a NUL byte", name,
                          (long long)g->first_line);
-        else if (utf8 && !utf8_valid(bytes, got, &bad))
+        else if (utf8 && !rb_utf8_valid((const char *)bytes, got, &bad))
             st = rb_fail(err, RB_E_DATA, "cannot decode '%s' line %lld: it is not valid UTF-8", name,
                          (long long)(g->first_line + count_newlines(bytes, bad)));
         else if (utf8)

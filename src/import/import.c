@@ -364,7 +364,7 @@ static rb_status on_record(void *ctx, int64_t line, const rb_csv_field *fields, 
             rb_line_prints *prints = &fi->p->prints[fi->which];
             rb_line_prints_header_line(prints, line);
             for (size_t i = 0; i < count; i++)
-                if (!rb_line_prints_header_field(prints, fields[i].text, fields[i].len))
+                if (!rb_line_prints_header_field(&prints->header, fields[i].text, fields[i].len))
                     return out_of_memory(fi, err);
         }
         return rb_header_match(fi->x, fields, count, line, fi->position, err);
@@ -795,9 +795,9 @@ static rb_status import_once(sqlite3 *db, const char *dir, rb_encoding encoding,
     p->loader = NULL;
     utc_now(finished_at);
     sqlite3 *snapshot = rb_snapshot_builder_db(builder);
-    rb_line_prints prints[RB_IMPORT_FILE_COUNT];
+    const rb_line_prints *prints[RB_IMPORT_FILE_COUNT];
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
-        prints[i] = p->patch != NULL ? patch->files[i].prints : p->prints[i];
+        prints[i] = p->patch != NULL ? &patch->files[i].prints : &p->prints[i];
     if ((p->patch != NULL &&
          (st = rb_db_exec(snapshot, "DELETE FROM snapshot_import_files; DELETE FROM snapshot_import;",
                           "replacing the last import's record in the new snapshot", err)) != RB_OK) ||

@@ -29,9 +29,9 @@ void rb_line_prints_header_line(rb_line_prints *p, int64_t line)
     rb_strbuf_reset(&p->header);
 }
 
-bool rb_line_prints_header_field(rb_line_prints *p, const char *text, size_t len)
+bool rb_line_prints_header_field(rb_strbuf *header, const char *text, size_t len)
 {
-    return rb_strbuf_add(&p->header, text, len) && rb_strbuf_add(&p->header, "", 1);
+    return rb_strbuf_add(header, text, len) && rb_strbuf_add(header, "", 1);
 }
 
 void rb_line_prints_free(rb_line_prints *p)
@@ -177,39 +177,17 @@ bool rb_line_prints_finish(rb_line_prints *p)
 /* The SHA-256 of a file, computed by a thread of its own beside the prints. */
 typedef struct sha_job {
     int fd;
+    const char *path;
     char hex[RB_SHA256_HEX];
-    int error_number; /* a read failed */
-    bool failed;      /* or the hash did */
+    rb_status status;
+    rb_error error;
 } sha_job;
 
 static void *sha_main(void *arg)
 {
     sha_job *job = arg;
     prctl(PR_SET_NAME, "rebate-sha256");
-    unsigned char *buf = rb_malloc(SCAN_BLOCK);
-    rb_sha256 *sha = rb_sha256_new();
-    job->failed = buf == NULL || sha == NULL;
-    for (off_t at = 0; !job->failed;) {
-        ssize_t n = pread(job->fd, buf, SCAN_BLOCK, at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            job->error_number = errno;
-            job->failed = true;
-        } else if (n == 0) {
-            break;
-        } else if (!rb_sha256_update(sha, buf, (size_t)n)) {
-            job->failed = true;
-        }
-        at += n > 0 ? n : 0;
-    }
-    if (!job->failed) {
-        job->failed = !rb_sha256_finish(sha, job->hex);
-        sha = NULL;
-    }
-    if (sha != NULL)
-        rb_sha256_free(sha);
-    free(buf);
+    job->status = rb_sha256_fd(job->fd, job->path, job->hex, &job->error);
     return NULL;
 }
 
@@ -229,7 +207,7 @@ rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[R
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
-    sha_job job = {.fd = fd};
+    sha_job job = {.fd = fd, .path = path};
     pthread_t hasher;
     bool hashing = pthread_create(&hasher, NULL, sha_main, &job) == 0;
     unsigned char *buf = rb_malloc(SCAN_BLOCK);
@@ -272,10 +250,8 @@ rb_status rb_line_prints_scan(const char *path, rb_line_prints *p, char sha256[R
 out:
     if (hashing) {
         pthread_join(hasher, NULL);
-        if (st == RB_OK && job.error_number != 0)
-            st = rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(job.error_number));
-        else if (st == RB_OK && job.failed)
-            st = rb_fail(err, RB_E_INTERNAL, "cannot compute the SHA-256 of '%s'", path);
+        if (st == RB_OK && job.status != RB_OK)
+            st = rb_fail(err, job.status, "%s", job.error.message);
         else if (st == RB_OK)
             memcpy(sha256, job.hex, RB_SHA256_HEX);
     }

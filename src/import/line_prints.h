@@ -53,10 +53,11 @@ void rb_line_prints_add(rb_line_prints *p, const unsigned char *data, size_t len
 /* After the last byte; false when memory ran out on the way. */
 bool rb_line_prints_finish(rb_line_prints *p);
 
-/* Keeps the header record's line (with no field yet), then each field;
- * false when memory ran out. */
+/* Keeps the header record's line (with no field yet); then each field is
+ * added to p->header, or to another header to compare with it; false when
+ * memory ran out. */
 void rb_line_prints_header_line(rb_line_prints *p, int64_t line);
-bool rb_line_prints_header_field(rb_line_prints *p, const char *text, size_t len);
+bool rb_line_prints_header_field(rb_strbuf *header, const char *text, size_t len);
 
 /* Makes room for run `run`'s bits (starts grows with the runs); false when
  * memory ran out. Used by the reader, which sets them. */

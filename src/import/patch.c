@@ -80,12 +80,6 @@ static void code_set_free(code_set *s)
 
 /* ------------------------------------------------------------ line bits */
 
-static bool bit_of(const uint64_t *bits, int64_t line)
-{
-    uint64_t b = (uint64_t)(line - 1);
-    return (bits[b / 64] >> (b % 64)) & 1;
-}
-
 static void set_bit(uint64_t *bits, int64_t line)
 {
     uint64_t b = (uint64_t)(line - 1);
@@ -111,7 +105,7 @@ static bool any_in_run(const uint64_t *bits, size_t r, int64_t lines)
 {
     int64_t first = (int64_t)r * RB_PRINT_LINES + 1, last = first + RB_PRINT_LINES - 1;
     for (int64_t line = first; line <= last && line <= lines; line++)
-        if (bit_of(bits, line))
+        if (rb_line_bit(bits, line))
             return true;
     return false;
 }
@@ -164,19 +158,19 @@ static void *blob_copy(sqlite3_stmt *q, int col, size_t *len)
     return copy;
 }
 
-/* Reads the current snapshot's record of its import (through the copy,
- * before anything in it changes). last->usable is false when it has none
- * that fits: another encoding asked for, no fingerprints (a snapshot made
- * before they were kept), an extract missing. */
-static rb_status read_last_import(sqlite3 *copy, rb_encoding encoding, rb_patch *patch, last_import *last,
+/* Reads the current snapshot's record of its import (old: a read-only
+ * connection to it). last->usable is false when it has none that fits:
+ * another encoding asked for, no fingerprints (a snapshot made before they
+ * were kept), an extract missing. */
+static rb_status read_last_import(sqlite3 *old, rb_encoding encoding, rb_patch *patch, last_import *last,
                                   rb_error *err)
 {
     memset(last, 0, sizeof *last);
     sqlite3_stmt *q = NULL;
     rb_status st = RB_OK;
     int rc;
-    if (sqlite3_prepare_v2(copy, "SELECT encoding FROM snapshot_import", -1, &q, NULL) != SQLITE_OK)
-        return rb_db_fail(copy, "reading the last import's record", err);
+    if (sqlite3_prepare_v2(old, "SELECT encoding FROM snapshot_import", -1, &q, NULL) != SQLITE_OK)
+        return rb_db_fail(old, "reading the last import's record", err);
     int imports = 0;
     bool same_encoding = false;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -186,15 +180,15 @@ static rb_status read_last_import(sqlite3 *copy, rb_encoding encoding, rb_patch 
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return rb_db_fail(copy, "reading the last import's record", err);
+        return rb_db_fail(old, "reading the last import's record", err);
     if (imports != 1 || !same_encoding)
         return RB_OK;
 
-    if (sqlite3_prepare_v2(copy,
+    if (sqlite3_prepare_v2(old,
                            "SELECT file, encoding, rows_read, rows_loaded, rows_rejected, rows_duplicate,"
                            " rows_conflicting FROM snapshot_import_files",
                            -1, &q, NULL) != SQLITE_OK)
-        return rb_db_fail(copy, "reading the last import's record", err);
+        return rb_db_fail(old, "reading the last import's record", err);
     int found = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int i = file_index((const char *)sqlite3_column_text(q, 0));
@@ -213,12 +207,12 @@ static rb_status read_last_import(sqlite3 *copy, rb_encoding encoding, rb_patch 
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return rb_db_fail(copy, "reading the last import's record", err);
+        return rb_db_fail(old, "reading the last import's record", err);
     if (found != (1 << RB_IMPORT_FILE_COUNT) - 1)
         return RB_OK;
 
     /* A snapshot of before the fingerprints has no such table. */
-    if (sqlite3_prepare_v2(copy, "SELECT file, lines, hashes, starts, header_line, header FROM snapshot_lines", -1, &q, NULL) !=
+    if (sqlite3_prepare_v2(old, "SELECT file, lines, hashes, starts, header_line, header FROM snapshot_lines", -1, &q, NULL) !=
         SQLITE_OK)
         return RB_OK;
     found = 0;
@@ -240,7 +234,7 @@ static rb_status read_last_import(sqlite3 *copy, rb_encoding encoding, rb_patch 
     }
     sqlite3_finalize(q);
     if (st == RB_OK && rc != SQLITE_DONE)
-        st = rb_db_fail(copy, "reading the last import's record", err);
+        st = rb_db_fail(old, "reading the last import's record", err);
     last->usable = st == RB_OK && found == (1 << RB_IMPORT_FILE_COUNT) - 1;
     return st;
 }
@@ -305,7 +299,6 @@ typedef struct code_reader {
     const rb_line_prints *last; /* the header it must have */
     rb_strbuf header;
     bool header_changed;
-    bool oom;
 } code_reader;
 
 static rb_status on_code_record(void *ctx, int64_t line, const rb_csv_field *fields, size_t count, rb_error *err)
@@ -325,10 +318,8 @@ static rb_status on_code_record(void *ctx, int64_t line, const rb_csv_field *fie
         c->header_fields = count;
         rb_strbuf_reset(&c->header);
         for (size_t i = 0; i < count; i++)
-            if (!rb_strbuf_add(&c->header, fields[i].text, fields[i].len) || !rb_strbuf_add(&c->header, "", 1)) {
-                c->oom = true;
+            if (!rb_line_prints_header_field(&c->header, fields[i].text, fields[i].len))
                 return rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", c->x->file);
-            }
         c->header_changed = line != c->last->header_line || c->header.len != c->last->header.len ||
                             memcmp(c->header.buf, c->last->header.buf, c->header.len) != 0;
         return rb_header_match(c->x, fields, count, line, c->position, err);
@@ -340,10 +331,8 @@ static rb_status on_code_record(void *ctx, int64_t line, const rb_csv_field *fie
     size_t n = fields[pos].len;
     rb_text_trim(&t, &n);
     char code[RB_USCC_LEN + 1];
-    if (n > 0 && rb_uscc_normalize(t, n, code) && !code_set_add(c->codes, code)) {
-        c->oom = true;
+    if (n > 0 && rb_uscc_normalize(t, n, code) && !code_set_add(c->codes, code))
         return rb_fail(err, RB_E_INTERNAL, "out of memory reading '%s'", c->x->file);
-    }
     return RB_OK;
 }
 
@@ -416,7 +405,7 @@ static rb_status scan_errors_and_duplicates(taking *t, rb_error *err)
         bool conflict = sqlite3_column_int(q, 2) != 0;
         const char *code = (const char *)sqlite3_column_text(q, 3);
         bool has_code = code != NULL && sqlite3_column_bytes(q, 3) == RB_USCC_LEN;
-        bool changed = line_in(t->f, line) && bit_of(t->f->wanted, line);
+        bool changed = line_in(t->f, line) && rb_line_bit(t->f->wanted, line);
         bool ok = true;
         if (changed) {
             ok = old_rows_add(&t->drop_errors, id, line, NULL);
@@ -446,7 +435,7 @@ static rb_status scan_errors_and_duplicates(taking *t, rb_error *err)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t line = sqlite3_column_int64(q, 0), first = sqlite3_column_int64(q, 1);
         bool ok;
-        if (line_in(t->f, line) && bit_of(t->f->wanted, line)) {
+        if (line_in(t->f, line) && rb_line_bit(t->f->wanted, line)) {
             ok = old_rows_add(&t->drop_duplicates, 0, line, NULL);
             t->f->removed.rows_duplicate++;
             if (line_in(t->f, first))
@@ -472,7 +461,7 @@ static bool firm_touched(const taking *t, const char *code, const int64_t *lines
     if (code_set_has(&t->codes, code))
         return true;
     for (size_t i = 0; i < n; i++)
-        if (line_in(t->f, lines[i]) && t->hot_runs[(lines[i] - 1) / RB_PRINT_LINES] && bit_of(t->hot, lines[i]))
+        if (line_in(t->f, lines[i]) && t->hot_runs[(lines[i] - 1) / RB_PRINT_LINES] && rb_line_bit(t->hot, lines[i]))
             return true;
     return false;
 }
@@ -562,7 +551,7 @@ static bool take_unchanged(taking *t)
     }
     for (size_t i = 0; i < t->duplicates.n; i++) {
         const old_row *r = &t->duplicates.rows[i];
-        if (!line_in(t->f, r->id) || !bit_of(t->loaded_of, r->id))
+        if (!line_in(t->f, r->id) || !rb_line_bit(t->loaded_of, r->id))
             continue;
         if (!old_rows_add(&t->drop_duplicates, 0, r->line, NULL))
             return false;
@@ -651,7 +640,7 @@ static rb_status take_rows(sqlite3 *db, int which, rb_patch_file *f, const char 
     rb_status read = rb_csv_read_ranges(path, t.x->file, f->utf8, f->ranges, f->n_ranges, on_code_record, &c, NULL,
                                         0, &read_err);
     rb_strbuf_release(&c.header);
-    if (c.oom || read == RB_E_INTERNAL || read == RB_E_NOINPUT) {
+    if (read == RB_E_INTERNAL || read == RB_E_NOINPUT) {
         st = rb_fail(err, read, "%s", read_err.message);
         goto out;
     }
@@ -858,7 +847,7 @@ out:
     return st;
 }
 
-rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints prints[RB_IMPORT_FILE_COUNT],
+rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints *const prints[RB_IMPORT_FILE_COUNT],
                                  rb_error *err)
 {
     if (rb_db_exec(snapshot, "DELETE FROM snapshot_lines", "recording the extracts' fingerprints", err) != RB_OK)
@@ -871,7 +860,7 @@ rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints prints[
         return rb_db_fail(snapshot, "recording the extracts' fingerprints", err);
     rb_status st = RB_OK;
     for (int i = 0; i < RB_IMPORT_FILE_COUNT && st == RB_OK; i++) {
-        const rb_line_prints *p = &prints[i];
+        const rb_line_prints *p = prints[i];
         sqlite3_bind_text(q, 1, rb_import_file_name(i), -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, p->lines);
         sqlite3_bind_blob64(q, 3, p->runs ? (const void *)p->hashes : "", (sqlite3_uint64)p->runs * RB_PRINT_HASH,

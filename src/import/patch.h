@@ -51,18 +51,24 @@ typedef struct rb_patch {
 rb_status rb_patch_prepare(sqlite3 *db, const char *dir, rb_encoding encoding, int cache_kib, int max_changed,
                            rb_patch *patch, rb_snapshot_builder **builder, rb_error *err);
 
+/* The bit of line (1-based) in a bitmap of lines such as wanted. */
+static inline bool rb_line_bit(const uint64_t *bits, int64_t line)
+{
+    uint64_t b = (uint64_t)(line - 1);
+    return (bits[b / 64] >> (b % 64)) & 1;
+}
+
 /* Whether the record on line is read again. */
 static inline bool rb_patch_wants(const rb_patch_file *f, int64_t line)
 {
-    uint64_t bit = (uint64_t)(line - 1);
-    return line >= 1 && line <= f->prints.lines && ((f->wanted[bit / 64] >> (bit % 64)) & 1);
+    return line >= 1 && line <= f->prints.lines && rb_line_bit(f->wanted, line);
 }
 
 void rb_patch_free(rb_patch *patch);
 
 /* Writes the fingerprints of the extracts (prints[i] of file i) into the
  * new snapshot's snapshot_lines, replacing what is there. */
-rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints prints[RB_IMPORT_FILE_COUNT],
+rb_status rb_patch_record_prints(sqlite3 *snapshot, const rb_line_prints *const prints[RB_IMPORT_FILE_COUNT],
                                  rb_error *err);
 
 #endif

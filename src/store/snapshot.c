@@ -1,7 +1,6 @@
 /* The snapshot file beside the database: attaching it, building a new one
  * and renaming it into place, repairing the import history after a crash,
  * the packing of a firm's months and the view `contributions` over them. */
-#define _GNU_SOURCE /* copy_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -561,61 +560,6 @@ static rb_status write_failed(const char *path, rb_error *err)
     return rb_fail(err, RB_E_CANTWRITE, "cannot write the snapshot '%s': %s", path, strerror(errno));
 }
 
-static bool write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-/* Copies the snapshot's bytes into the new file fd (the kernel copies). */
-static rb_status copy_snapshot(const char *from, int fd, const char *to, rb_error *err)
-{
-    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0)
-        return rb_fail(err, RB_E_CANTWRITE, "cannot read the snapshot '%s': %s", from, strerror(errno));
-    rb_status st = RB_OK;
-    bool by_kernel = true;
-    char *buf = NULL;
-    for (;;) {
-        ssize_t n;
-        if (by_kernel) {
-            n = copy_file_range(in, NULL, fd, NULL, (size_t)1 << 30, 0);
-            if (n < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP) &&
-                lseek(fd, 0, SEEK_CUR) == 0) {
-                by_kernel = false; /* a file system without it: read and write */
-                continue;
-            }
-        } else {
-            if (buf == NULL && (buf = rb_malloc(1 << 20)) == NULL) {
-                st = rb_fail(err, RB_E_INTERNAL, "out of memory copying the snapshot");
-                break;
-            }
-            n = read(in, buf, 1 << 20);
-            if (n > 0 && !write_all(fd, buf, (size_t)n))
-                n = -1;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            st = write_failed(to, err);
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    free(buf);
-    close(in);
-    return st;
-}
-
 static rb_status builder_open(sqlite3 *main_db, int cache_kib, bool copy, rb_snapshot_builder **out, rb_error *err)
 {
     *out = NULL;
@@ -641,7 +585,7 @@ static rb_status builder_open(sqlite3 *main_db, int cache_kib, bool copy, rb_sna
         goto fail;
     }
     b->copied = copy;
-    if (copy && (st = copy_snapshot(b->path_final.buf, fd, b->path_new.buf, err)) != RB_OK) {
+    if (copy && (st = rb_fs_copy_into(b->path_final.buf, fd, b->path_new.buf, err)) != RB_OK) {
         close(fd);
         goto fail;
     }

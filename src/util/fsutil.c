@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include "rebate/alloc.h"
 #include "rebate/fsutil.h"
 
 /* Deep enough for any batch folder; a limit keeps a hostile tree from
@@ -200,4 +202,58 @@ rb_status rb_fs_remove_tree(const char *dir, rb_error *err)
     if (!S_ISDIR(sb.st_mode))
         return rb_fail(err, RB_E_CANTWRITE, "refusing to remove '%s': it is not a folder", dir);
     return remove_at(AT_FDCWD, dir, dir, 0, err);
+}
+
+static bool write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+rb_status rb_fs_copy_into(const char *from, int to_fd, const char *to, rb_error *err)
+{
+    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return rb_fail(err, RB_E_CANTWRITE, "cannot read '%s' to copy it: %s", from, strerror(errno));
+    rb_status st = RB_OK;
+    bool by_kernel = true;
+    char *buf = NULL;
+    for (;;) {
+        ssize_t n;
+        if (by_kernel) {
+            n = copy_file_range(in, NULL, to_fd, NULL, (size_t)1 << 30, 0);
+            if (n < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP) &&
+                lseek(to_fd, 0, SEEK_CUR) == 0) {
+                by_kernel = false; /* a file system without it: read and write */
+                continue;
+            }
+        } else {
+            if (buf == NULL && (buf = rb_malloc(1 << 20)) == NULL) {
+                st = rb_fail(err, RB_E_INTERNAL, "out of memory copying '%s'", from);
+                break;
+            }
+            n = read(in, buf, 1 << 20);
+            if (n > 0 && !write_all(to_fd, buf, (size_t)n))
+                n = -1;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = rb_fail(err, RB_E_CANTWRITE, "cannot write '%s': %s", to, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+    }
+    free(buf);
+    close(in);
+    return st;
 }

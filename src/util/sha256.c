@@ -1,9 +1,11 @@
 /* SHA-256 through OpenSSL's EVP interface: of input extracts (recorded with
  * each import) and of every published file (SHA256SUMS). */
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rebate/sha256.h"
 
@@ -47,23 +49,24 @@ void rb_sha256_free(rb_sha256 *h)
     EVP_MD_CTX_free((EVP_MD_CTX *)h);
 }
 
-rb_status rb_sha256_file(const char *path, char hex[RB_SHA256_HEX], rb_error *err)
+rb_status rb_sha256_fd(int fd, const char *path, char hex[RB_SHA256_HEX], rb_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
     rb_sha256 *h = rb_sha256_new();
-    if (h == NULL) {
-        fclose(f);
+    if (h == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory hashing '%s'", path);
-    }
     unsigned char buf[65536];
-    size_t got;
-    bool ok = true;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        ok = ok && rb_sha256_update(h, buf, got);
-    int read_error = ferror(f);
-    fclose(f);
+    bool ok = true, read_error = false;
+    for (off_t at = 0; ok;) {
+        ssize_t got = pread(fd, buf, sizeof buf, at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            read_error = got < 0;
+            break;
+        }
+        ok = rb_sha256_update(h, buf, (size_t)got);
+        at += got;
+    }
     if (read_error || !ok) {
         rb_sha256_free(h);
         return rb_fail(err, read_error ? RB_E_NOINPUT : RB_E_INTERNAL, "cannot read '%s' to hash it", path);
@@ -71,4 +74,14 @@ rb_status rb_sha256_file(const char *path, char hex[RB_SHA256_HEX], rb_error *er
     if (!rb_sha256_finish(h, hex))
         return rb_fail(err, RB_E_INTERNAL, "cannot finish the SHA-256 of '%s'", path);
     return RB_OK;
+}
+
+rb_status rb_sha256_file(const char *path, char hex[RB_SHA256_HEX], rb_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rb_fail(err, RB_E_NOINPUT, "cannot read '%s': %s", path, strerror(errno));
+    rb_status st = rb_sha256_fd(fd, path, hex, err);
+    close(fd);
+    return st;
 }

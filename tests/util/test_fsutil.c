@@ -1,6 +1,6 @@
 /* Tests of the safe file steps: modes, refusal of planted symlinks (with
  * the target outside left untouched), a full device, rename that never
- * replaces, and tree removal that never follows a link. */
+ * replaces, tree removal that never follows a link, and a file's copy. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -315,6 +315,38 @@ START_TEST(test_fs_remove_tree_refuses_symlinked_top)
 }
 END_TEST
 
+/* A copy holds the same bytes (more than the 1 MiB of a read and write
+ * pass); a symlink in place of the source is not followed. */
+START_TEST(test_fs_copy_into_copies_and_refuses_a_link)
+{
+    size_t len = 3 * 1024 * 1024 + 17;
+    char *data = malloc(len);
+    ck_assert_ptr_nonnull(data);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (char)('a' + i * 7 % 26);
+    ts_write_file(base, "from", data, len);
+    char from[4200], to[4200], link[4200];
+    int fd = open(at(to, "to"), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    rb_error err = {0};
+    ck_assert_int_eq(rb_fs_copy_into(at(from, "from"), fd, to, &err), RB_OK);
+    ck_assert_int_eq(close(fd), 0);
+    size_t got = 0;
+    char *copy = ts_read_file(to, &got);
+    ck_assert_uint_eq(got, len);
+    ck_assert_mem_eq(copy, data, len);
+    free(copy);
+    free(data);
+
+    ck_assert_int_eq(symlink(from, at(link, "link")), 0);
+    fd = open(at(to, "to2"), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(rb_fs_copy_into(link, fd, to, &err), RB_E_CANTWRITE);
+    ck_assert_int_eq(close(fd), 0);
+    check_file_holds(to, "");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("fsutil");
@@ -334,6 +366,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_fs_remove_tree);
     tcase_add_test(tc, test_fs_remove_tree_never_follows_links);
     tcase_add_test(tc, test_fs_remove_tree_refuses_symlinked_top);
+    tcase_add_test(tc, test_fs_copy_into_copies_and_refuses_a_link);
     suite_add_tcase(s, tc);
     return s;
 }

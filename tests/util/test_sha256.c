@@ -2,11 +2,13 @@
  * empty file, a missing one, and files larger than the read buffer (64 KiB)
  * checked against FIPS 180-2's million-'a' vector and against libcrypto's
  * one-shot digest of the same bytes, sizes around the buffer's multiples. */
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rebate/sha256.h"
 #include "test_support.h"
@@ -26,6 +28,15 @@ START_TEST(sha256_of_abc_and_empty)
     ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     snprintf(path, sizeof path, "%s/none", dir);
     ck_assert_int_eq(rb_sha256_file(path, hex, &err), RB_E_NOINPUT);
+    /* An open file from its first byte, wherever its offset is. */
+    ts_write_file(dir, "abc", "abc", 3);
+    snprintf(path, sizeof path, "%s/abc", dir);
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_END), 3);
+    ck_assert_int_eq(rb_sha256_fd(fd, path, hex, &err), RB_OK);
+    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    close(fd);
     ts_rmtree(dir);
 }
 END_TEST
