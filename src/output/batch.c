@@ -432,18 +432,14 @@ out:
     return st;
 }
 
-/* Re-reads payout.csv as written and checks its row count and sum against
- * what was decided and, for a real run, what the ledger holds; its digest
- * comes with the reading. */
-static rb_status verify_payout(batch_run *run, char sha[RB_SHA256_HEX], rb_error *err)
+/* Checks payout.csv as read back (rows, sum) against what was decided and,
+ * for a real run, what the ledger holds. */
+static rb_status verify_payout(batch_run *run, const char *path, int64_t rows, rb_fen sum, rb_error *err)
 {
-    char *path = NULL;
-    int64_t rows = 0, ledger_rows = 0;
-    rb_fen sum = 0, ledger_sum = 0;
-    rb_status st = join_path(&path, run->staging, "payout.csv", err);
-    if (st == RB_OK)
-        st = rb_batch_files_read_payout_totals(path, &rows, &sum, sha, err);
-    if (st == RB_OK && (rows != run->result->payments || sum != run->result->total))
+    int64_t ledger_rows = 0;
+    rb_fen ledger_sum = 0;
+    rb_status st = RB_OK;
+    if (rows != run->result->payments || sum != run->result->total)
         st = rb_fail(err, RB_E_INTERNAL,
                      "'%s' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen decided; "
                      "nothing was published",
@@ -457,7 +453,6 @@ static rb_status verify_payout(batch_run *run, char sha[RB_SHA256_HEX], rb_error
                      "totalling %lld; nothing was published",
                      (long long)ledger_rows, (long long)ledger_sum, run->batch_id, path, (long long)rows,
                      (long long)sum);
-    free(path);
     return st;
 }
 
@@ -513,6 +508,9 @@ static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
  * is whole). */
 typedef struct hash_job {
     const char *dir;
+    char *payout_path;        /* payout.csv, read back first */
+    int64_t payout_rows;
+    rb_fen payout_sum;
     char digests[RB_BATCH_FILES][RB_SHA256_HEX];
     pthread_t thread;
     bool threaded;
@@ -527,6 +525,8 @@ static bool hashed_apart(int file)
 
 static void hash_others(hash_job *job)
 {
+    job->status = rb_batch_files_read_payout_totals(job->payout_path, &job->payout_rows, &job->payout_sum,
+                                                    job->digests[RB_FILE_PAYOUT], &job->error);
     for (int i = 0; i < RB_BATCH_FILES && job->status == RB_OK; i++)
         if (!hashed_apart(i))
             job->status = rb_sums_hash(job->dir, rb_batch_files_names[i], job->digests[i], &job->error);
@@ -546,6 +546,11 @@ static rb_status hash_start(batch_run *run, rb_error *err)
     if (job == NULL)
         return rb_fail(err, RB_E_INTERNAL, "out of memory");
     job->dir = run->staging;
+    rb_status st = join_path(&job->payout_path, run->staging, "payout.csv", err);
+    if (st != RB_OK) {
+        free(job);
+        return st;
+    }
     job->status = RB_OK;
     rb_error_clear(&job->error);
     job->threaded = pthread_create(&job->thread, NULL, hash_thread, job) == 0;
@@ -555,36 +560,43 @@ static rb_status hash_start(batch_run *run, rb_error *err)
     return RB_OK;
 }
 
-/* The digests, once computed; the caller frees the job. */
-static hash_job *hash_end(batch_run *run)
+static void hash_free(batch_run *run)
 {
     hash_job *job = run->hashing;
     run->hashing = NULL;
     if (job->threaded)
         pthread_join(job->thread, NULL);
-    return job;
+    free(job->payout_path);
+    free(job);
+}
+
+/* Waits for the digests and payout.csv's totals. */
+static rb_status hash_wait(batch_run *run, rb_error *err)
+{
+    hash_job *job = run->hashing;
+    if (job->threaded) {
+        pthread_join(job->thread, NULL);
+        job->threaded = false;
+    }
+    return job->status == RB_OK ? RB_OK : rb_fail(err, job->status, "%s", job->error.message);
 }
 
 /* Control totals and SHA256SUMS (steps 6 and 7 of docs/batch.md), once
- * payout.xlsx is whole and payout.csv has been read back. */
-static rb_status sum_up(batch_run *run, const char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
+ * payout.xlsx is whole and the hashing is over. */
+static rb_status sum_up(batch_run *run, char payout_sha[RB_SHA256_HEX], char decisions_sha[RB_SHA256_HEX],
                         rb_error *err)
 {
-    hash_job *job = hash_end(run);
-    if (job->status != RB_OK) {
-        rb_status st = rb_fail(err, job->status, "%s", job->error.message);
-        free(job);
-        return st;
-    }
-    memcpy(job->digests[RB_FILE_PAYOUT], payout_sha, RB_SHA256_HEX);
+    hash_job *job = run->hashing;
     rb_status st = rb_sums_hash(run->staging, rb_batch_files_names[RB_FILE_PAYOUT_XLSX],
                                 job->digests[RB_FILE_PAYOUT_XLSX], err);
     if (st == RB_OK)
         st = rb_sums_write(run->staging, rb_batch_files_names, (const char(*)[RB_SHA256_HEX])job->digests,
                            RB_BATCH_FILES, err);
-    if (st == RB_OK)
+    if (st == RB_OK) {
         memcpy(decisions_sha, job->digests[RB_FILE_DECISIONS], RB_SHA256_HEX);
-    free(job);
+        memcpy(payout_sha, job->digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
+    }
+    hash_free(run);
     return st;
 }
 
@@ -767,7 +779,10 @@ static rb_status publish(batch_run *run, rb_error *err)
                                                           inputs_sha, err)) != RB_OK))
             goto fail;
     }
-    if ((st = verify_payout(run, payout_sha, err)) != RB_OK || (st = rb_batch_files_join(&run->files, err)) != RB_OK)
+    if ((st = hash_wait(run, err)) != RB_OK ||
+        (st = verify_payout(run, run->hashing->payout_path, run->hashing->payout_rows, run->hashing->payout_sum,
+                            err)) != RB_OK ||
+        (st = rb_batch_files_join(&run->files, err)) != RB_OK)
         goto fail;
     run->files_open = false;
     rb_crash_point("files-written");
@@ -815,7 +830,7 @@ static rb_status publish(batch_run *run, rb_error *err)
 
 fail:
     if (run->hashing != NULL)
-        free(hash_end(run));
+        hash_free(run);
     if (run->files_open) {
         rb_batch_files_abandon(&run->files);
         run->files_open = false;
