@@ -317,6 +317,13 @@ static rb_status open_db(const char *path, rb_db_mode mode, bool wal, sqlite3 **
      * cannot make them), see db.h. Not fatal when WAL cannot be had at
      * this instant (a rollback-journal reader holds the file): the
      * connection then works in the rollback journal. */
+    /* A new database (init, the one caller without WAL, hands an empty
+     * file) gets 16 KiB pages, as the snapshot has: a first night writes
+     * some 400 MB of ledger into the WAL and then into the file, and
+     * larger pages make fewer writes and B-tree pages for the same rows
+     * (docs/performance.md). Pages, once there, keep their size. */
+    if (!wal)
+        sqlite3_exec(db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
     if (mode != RB_DB_READONLY && wal) {
         int persist = 1;
         sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
@@ -422,6 +429,10 @@ rb_status rb_db_init(const char *path, sqlite3 **out, rb_error *err)
     /* The rollback journal while it is built: closing leaves one file. */
     if (st == RB_OK)
         st = open_db(tmp.buf, RB_DB_EXISTING, false, &db, &from, &to, err);
+    /* The migrations' rebuilt tables leave free pages behind: a new
+     * database starts without them. */
+    if (st == RB_OK)
+        st = rb_db_exec(db, "VACUUM", "creating the database", err);
     rb_db_close(db);
     db = NULL;
     if (st == RB_OK && link(tmp.buf, path) != 0) {

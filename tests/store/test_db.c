@@ -23,6 +23,10 @@ START_TEST(create_applies_every_migration)
     ck_assert_int_eq(ts_query_int(db, "PRAGMA user_version"), rb_db_schema_version());
     ck_assert_int_eq(ts_query_int(db, "SELECT count(*) FROM policy_params"), 6);
     ck_assert_int_eq(ts_query_int(db, "PRAGMA foreign_keys"), 1);
+    /* 16 KiB pages, as the snapshot's, and none left free by the
+     * migrations' rebuilt tables. */
+    ck_assert_int_eq(ts_query_int(db, "PRAGMA page_size"), 16384);
+    ck_assert_int_eq(ts_query_int(db, "PRAGMA freelist_count"), 0);
     rb_db_close(db);
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), 0);
