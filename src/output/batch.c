@@ -60,7 +60,7 @@ typedef struct batch_run {
     char *final_dir;           /* OUT/<name> (heap) */
     rb_batch_files files;
     bool files_open;
-    struct hash_job *hashing;  /* the digests being computed, until hash_end */
+    struct hash_job *hashing;  /* the read-back and digests, until sum_up frees them */
     int64_t reason_counts[RB_R_COUNT];
     rb_workdays *calendar;     /* the compiled-in calendar, when the options give none */
 } batch_run;
@@ -501,11 +501,10 @@ static rb_status name_batch(batch_run *run, int *seq, rb_error *err)
     return RB_OK;
 }
 
-/* The digests of the files other than payout.csv and payout.xlsx, computed
- * on a thread of their own from the moment they are closed, while the
- * batch's events are recorded, payout.csv is read back and payout.xlsx
- * zips (payout.csv's digest comes with its reading, payout.xlsx's once it
- * is whole). */
+/* payout.csv read back for its totals and digest, then the digests of
+ * the other files but payout.xlsx, on a thread of their own from the moment
+ * the files are closed, while the batch's events and the inputs' digest
+ * are recorded and payout.xlsx zips (its digest comes once it is whole). */
 typedef struct hash_job {
     const char *dir;
     char *payout_path;        /* payout.csv, read back first */
@@ -560,6 +559,7 @@ static rb_status hash_start(batch_run *run, rb_error *err)
     return RB_OK;
 }
 
+/* Ends the hashing, waiting for its thread if need be. */
 static void hash_free(batch_run *run)
 {
     hash_job *job = run->hashing;
@@ -759,9 +759,9 @@ static rb_status publish(batch_run *run, rb_error *err)
     if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK ||
         (st = hash_start(run, err)) != RB_OK)
         goto fail;
-    /* While payout.xlsx's thread zips its sheet and the other files are
-     * hashed: the events of the batch and the digest of its inputs, which
-     * read nothing of the files, then payout.csv read back. */
+    /* While payout.xlsx's thread zips its sheet and payout.csv is read back
+     * and the files hashed: the events of the batch and the digest of its
+     * inputs, which read nothing of the files. */
     if (!opts->dry_run) {
         /* A batch with no payment is closed at once: nothing to approve. */
         rb_event created = {.kind = RB_EVENT_BATCH,
