@@ -311,25 +311,27 @@ static rb_status open_db(const char *path, rb_db_mode mode, bool wal, sqlite3 **
     }
     sqlite3_busy_timeout(db, 10000);
     rb_status st = RB_OK;
-    /* WAL, so that readers and a writer never wait for each other, with
-     * its -wal and -shm files kept when the last connection closes: a
-     * reader without write access to the folder reads through them (it
-     * cannot make them), see db.h. Not fatal when WAL cannot be had at
-     * this instant (a rollback-journal reader holds the file): the
-     * connection then works in the rollback journal. */
     /* A new database (init, the one caller without WAL, hands an empty
      * file) gets 16 KiB pages, as the snapshot has: a first night writes
      * some 400 MB of ledger into the WAL and then into the file, and
      * larger pages make fewer writes and B-tree pages for the same rows
      * (docs/performance.md). Pages, once there, keep their size. */
     if (!wal)
-        sqlite3_exec(db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
+        st = rb_db_exec(db, "PRAGMA page_size = 16384", "creating the database", err);
+    /* WAL, so that readers and a writer never wait for each other, with
+     * its -wal and -shm files kept when the last connection closes: a
+     * reader without write access to the folder reads through them (it
+     * cannot make them), see db.h. Not fatal when WAL cannot be had at
+     * this instant (a rollback-journal reader holds the file): the
+     * connection then works in the rollback journal. */
     if (mode != RB_DB_READONLY && wal) {
         int persist = 1;
         sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
     }
-    st = rb_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "setting up the connection", err);
+    if (st == RB_OK)
+        st = rb_db_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "setting up the connection",
+                        err);
     /* A file that is not an SQLite database fails here (RB_E_DATA), not later. */
     if (st == RB_OK)
         st = mode == RB_DB_READONLY ? check_version(db, path, err) : migrate(db, path, from, to, err);
