@@ -41,7 +41,7 @@
 #include "output/batch_files.h"
 
 #define STAGING_PREFIX ".staging-"
-#define RUN_CACHE_KIB "65536"
+#define RUN_CACHE_KIB "32768"
 #define LEDGER_CHUNK 2048 /* firms handed to the ledger's thread at a time */
 #define LEDGER_CHUNKS 4
 
@@ -639,7 +639,9 @@ static rb_status publish(batch_run *run, rb_error *err)
     /* A run writes a decision for every firm in one transaction: with the
      * default 2 MB page cache, pages would go to the WAL before the commit
      * and again each time they change after (the right edge of every
-     * index). */
+     * index). 32 MiB (2,048 pages of 16 KiB) hold those edges; 64 MiB was
+     * no faster and made the run's end the night's peak of memory
+     * (docs/performance.md). */
     if ((st = rb_db_exec(run->db, "PRAGMA main.cache_size = -" RUN_CACHE_KIB, "setting up the run", err)) != RB_OK ||
         (st = begin_with_current_snapshot(run->db, err)) != RB_OK)
         return st;
