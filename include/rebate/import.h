@@ -52,6 +52,10 @@ typedef struct rb_import_report {
     rb_import_file_report files[RB_IMPORT_FILE_COUNT];  /* indexed by RB_IMPORT_* */
 } rb_import_report;
 
+/* The records this import read and checked, over the three files: every
+ * row but for a patched import (rb_import_report.patched). */
+int64_t rb_import_records_checked(const rb_import_report *report);
+
 /* Checks that dir is a folder holding the three extracts as regular files
  * (a symlink is refused, not followed); RB_E_NOINPUT naming the first one
  * missing or unusable otherwise. rb_import does this itself before it

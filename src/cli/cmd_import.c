@@ -59,14 +59,10 @@ static void print_report(const char *dir, const rb_import_report *report)
     printf("SHA-256:\n");
     for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
         printf("%s  %s\n", report->files[i].sha256, report->files[i].file);
-    if (report->patched) {
-        long long checked = 0;
-        for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
-            checked += report->files[i].records_checked;
+    if (report->patched)
         printf("Only changed lines: %lld of %lld records read again (the firms on them); the rest kept from the "
                "last import.\n",
-               checked, total[0]);
-    }
+               (long long)rb_import_records_checked(report), total[0]);
 }
 
 /* --encoding, checked as it is read. */

@@ -342,13 +342,9 @@ int cmd_nightly(int argc, char **argv)
                      f->file, (long long)f->rows_read, (long long)f->rows_loaded, (long long)f->rows_rejected,
                      (long long)f->rows_duplicate, (long long)f->rows_conflicting);
         }
-        if (report.patched) {
-            long long checked = 0;
-            for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
-                checked += report.files[i].records_checked;
+        if (report.patched)
             log_step("import", NULL, "only changed lines: %lld records read again, the rest kept from the last import",
-                     checked);
-        }
+                     (long long)rb_import_records_checked(&report));
         log_step("import", &step, "import %lld loaded", (long long)report.import_id);
         rb_strbuf dest = RB_STRBUF_INIT;
         clock_gettime(CLOCK_MONOTONIC, &step);

@@ -736,6 +736,14 @@ static void pipeline_free(pipeline *p)
     pthread_mutex_destroy(&p->mu);
 }
 
+int64_t rb_import_records_checked(const rb_import_report *report)
+{
+    int64_t checked = 0;
+    for (int i = 0; i < RB_IMPORT_FILE_COUNT; i++)
+        checked += report->files[i].records_checked;
+    return checked;
+}
+
 rb_status rb_import(sqlite3 *db, const char *dir, rb_encoding encoding, rb_import_report *out, rb_error *err)
 {
     return rb_import_sized(db, dir, encoding, SORT_MEMORY, out, err);

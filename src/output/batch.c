@@ -432,30 +432,6 @@ out:
     return st;
 }
 
-/* Checks payout.csv as read back (rows, sum) against what was decided and,
- * for a real run, what the ledger holds. */
-static rb_status verify_payout(batch_run *run, const char *path, int64_t rows, rb_fen sum, rb_error *err)
-{
-    int64_t ledger_rows = 0;
-    rb_fen ledger_sum = 0;
-    rb_status st = RB_OK;
-    if (rows != run->result->payments || sum != run->result->total)
-        st = rb_fail(err, RB_E_INTERNAL,
-                     "'%s' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen decided; "
-                     "nothing was published",
-                     path, (long long)rows, (long long)sum, (long long)run->result->payments,
-                     (long long)run->result->total);
-    if (st == RB_OK && !run->opts->dry_run &&
-        (st = rb_ledger_batch_totals(run->db, run->batch_id, &ledger_rows, &ledger_sum, err)) == RB_OK &&
-        (ledger_rows != rows || ledger_sum != sum))
-        st = rb_fail(err, RB_E_INTERNAL,
-                     "the ledger holds %lld payments totalling %lld fen for batch %s but '%s' holds %lld "
-                     "totalling %lld; nothing was published",
-                     (long long)ledger_rows, (long long)ledger_sum, run->batch_id, path, (long long)rows,
-                     (long long)sum);
-    return st;
-}
-
 /* Picks the batch id and the folders. A dry run is named PREVIEW-<id>, so
  * nobody mistakes it for a batch to pay; it takes the number the next real
  * batch would get and counts on (-2, -3 ...) when previews repeat. */
@@ -597,6 +573,32 @@ static rb_status sum_up(batch_run *run, char payout_sha[RB_SHA256_HEX], char dec
         memcpy(payout_sha, job->digests[RB_FILE_PAYOUT], RB_SHA256_HEX);
     }
     hash_free(run);
+    return st;
+}
+
+/* Checks payout.csv as the hashing thread read it back (rows, sum) against
+ * what was decided and, for a real run, what the ledger holds. */
+static rb_status verify_payout(batch_run *run, rb_error *err)
+{
+    const char *path = run->hashing->payout_path;
+    int64_t rows = run->hashing->payout_rows, ledger_rows = 0;
+    rb_fen sum = run->hashing->payout_sum;
+    rb_fen ledger_sum = 0;
+    rb_status st = RB_OK;
+    if (rows != run->result->payments || sum != run->result->total)
+        st = rb_fail(err, RB_E_INTERNAL,
+                     "'%s' holds %lld payments totalling %lld fen, not the %lld totalling %lld fen decided; "
+                     "nothing was published",
+                     path, (long long)rows, (long long)sum, (long long)run->result->payments,
+                     (long long)run->result->total);
+    if (st == RB_OK && !run->opts->dry_run &&
+        (st = rb_ledger_batch_totals(run->db, run->batch_id, &ledger_rows, &ledger_sum, err)) == RB_OK &&
+        (ledger_rows != rows || ledger_sum != sum))
+        st = rb_fail(err, RB_E_INTERNAL,
+                     "the ledger holds %lld payments totalling %lld fen for batch %s but '%s' holds %lld "
+                     "totalling %lld; nothing was published",
+                     (long long)ledger_rows, (long long)ledger_sum, run->batch_id, path, (long long)rows,
+                     (long long)sum);
     return st;
 }
 
@@ -782,8 +784,7 @@ static rb_status publish(batch_run *run, rb_error *err)
             goto fail;
     }
     if ((st = hash_wait(run, err)) != RB_OK ||
-        (st = verify_payout(run, run->hashing->payout_path, run->hashing->payout_rows, run->hashing->payout_sum,
-                            err)) != RB_OK ||
+        (st = verify_payout(run, err)) != RB_OK ||
         (st = rb_batch_files_join(&run->files, err)) != RB_OK)
         goto fail;
     run->files_open = false;
