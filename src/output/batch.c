@@ -760,8 +760,10 @@ static rb_status publish(batch_run *run, rb_error *err)
         .notice_contact = opts->notice_contact,
     };
     char payout_sha[RB_SHA256_HEX] = "", decisions_sha[RB_SHA256_HEX] = "";
-    if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK ||
-        (st = hash_start(run, err)) != RB_OK)
+    if ((st = rb_batch_files_finish(&run->files, &summary, &r->row_errors, err)) != RB_OK)
+        goto fail;
+    rb_crash_point("files-finished");
+    if ((st = hash_start(run, err)) != RB_OK)
         goto fail;
     /* While payout.xlsx's thread zips its sheet and payout.csv is read back
      * and the files hashed: the events of the batch and the digest of its

@@ -1,7 +1,8 @@
 /* Tests of the batch (src/output/batch.c, batch_files.c, src/store/ledger.c)
  * through the `rebate run` command: the files and their exact form, reruns
  * that never pay twice, dry runs, single-firm reruns, unwritable outputs,
- * and a crash at every step of publication. */
+ * a crash at every step of publication, and a payout.csv changed between
+ * its writing and its reading back. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -333,8 +334,8 @@ START_TEST(crash_at_every_step_leaves_all_or_nothing)
     static const struct {
         const char *step;
         int recorded; /* the crash leaves the batch recorded */
-    } steps[] = {{"files-open", 0}, {"files-written", 0}, {"sums-written", 0}, {"before-commit", 0},
-                 {"after-commit", 1}, {"published", 1}};
+    } steps[] = {{"files-open", 0}, {"files-finished", 0}, {"files-written", 0}, {"sums-written", 0},
+                 {"before-commit", 0}, {"after-commit", 1}, {"published", 1}};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         drop_db();
         make_db();
@@ -353,6 +354,64 @@ START_TEST(crash_at_every_step_leaves_all_or_nothing)
                  out_dir);
         ck_assert_int_eq(system(cmd), 0);
     }
+}
+END_TEST
+
+/* While the run is paused with its files written and closed: payout.csv
+ * gets its last line a second time, as a disk or a hand might add one. */
+static void repeat_the_last_payment(void *ctx)
+{
+    (void)ctx;
+    DIR *d = opendir(out_dir);
+    ck_assert_ptr_nonnull(d);
+    char path[8400] = "";
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, ".staging-", 9) == 0)
+            snprintf(path, sizeof path, "%s/%s/payout.csv", out_dir, e->d_name);
+    closedir(d);
+    ck_assert_msg(path[0] != '\0', "no staging folder in %s", out_dir);
+    size_t len = 0;
+    char *text = ts_read_file(path, &len);
+    ck_assert_ptr_nonnull(text);
+    ck_assert(len > 2 && text[len - 1] == '\n');
+    size_t start = len - 1;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    FILE *f = fopen(path, "ab");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text + start, 1, len - start, f), len - start);
+    ck_assert_int_eq(fclose(f), 0);
+    free(text);
+}
+
+START_TEST(payout_csv_changed_before_its_reading_back_publishes_nothing)
+{
+    setenv("REBATE_PAUSE_AT", "files-finished", 1);
+    ts_on_pause(repeat_the_last_payment, NULL);
+    char *err = NULL;
+    int rc = ts_run_rebate(NULL, &err, "run", "--db", db_path, "--year", "2022", "--out", out_dir, "--as-of",
+                           "2026-11-27", "--by", "tester", (char *)NULL);
+    ts_on_pause(NULL, NULL);
+    unsetenv("REBATE_PAUSE_AT");
+    ck_assert_int_eq(rc, 70);
+    ck_assert_msg(strstr(err, "holds 2 payments totalling 648000 fen, not the 1 totalling 324000 fen decided; "
+                              "nothing was published") != NULL,
+                  "%s", err);
+    free(err);
+    /* Nothing recorded, nothing visible, no staging folder left. */
+    ck_assert_int_eq(db_int("SELECT count(*) FROM batches"), 0);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM payments"), 0);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM events"), 0);
+    ck_assert_int_eq(visible_batches(), 0);
+    DIR *d = opendir(out_dir);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        ck_assert_msg(strncmp(e->d_name, ".staging-", 9) != 0, "%s left in OUT", e->d_name);
+    closedir(d);
+    /* The next run publishes the batch, and pays the firm once. */
+    ck_assert_int_eq(run_rebate(NULL, NULL, NULL), 0);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM payments"), 1);
+    ck_assert_int_eq(visible_batches(), 1);
 }
 END_TEST
 
@@ -402,6 +461,7 @@ static Suite *batch_suite(void)
     tcase_add_test(tc, unwritable_out_is_73_and_records_nothing);
     tcase_add_test(tc, full_disk_is_73_records_nothing_and_next_run_succeeds);
     tcase_add_test(tc, crash_at_every_step_leaves_all_or_nothing);
+    tcase_add_test(tc, payout_csv_changed_before_its_reading_back_publishes_nothing);
     tcase_add_test(tc, year_without_parameters_is_64_and_writes_nothing);
     tcase_add_test(tc, usage_errors);
     suite_add_tcase(s, tc);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,15 @@ int ts_rerun_rebate(char **out, char **err, const char *arg, ...)
     return status;
 }
 
+static void (*on_pause)(void *ctx);
+static void *on_pause_ctx;
+
+void ts_on_pause(void (*fn)(void *ctx), void *ctx)
+{
+    on_pause = fn;
+    on_pause_ctx = ctx;
+}
+
 int ts_run_rebate_v(char **out, char **err, const char *arg, va_list ap)
 {
     const char *argv[64];
@@ -161,8 +171,16 @@ int ts_run_rebate_v(char **out, char **err, const char *arg, va_list ap)
         _exit(127);
     }
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    for (;;) {
+        if (waitpid(pid, &status, on_pause != NULL ? WUNTRACED : 0) < 0) {
+            ck_assert_int_eq(errno, EINTR);
+            continue;
+        }
+        if (!WIFSTOPPED(status))
+            break;
+        on_pause(on_pause_ctx);
+        ck_assert_int_eq(kill(pid, SIGCONT), 0);
+    }
     lseek(out_fd, 0, SEEK_SET);
     lseek(err_fd, 0, SEEK_SET);
     if (out)

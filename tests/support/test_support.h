@@ -30,6 +30,11 @@ const char *ts_fixture(const char *relative);
 int ts_run_rebate(char **out, char **err, const char *arg, ...);
 int ts_run_rebate_v(char **out, char **err, const char *arg, va_list ap);
 
+/* What ts_run_rebate does when the program stops itself (REBATE_PAUSE_AT,
+ * src/util/crash.c): fn(ctx), then SIGCONT, and it waits on. NULL, the
+ * default: it waits only for the end. */
+void ts_on_pause(void (*fn)(void *ctx), void *ctx);
+
 /* ts_run_rebate keeping only the last run's output: frees what *out and
  * *err held before (a test's "the output of the last command"). */
 int ts_rerun_rebate(char **out, char **err, const char *arg, ...);
