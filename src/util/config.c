@@ -242,7 +242,7 @@ static int on_setting(void *user, const char *section, const char *name, const c
         return setting_error(ps, name, "it is in section [%s]; all settings belong in [%s]", section, SECTION);
     }
     if (index < 0) {
-        char known[200] = "";
+        char known[512] = ""; /* today's keys take 161 bytes: room for as many again */
         for (size_t i = 0; i < N_SETTINGS; i++) {
             size_t used = strlen(known);
             snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", SETTINGS[i].name);
