@@ -24,7 +24,14 @@ static bool looks_like_xml(const unsigned char *p, size_t n)
 
 rb_status rb_bank_answer_load(const char *path, rb_answer_set *set, rb_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* A symlink is not followed, whatever the format: the CSV reader, which
+     * reads the file again, keeps the extracts' rule (docs/reliability.md). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0 && errno == ELOOP)
+        return rb_fail(err, RB_E_NOINPUT,
+                       "cannot read bank answer '%s': it is a symlink, which is not followed (name the file itself); "
+                       "nothing was recorded",
+                       path);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         rb_status st = rb_fail(err, RB_E_NOINPUT, "cannot open bank answer '%s': %s", path,

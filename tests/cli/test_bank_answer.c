@@ -364,6 +364,40 @@ START_TEST(an_answer_with_problems_is_refused_whole_naming_each)
 }
 END_TEST
 
+/* A symlink to a good answer, XML or CSV, is refused before anything is
+ * read; the file itself, named, is reconciled. */
+START_TEST(a_symlinked_answer_is_refused_in_either_format)
+{
+    run_batch("2026-11-27");
+    approve(BATCH1);
+    const char *items[] = {ref(0, 1), ref(1, 1), ref(2, 1)};
+    char xml_items[3][96];
+    for (int i = 0; i < 3; i++)
+        snprintf(xml_items[i], sizeof xml_items[i], "%s ACSC -", items[i]);
+    const char *const xml[] = {xml_items[0], xml_items[1], xml_items[2]};
+    write_pain002("answer.xml", NULL, 3, xml);
+    char csv[1024];
+    snprintf(csv, sizeof csv, "reference,status,reason\n%s,paid,\n%s,paid,\n%s,paid,\n", items[0], items[1],
+             items[2]);
+    ts_write_file(work, "answer.csv", csv, (size_t)-1);
+    const char *names_[] = {"answer.xml", "answer.csv"};
+    for (int i = 0; i < 2; i++) {
+        char target[4400], link[4400];
+        snprintf(target, sizeof target, "%s/%s", work, names_[i]);
+        snprintf(link, sizeof link, "%s/link-%s", work, names_[i]);
+        ck_assert_int_eq(symlink(target, link), 0);
+        ck_assert_int_eq(reconcile(BATCH1, link + strlen(work) + 1), 66);
+        ck_assert_msg(strstr(err_text, "it is a symlink, which is not followed") != NULL &&
+                          strstr(err_text, "nothing was recorded") != NULL,
+                      "%s", err_text);
+        ck_assert_int_eq(db_int("SELECT count(*) FROM bank_answers"), 0);
+        ck_assert_int_eq(db_int("SELECT count(*) FROM payments WHERE state = 'approved'"), 3);
+    }
+    ck_assert_msg(reconcile(BATCH1, "answer.xml") == 0, "%s", err_text);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM payments WHERE state = 'paid'"), 3);
+}
+END_TEST
+
 START_TEST(hostile_xml_is_refused_unread)
 {
     run_batch("2026-11-27");
@@ -441,6 +475,7 @@ static Suite *bank_answer_suite(void)
     tcase_add_test(tc, pending_codes_leave_the_payment_approved);
     tcase_add_test(tc, gbk_csv_with_chinese_headers_is_reconciled);
     tcase_add_test(tc, an_answer_with_problems_is_refused_whole_naming_each);
+    tcase_add_test(tc, a_symlinked_answer_is_refused_in_either_format);
     tcase_add_test(tc, hostile_xml_is_refused_unread);
     suite_add_tcase(s, tc);
     return s;
