@@ -370,21 +370,22 @@ START_TEST(a_symlinked_answer_is_refused_in_either_format)
 {
     run_batch("2026-11-27");
     approve(BATCH1);
-    const char *items[] = {ref(0, 1), ref(1, 1), ref(2, 1)};
-    char xml_items[3][96];
-    for (int i = 0; i < 3; i++)
-        snprintf(xml_items[i], sizeof xml_items[i], "%s ACSC -", items[i]);
-    const char *const xml[] = {xml_items[0], xml_items[1], xml_items[2]};
-    write_pain002("answer.xml", NULL, 3, xml);
+    char items[N_FIRMS][96];
+    const char *xml[N_FIRMS];
+    for (int i = 0; i < N_FIRMS; i++) {
+        snprintf(items[i], sizeof items[i], "%s ACSC -", ref(i, 1));
+        xml[i] = items[i];
+    }
+    write_pain002("answer.xml", NULL, N_FIRMS, xml);
     char csv[1024];
-    snprintf(csv, sizeof csv, "reference,status,reason\n%s,paid,\n%s,paid,\n%s,paid,\n", items[0], items[1],
-             items[2]);
+    snprintf(csv, sizeof csv, "reference,status,reason\n%s,paid,\n%s,paid,\n%s,paid,\n", ref(0, 1), ref(1, 1),
+             ref(2, 1));
     ts_write_file(work, "answer.csv", csv, (size_t)-1);
-    const char *names_[] = {"answer.xml", "answer.csv"};
+    const char *answers[] = {"answer.xml", "answer.csv"};
     for (int i = 0; i < 2; i++) {
         char target[4400], link[4400];
-        snprintf(target, sizeof target, "%s/%s", work, names_[i]);
-        snprintf(link, sizeof link, "%s/link-%s", work, names_[i]);
+        snprintf(target, sizeof target, "%s/%s", work, answers[i]);
+        snprintf(link, sizeof link, "%s/link-%s", work, answers[i]);
         ck_assert_int_eq(symlink(target, link), 0);
         ck_assert_int_eq(reconcile(BATCH1, link + strlen(work) + 1), 66);
         ck_assert_msg(strstr(err_text, "it is a symlink, which is not followed") != NULL &&
